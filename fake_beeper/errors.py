@@ -1,0 +1,62 @@
+"""Errors as the Beeper Desktop API sends them: the shared ``Error`` schema of the contract.
+
+Every non-2xx answer of the fake carries ``{"code", "message", "details"?}``; validation errors
+carry ``details.issues[{code, message, path}]`` (the Zod-like ``ValidationDetails``), so that a
+client sees the same shape from the fake as from the real app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+# Issue codes follow Zod's names, which the contract's ``ValidationDetails`` shape comes from.
+INVALID_TYPE = "invalid_type"
+INVALID_VALUE = "invalid_value"
+TOO_SMALL = "too_small"
+TOO_BIG = "too_big"
+INVALID_CURSOR = "invalid_cursor"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation problem, pointing at the offending input (``["query", "limit"]``)."""
+
+    code: str
+    message: str
+    path: tuple[str | int, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "path": list(self.path)}
+
+
+@dataclass
+class ApiError(Exception):
+    """An error the app turns into an HTTP response with the ``Error`` body."""
+
+    status: int
+    code: str
+    message: str
+    issues: list[Issue] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    def body(self) -> bytes:
+        payload: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.issues:
+            payload["details"] = {"issues": [issue.as_json() for issue in self.issues]}
+        return orjson.dumps(payload)
+
+
+def invalid_request(issues: list[Issue]) -> ApiError:
+    """A 400 whose message lists every issue, so a person reading a log needs nothing else."""
+    summary = "; ".join(issue.message for issue in issues)
+    return ApiError(400, "INVALID_REQUEST", f"Invalid query parameters: {summary}", issues)
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,68 @@
+"""The contract: ``openapi.yaml``, loaded once, and the validators derived from it.
+
+Everything in fake-beeper that needs to know the shape of ``GET /v1/chats`` (the loader that
+checks fixture files, the query parser, the app that serves the document, the contract tests)
+asks this module, so that no second, hand-written copy of the schema can drift from the file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+LIST_CHATS_PATH = "/v1/chats"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@cache
+def spec_text() -> str:
+    """The raw YAML, exactly as committed (the package carries it as ``fake_beeper/openapi.yaml``)."""
+    return resources.files("fake_beeper").joinpath("openapi.yaml").read_text(encoding="utf-8")
+
+
+@cache
+def spec() -> dict[str, Any]:
+    """The parsed document. Cached: treat it as read-only."""
+    document = yaml.safe_load(spec_text())
+    if not isinstance(document, dict):
+        raise RuntimeError("openapi.yaml does not hold an OpenAPI document")
+    return document
+
+
+def list_chats_operation() -> dict[str, Any]:
+    """The ``GET /v1/chats`` operation object."""
+    return spec()["paths"][LIST_CHATS_PATH]["get"]
+
+
+def query_parameters() -> dict[str, dict[str, Any]]:
+    """The operation's query parameters, by name (their ``schema``, ``style``, ``default`` …)."""
+    return {p["name"]: p for p in list_chats_operation()["parameters"] if p["in"] == "query"}
+
+
+def schema_document(name: str) -> dict[str, Any]:
+    """A standalone JSON Schema (2020-12) for ``components.schemas[name]``.
+
+    OpenAPI 3.1 schemas are JSON Schema 2020-12, so the component can be validated as is: the
+    document keeps ``components`` beside the root ``$ref`` so that every local reference resolves.
+    """
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$ref": f"#/components/schemas/{name}",
+        "components": {"schemas": spec()["components"]["schemas"]},
+    }
+
+
+@cache
+def validator(name: str) -> jsonschema_rs.Validator:
+    """A compiled validator for a component schema, with ``format`` (date-time) asserted."""
+    return jsonschema_rs.validator_for(schema_document(name), validate_formats=True)
+
+
+def inline_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """A compiled validator for a schema fragment of the document (a parameter's schema)."""
+    document = {"$schema": JSON_SCHEMA_DIALECT, **schema, "components": spec()["components"]}
+    return jsonschema_rs.validator_for(document, validate_formats=True)

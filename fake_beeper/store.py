@@ -1,0 +1,159 @@
+"""The chat store: the order of ``GET /v1/chats`` and keyset pages over it.
+
+Chats are kept in one sorted index of keys ``(-lastActivity millis, chat ID)`` (newest first,
+ties broken by ID, chats without ``lastActivity`` last), plus one such index per account. A page
+is a bisection for the cursor and a slice of ``limit`` keys: O(log n + limit) for all chats,
+O(k log n + limit log k) for a filter on k accounts (a k-way merge), with no scan or sort of all
+chats per request. Each chat's JSON is serialised once, at load.
+
+Semantics (the contract leaves ``after`` open; these are the fake's documented choices):
+
+* no cursor: the newest ``limit`` chats; ``hasMore`` when older ones exist (with ``direction=after``
+  there is nothing newer than the newest page, so ``hasMore`` is false);
+* ``before`` (the default once a cursor is given): the ``limit`` chats strictly older than the
+  cursor, newest first; ``hasMore`` when still older ones remain;
+* ``after``: the ``limit`` chats strictly newer than the cursor and adjacent to it, newest first;
+  ``hasMore`` when still newer ones remain;
+* ``oldestCursor``/``newestCursor`` are the positions of the page's last/first chat, ``null`` on an
+  empty page.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sortedcontainers import SortedList
+
+from fake_beeper import cursors
+from fake_beeper.cursors import NO_ACTIVITY, Position
+from fake_beeper.data.files import LoadedChat
+
+Direction = Literal["after", "before"]
+Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
+
+
+@dataclass(frozen=True)
+class Page:
+    bodies: list[bytes]
+    has_more: bool
+    oldest_cursor: str | None
+    newest_cursor: str | None
+
+    def to_json(self) -> bytes:
+        """The response body, assembled from the chats' pre-serialised JSON."""
+        return b"".join((
+            b'{"items":[', b",".join(self.bodies), b'],"hasMore":', b"true" if self.has_more else b"false",
+            b',"oldestCursor":', _json_str(self.oldest_cursor),
+            b',"newestCursor":', _json_str(self.newest_cursor), b"}",
+        ))
+
+
+class ChatStore:
+    """All chats, ordered as the API lists them."""
+
+    def __init__(self, chats: Iterable[LoadedChat] = ()) -> None:
+        self._bodies: dict[str, bytes] = {}
+        self._keys: dict[str, Key] = {}
+        self._accounts: dict[str, str] = {}
+        rows = [(_key(chat), chat) for chat in chats]
+        for key, chat in rows:
+            if chat.id in self._bodies:
+                raise ValueError(f"duplicate chat id {chat.id!r}")
+            self._bodies[chat.id] = chat.body
+            self._keys[chat.id] = key
+            self._accounts[chat.id] = chat.account_id
+        self._order = SortedList(key for key, _ in rows)
+        by_account: dict[str, list[Key]] = {}
+        for key, chat in rows:
+            by_account.setdefault(chat.account_id, []).append(key)
+        self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def account_ids(self) -> list[str]:
+        return sorted(self._by_account)
+
+    def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
+        """Every chat ID in list order (for tests and tools; O(n))."""
+        indexes = self._indexes(account_ids)
+        return [key[1] for key in heapq.merge(*indexes)]
+
+    def page(self, *, cursor: Position | None = None, direction: Direction = "before", limit: int = 25,
+             account_ids: Sequence[str] | None = None) -> Page:
+        indexes = self._indexes(account_ids)
+        if cursor is None:
+            keys, has_more = _take(indexes, None, limit)
+            if direction == "after":
+                has_more = False  # nothing is newer than the newest page
+        elif direction == "before":
+            keys, has_more = _take(indexes, _older_than(cursor), limit)
+        else:
+            keys, has_more = _take_newer(indexes, _newer_than(cursor), limit)
+        if not keys:
+            return Page([], has_more, None, None)
+        bodies = [self._bodies[key[1]] for key in keys]
+        return Page(bodies, has_more, _cursor_at(keys[-1]), _cursor_at(keys[0]))
+
+    def _indexes(self, account_ids: Sequence[str] | None) -> list[SortedList]:
+        if account_ids is None:
+            return [self._order]
+        return [self._by_account[a] for a in dict.fromkeys(account_ids) if a in self._by_account]
+
+
+def _key(chat: LoadedChat) -> Key:
+    millis = chat.last_activity if chat.last_activity is not None else NO_ACTIVITY
+    return (-millis, chat.id)
+
+
+def _cursor_at(key: Key) -> str:
+    return cursors.encode(-key[0], key[1])
+
+
+def _older_than(cursor: Position) -> tuple[Key, bool]:
+    """The bound for ``before``: (key, inclusive). Keys after it in list order are older."""
+    if cursor.chat_id is None:  # plain millis: everything strictly before that instant
+        return (-cursor.millis + 1, ""), True
+    return (-cursor.millis, cursor.chat_id), False
+
+
+def _newer_than(cursor: Position) -> Key:
+    """The bound for ``after``: keys strictly below it in list order are newer."""
+    return (-cursor.millis, "" if cursor.chat_id is None else cursor.chat_id)
+
+
+def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int) -> tuple[list[Key], bool]:
+    """The first ``limit`` keys past ``bound`` across ``indexes``, and whether more follow."""
+    slices = []
+    for index in indexes:
+        if bound is None:
+            start = 0
+        else:
+            key, inclusive = bound
+            start = index.bisect_left(key) if inclusive else index.bisect_right(key)
+        slices.append(index.islice(start, start + limit + 1))
+    merged = list(itertools.islice(heapq.merge(*slices), limit + 1))
+    return merged[:limit], len(merged) > limit
+
+
+def _take_newer(indexes: list[SortedList], bound: Key, limit: int) -> tuple[list[Key], bool]:
+    """The ``limit`` keys just before ``bound`` across ``indexes`` (newest first), and whether more precede."""
+    slices = []
+    for index in indexes:
+        end = index.bisect_left(bound)
+        slices.append(index.islice(max(0, end - limit - 1), end, reverse=True))
+    merged = list(itertools.islice(heapq.merge(*slices, reverse=True), limit + 1))
+    page = merged[:limit]
+    page.reverse()
+    return page, len(merged) > limit
+
+
+def _json_str(value: str | None) -> bytes:
+    if value is None:
+        return b"null"
+    return b'"' + value.encode() + b'"'  # cursors are ASCII without quotes or backslashes
