@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     source = serve.add_mutually_exclusive_group()
-    source.add_argument("--fixtures", metavar="PATH", help="a fixture file (.jsonl or .json) instead of the default data")
+    source.add_argument("--fixtures", metavar="PATH", help="a .jsonl or .json fixture file instead of the default data")
     source.add_argument("--seed", type=_natural, help="generate chats from this seed instead")
     serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
     serve.add_argument("--accounts", type=_positive, default=DEFAULT_ACCOUNTS, help="with --seed: how many accounts")

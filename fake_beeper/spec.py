@@ -43,6 +43,18 @@ def query_parameters() -> dict[str, dict[str, Any]]:
     return {p["name"]: p for p in list_chats_operation()["parameters"] if p["in"] == "query"}
 
 
+def component(name: str) -> dict[str, Any]:
+    """``components.schemas[name]`` as written in the document."""
+    return spec()["components"]["schemas"][name]
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local ``$ref`` (``#/components/schemas/X``) to the schema it names."""
+    while "$ref" in schema:
+        schema = component(schema["$ref"].rsplit("/", 1)[-1])
+    return schema
+
+
 def schema_document(name: str) -> dict[str, Any]:
     """A standalone JSON Schema (2020-12) for ``components.schemas[name]``.
 

@@ -44,14 +44,11 @@ class LoadedChat:
 def read_chats(path: str | os.PathLike[str]) -> list[LoadedChat]:
     """Load and validate a fixture file; raise ``FixtureError`` on the first problem."""
     path = Path(path)
-    try:
-        if path.suffix == ".jsonl":
-            records = list(_jsonl_records(path))
-        else:
-            records = list(_json_records(path))
+    records = _jsonl_records(path) if path.suffix == ".jsonl" else _json_records(path)
+    try:  # streamed: a line is parsed, validated and dropped before the next is read
+        return validate_chats(records, source=str(path))
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
-    return validate_chats(records, source=str(path))
 
 
 def validate_chats(records: Iterable[tuple[str, Any]], source: str = "chats") -> list[LoadedChat]:

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fake_beeper import spec
 from fake_beeper.data.identities import (
     Account,
-    unique_number,
     MergeRole,
     chat_id,
     make_accounts,
@@ -29,10 +29,11 @@ from fake_beeper.data.identities import (
     merged_chat_id,
     remote_user_id,
     rng_for,
+    unique_number,
     user_id,
 )
+from fake_beeper.data.messages import MessageContext, Sender, dimensions, preview_message
 from fake_beeper.data.networks import Network
-from fake_beeper.data.messages import MessageContext, Sender, preview_message
 from fake_beeper.data.pools import EMOJI, NAME_LOCALES, Pools, pools
 from fake_beeper.timestamps import to_iso
 
@@ -43,6 +44,7 @@ PARTICIPANT_CAP = 20  # "List and search endpoints return up to 20 participants 
 NOW = 1_793_534_400_000  # 2026-11-01T12:00:00.000Z: the generated world's "now", fixed for determinism
 _DAY = 86_400_000
 _TIES_EVERY = 40  # chats in a block of 40 may share one "burst" instant: ties in lastActivity
+_AVATARS = "file:///Users/me/Library/Application Support/BeeperTexts/media"
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,7 @@ class _World:
         _optional_nullable(rng, chat, "description",
                            rng.choice(self.pools.sentences) if ident.type == "group" else None)
         _optional_nullable(rng, chat, "draft", self._draft(rng, index), present=0.25)
-        _optional_nullable(rng, chat, "imgURL",
-                           f"file:///Users/me/Library/Application Support/BeeperTexts/media/{rng.getrandbits(64):016x}.jpg")
+        _optional_nullable(rng, chat, "imgURL", f"{_AVATARS}/{rng.getrandbits(64):016x}.jpg")
         for flag, p_true in (("isArchived", 0.1), ("isLowPriority", 0.05), ("isMarkedUnread", 0.05),
                              ("isMuted", 0.15), ("isPinned", 0.05), ("isReadOnly", 0.03)):
             if rng.random() < 0.8:
@@ -239,12 +240,9 @@ class _World:
 
     def _capabilities(self, rng: random.Random, ident: Identity) -> dict[str, Any]:
         capabilities = dict(ident.account.network.capabilities)
-        for key in list(capabilities):
-            if rng.random() < 0.1:  # bridges differ in what they report
-                del capabilities[key]
-        if ident.type == "group":
-            capabilities["participantActions"] = capabilities.get("participantActions", {"leave": 2})
-        return capabilities
+        if ident.type == "group" and "participantActions" not in capabilities:
+            capabilities["participantActions"] = {"ban": 0, "invite": 1, "kick": 1, "leave": 2, "revokeInvite": 0}
+        return _vary(rng, capabilities, spec.component("ChatCapabilities"))
 
     def _draft(self, rng: random.Random, index: int) -> dict[str, Any]:
         draft: dict[str, Any] = {"text": rng.choice(self.pools.sentences)}
@@ -257,9 +255,9 @@ class _World:
             else:
                 name = f"{rng.choice(self.pools.words)}.{'gif' if kind == 'gif' else 'png'}"
                 attachment.update(fileName=name, filePath=f"/tmp/beeper/drafts/{name}",
-                                  fileSize=rng.randrange(1_000, 5_000_000),
-                                  mimeType="image/gif" if kind == "gif" else "image/png",
-                                  size={"width": 640, "height": 480})
+                                  fileSize=rng.randrange(1_000, 5_000_000), size=dimensions(rng, 640, 480))
+                if rng.random() < 0.8:
+                    attachment["mimeType"] = "image/gif" if kind == "gif" else "image/png"
                 if kind == "gif" and rng.random() < 0.5:
                     attachment["stickerID"] = f"sticker-{rng.getrandbits(32):08x}"
             draft["attachments"] = {attachment_id: attachment}
@@ -282,6 +280,29 @@ def _person_from(person: Person, network: Network, rng: random.Random) -> Person
     """A group member: random rather than unique IDs, since users may recur across chats."""
     return Person(remote_user_id(network, rng.getrandbits(32), person.handle), person.name, person.handle,
                   person.phone, person.locale)
+
+
+def _vary(rng: random.Random, value: Any, schema: dict[str, Any]) -> Any:
+    """Walk a network's capability profile beside its schema, as bridges differ in what they report.
+
+    Now and then an optional key is left out, and a support level (any ``SupportLevel`` in the
+    schema, found by its ``$ref``) is swapped for another of the contract's levels.
+    """
+    if schema.get("$ref", "").endswith("/SupportLevel"):
+        return rng.choice(spec.component("SupportLevel")["enum"]) if rng.random() < 0.4 else value
+    schema = spec.resolve(schema)
+    if not isinstance(value, dict):
+        return value
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties")
+    required = schema.get("required", [])
+    varied = {}
+    for key, item in value.items():
+        if key in properties and key not in required and rng.random() < 0.08:
+            continue
+        item_schema = properties.get(key, extra if isinstance(extra, dict) else {})
+        varied[key] = _vary(rng, item, item_schema)
+    return varied
 
 
 def _unread_count(rng: random.Random) -> int:

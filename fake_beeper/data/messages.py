@@ -53,7 +53,8 @@ def preview_message(rng: random.Random, pools: Pools, ctx: MessageContext) -> di
     _maybe(rng, 0.6, message, "isUnread", not sender.is_self and rng.random() < 0.5)
     if sender.name is not None and rng.random() < 0.92:
         message["senderName"] = sender.name
-    message["type"] = kind
+    if rng.random() < 0.96:  # older bridges do not report a type
+        message["type"] = kind
     body = _body(rng, pools, kind)
     if body is not None:
         message["text"] = body
@@ -119,13 +120,13 @@ def _attachment(rng: random.Random, pools: Pools, kind: str) -> dict[str, Any]:
             attachment["isGif"] = True
         if kind == "STICKER":
             attachment.update(isSticker=True, mimeType="image/webp", fileName=f"{word}.webp")
-        attachment["size"] = {"width": rng.choice((512, 720, 1080, 1284, 3024)),
-                              "height": rng.choice((512, 960, 1350, 1920, 4032))}
+        attachment["size"] = dimensions(rng, rng.choice((512, 720, 1080, 1284, 3024)),
+                                         rng.choice((512, 960, 1350, 1920, 4032)))
     elif kind == "VIDEO":
         attachment = {"type": "video", "mimeType": "video/mp4", "fileName": f"{word}.mp4",
                       "duration": round(rng.uniform(1, 600), 2),
                       "posterImg": f"file:///tmp/beeper/media/{rng.getrandbits(64):016x}.jpg",
-                      "size": {"width": 1280, "height": 720}}
+                      "size": dimensions(rng, 1280, 720)}
     elif kind in ("VOICE", "AUDIO"):
         voice = kind == "VOICE"
         attachment = {"type": "audio", "mimeType": "audio/ogg" if voice else "audio/mpeg",
@@ -140,6 +141,8 @@ def _attachment(rng: random.Random, pools: Pools, kind: str) -> dict[str, Any]:
         attachment = {"type": "unknown", "mimeType": rng.choice(("application/pdf", "application/zip",
                                                                  "text/csv", "application/octet-stream")),
                       "fileName": f"{word}-{rng.randrange(1, 99)}.{rng.choice(('pdf', 'zip', 'csv', 'bin'))}"}
+    if rng.random() < 0.1:  # the bridge could not tell
+        del attachment["mimeType"]
     if rng.random() < 0.85:
         attachment["id"] = media_id
     if rng.random() < 0.8:
@@ -147,6 +150,16 @@ def _attachment(rng: random.Random, pools: Pools, kind: str) -> dict[str, Any]:
     if rng.random() < 0.6:
         attachment["srcURL"] = f"file:///tmp/beeper/media/{rng.getrandbits(64):016x}"
     return attachment
+
+
+def dimensions(rng: random.Random, width: int, height: int) -> dict[str, Any]:
+    """Pixel dimensions; a bridge sometimes knows only one of them."""
+    roll = rng.random()
+    if roll < 0.15:
+        return {"width": width}
+    if roll < 0.3:
+        return {"height": height}
+    return {"width": width, "height": height}
 
 
 def _transcription(rng: random.Random, pools: Pools) -> dict[str, Any]:
@@ -165,7 +178,7 @@ def _link_preview(rng: random.Random, pools: Pools) -> dict[str, Any]:
         link["summary"] = rng.choice(pools.sentences)
     if rng.random() < 0.5:
         link["img"] = f"https://{domain}/og-image.png"
-        link["imgSize"] = {"width": 1200, "height": 630}
+        link["imgSize"] = dimensions(rng, 1200, 630)
     if rng.random() < 0.4:
         link["favicon"] = f"https://{domain}/favicon.ico"
     if rng.random() < 0.2:

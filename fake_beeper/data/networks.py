@@ -37,15 +37,16 @@ NETWORKS: tuple[Network, ...] = (
         "deleteMaxAge": 172_800, "reply": 2, "readReceipts": True, "typingNotifications": True,
         "disappearingTimer": {"types": ["afterSend"], "timers": [86_400_000, 604_800_000, 7_776_000_000]},
         "attachments": {**_MEDIA, **_VOICE}, "formatting": _FORMATTING, "archive": True,
-        "participantActions": {"invite": 2, "kick": 2, "leave": 2},
-        "state": {"title": {"level": 2}, "description": {"level": 2}, "avatar": {"level": 2}},
+        "participantActions": {"invite": 2, "kick": 2, "leave": 2, "ban": 0}, "poll": 2, "locationMessage": 2,
+        "state": {"title": {"level": 2}, "description": {"level": 2}, "avatar": {"level": 2},
+                  "disappearingTimer": {"level": 2}},
     }),
     Network("signal", "Signal", "uuid", {
         "reaction": 2, "reactionCount": 1, "edit": 2, "editMaxCount": 10, "delete": 2, "reply": 2,
         "readReceipts": True, "typingNotifications": True, "deleteForMe": True,
         "disappearingTimer": {"types": ["afterRead", "afterReadByRecipient"], "omitEmptyTimer": True},
         "attachments": {**_MEDIA, **_VOICE}, "maxTextLength": 2000,
-        "state": {"disappearingTimer": {"level": 2}, "title": {"level": 1}},
+        "state": {"disappearingTimer": {"level": 2}, "title": {"level": 1}}, "locationMessage": 0, "poll": 0,
     }),
     Network("telegram", "Telegram", "number", {
         "reaction": 2, "edit": 2, "editMaxAge": 172_800, "delete": 2, "reply": 2, "thread": 1,
@@ -53,6 +54,7 @@ NETWORKS: tuple[Network, ...] = (
         "typingNotifications": True, "attachments": {**_MEDIA, **_VOICE}, "maxTextLength": 4096,
         "formatting": {**_FORMATTING, "code_block.syntax_highlighting": 2},
         "participantActions": {"ban": 2, "invite": 2, "kick": 2, "leave": 2, "revokeInvite": 1},
+        "state": {"title": {"level": 2}, "description": {"level": 2}, "avatar": {"level": 2}},
     }),
     Network("instagram", "Instagram", "handle", {
         "reaction": 2, "reactionCount": 1, "delete": 2, "reply": 2, "edit": 0, "readReceipts": True,
@@ -63,6 +65,8 @@ NETWORKS: tuple[Network, ...] = (
         "reaction": 2, "reactionCount": 1, "edit": 2, "editMaxAge": 900, "editMaxCount": 5,
         "delete": 2, "reply": 2, "readReceipts": True, "typingNotifications": True, "markAsUnread": True,
         "attachments": {**_MEDIA, **_VOICE}, "deleteChat": True,
+        "messageRequest": {"acceptWithButton": 2, "acceptWithMessage": 2},
+        "state": {"title": {"level": 2}, "avatar": {"level": 1}}, "poll": 1, "locationMessage": 1,
     }),
     Network("discord", "Discord", "snowflake", {
         "reaction": 2, "customEmojiReactions": True, "edit": 2, "delete": 2, "reply": 2, "thread": 2,
@@ -79,6 +83,7 @@ NETWORKS: tuple[Network, ...] = (
         "reaction": 1, "allowedReactions": ["👍", "❤️", "😂", "😮", "👏"], "edit": 2, "delete": 2,
         "reply": 0, "readReceipts": True, "typingNotifications": True,
         "attachments": {"m.image": _MEDIA["m.image"], "m.file": _MEDIA["m.file"]},
+        "messageRequest": {"acceptWithButton": 2, "acceptWithMessage": 1},
     }),
     Network("imessage", "iMessage", "phone", {
         "reaction": 1, "allowedReactions": ["❤️", "👍", "👎", "😂", "‼️", "❓"], "edit": 2,
@@ -95,6 +100,6 @@ NETWORKS: tuple[Network, ...] = (
         "reaction": 2, "reactionCount": 1, "edit": 2, "editMaxAge": 3600, "delete": 2, "reply": 2,
         "readReceipts": True, "typingNotifications": True, "maxTextLength": 10_000,
         "attachments": {"m.image": {**_MEDIA["m.image"], "viewOnce": True}, "m.video": _MEDIA["m.video"]},
-        "deleteChatForEveryone": False,
+        "deleteChatForEveryone": False, "messageRequest": {"acceptWithButton": 2, "acceptWithMessage": 0},
     }),
 )

@@ -1,0 +1,127 @@
+"""What of a schema a set of instances exercises, read off ``openapi.yaml`` itself.
+
+``expectations(schema)`` lists, from the schema alone, every optional property, every nullable
+property, every enum value and every ``anyOf`` branch, each under a path such as
+``preview.attachments[].transcription.language`` (``[]`` an array item, ``{}`` a map value).
+``observe(schema, instance)`` records which of those an instance shows. The fixture tests compare
+the two, so adding a field to the spec makes them demand it in the generated data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_beeper import spec
+
+
+@dataclass
+class Coverage:
+    present: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)
+    null: set[str] = field(default_factory=set)
+    enum_values: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    branches: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def missing(self, expected: Coverage) -> list[str]:
+        """Human-readable gaps: what ``expected`` asks for that this coverage lacks."""
+        gaps = [f"{p}: never present" for p in sorted(expected.present - self.present)]
+        gaps += [f"{p}: never absent" for p in sorted(expected.absent - self.absent)]
+        gaps += [f"{p}: never null" for p in sorted(expected.null - self.null)]
+        for path, values in sorted(expected.enum_values.items()):
+            gaps += [f"{path}: enum value {v!r} never used" for v in sorted(values - self.enum_values[path], key=str)]
+        for path, branches in sorted(expected.branches.items()):
+            gaps += [f"{path}: anyOf branch {b} never used" for b in sorted(branches - self.branches[path])]
+        return gaps
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = {**spec.spec()["components"]["schemas"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in schema["allOf"]:
+            part = _resolve(part)
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+        return merged
+    return schema
+
+
+def _non_null_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+
+
+def _is_nullable(schema: dict[str, Any]) -> bool:
+    types = schema.get("type")
+    return (isinstance(types, list) and "null" in types) or any(
+        b.get("type") == "null" for b in schema.get("anyOf", []))
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def expectations(schema: dict[str, Any], path: str = "", out: Coverage | None = None) -> Coverage:
+    out = out if out is not None else Coverage()
+    schema = _resolve(schema)
+    if _is_nullable(schema):
+        out.null.add(path)
+    branches = _non_null_branches(schema)
+    if len(branches) > 1:
+        out.branches[path] = set(range(len(branches)))
+    for i, branch in enumerate(branches):
+        expectations(branch, f"{path}<{i}>" if len(branches) > 1 else path, out)
+    if "enum" in schema:
+        out.enum_values[path] = set(schema["enum"])
+    for name, sub in schema.get("properties", {}).items():
+        child = _join(path, name)
+        if name not in schema.get("required", []):
+            out.present.add(child)
+            out.absent.add(child)
+        expectations(sub, child, out)
+    if isinstance(schema.get("additionalProperties"), dict):
+        expectations(schema["additionalProperties"], f"{path}{{}}", out)
+    if "items" in schema:
+        expectations(schema["items"], f"{path}[]", out)
+    return out
+
+
+def observe(schema: dict[str, Any], value: Any, path: str = "", out: Coverage | None = None) -> Coverage:
+    out = out if out is not None else Coverage()
+    schema = _resolve(schema)
+    if value is None:
+        out.null.add(path)
+        return out
+    branches = _non_null_branches(schema)
+    if len(branches) > 1:
+        index = next(i for i, b in enumerate(branches) if _matches_type(_resolve(b), value))
+        out.branches[path].add(index)
+        return observe(branches[index], value, f"{path}<{index}>", out)
+    if branches:
+        return observe(branches[0], value, path, out)
+    if "enum" in schema:
+        out.enum_values[path].add(value)
+    if isinstance(value, dict):
+        for name, sub in schema.get("properties", {}).items():
+            child = _join(path, name)
+            if name in value:
+                out.present.add(child)
+                observe(sub, value[name], child, out)
+            else:
+                out.absent.add(child)
+        if isinstance(schema.get("additionalProperties"), dict):
+            for item in value.values():
+                observe(schema["additionalProperties"], item, f"{path}{{}}", out)
+    if isinstance(value, list) and "items" in schema:
+        for item in value:
+            observe(schema["items"], item, f"{path}[]", out)
+    return out
+
+
+def _matches_type(schema: dict[str, Any], value: Any) -> bool:
+    kind = schema.get("type")
+    return {"boolean": isinstance(value, bool), "string": isinstance(value, str),
+            "object": isinstance(value, dict)}.get(kind, True) if isinstance(kind, str) else True

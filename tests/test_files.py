@@ -1,0 +1,116 @@
+"""Fixture files: a broken one fails with a message naming the file, the chat and the field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import orjson
+import pytest
+
+from fake_beeper.data import FixtureError, generate_chats, read_chats
+from fake_beeper.data.files import write_chats
+
+GOOD = list(generate_chats(1, 5))
+
+
+def _jsonl(tmp_path: Path, chats: list, name: str = "chats.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_bytes(b"".join(orjson.dumps(c) + b"\n" for c in chats))
+    return path
+
+
+def _broken(index: int, change) -> list:
+    chats = copy.deepcopy(GOOD)
+    change(chats[index])
+    return chats
+
+
+def test_a_valid_file_loads_every_chat(tmp_path: Path) -> None:
+    loaded = read_chats(_jsonl(tmp_path, GOOD))
+    assert [c.id for c in loaded] == [c["id"] for c in GOOD]
+    assert orjson.loads(loaded[0].body) == GOOD[0]
+
+
+def test_a_wrong_type_names_the_line_chat_and_nested_field(tmp_path: Path) -> None:
+    def change(chat: dict) -> None:
+        chat["participants"]["items"][0]["id"] = 5
+
+    path = _jsonl(tmp_path, _broken(2, change))
+    with pytest.raises(FixtureError) as error:
+        read_chats(path)
+    message = str(error.value)
+    assert str(path) in message and "line 3" in message
+    assert repr(GOOD[2]["id"]) in message
+    assert "participants.items[0].id" in message and "string" in message
+
+
+def test_a_missing_required_field_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"line 1: chat .*\"unreadCount\" is a required property"):
+        read_chats(_jsonl(tmp_path, _broken(0, lambda c: c.pop("unreadCount"))))
+
+
+def test_a_bad_enum_value_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"field type: .*\"channel\""):
+        read_chats(_jsonl(tmp_path, _broken(1, lambda c: c.update(type="channel"))))
+
+
+def test_a_malformed_date_time_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"field lastActivity: .*date-time"):
+        read_chats(_jsonl(tmp_path, _broken(1, lambda c: c.update(lastActivity="yesterday"))))
+
+
+def test_null_where_the_contract_does_not_allow_it_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"field title: null"):
+        read_chats(_jsonl(tmp_path, _broken(4, lambda c: c.update(title=None))))
+
+
+def test_a_chat_without_an_id_is_still_located(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"line 2: chat \(without an id\)"):
+        read_chats(_jsonl(tmp_path, _broken(1, lambda c: c.pop("id"))))
+
+
+def test_a_line_that_is_not_json_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "chats.jsonl"
+    path.write_bytes(orjson.dumps(GOOD[0]) + b"\n{not json\n")
+    with pytest.raises(FixtureError, match=r"line 2: not valid JSON"):
+        read_chats(path)
+
+
+def test_duplicate_ids_name_both_places(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"line 3: .*duplicate of the chat at line 1"):
+        read_chats(_jsonl(tmp_path, [GOOD[0], GOOD[1], GOOD[0]]))
+
+
+def test_a_json_array_and_a_captured_page_both_load(tmp_path: Path) -> None:
+    array = tmp_path / "array.json"
+    array.write_bytes(orjson.dumps(GOOD))
+    page = tmp_path / "page.json"
+    page.write_bytes(orjson.dumps({"items": GOOD, "hasMore": False, "oldestCursor": None, "newestCursor": None}))
+    assert len(read_chats(array)) == len(read_chats(page)) == len(GOOD)
+
+
+def test_a_json_file_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "chats.json"
+    path.write_text('{"chats": []}')
+    with pytest.raises(FixtureError, match="expected an array of chats"):
+        read_chats(path)
+    bad_item = tmp_path / "bad.json"
+    bad_item.write_bytes(orjson.dumps([GOOD[0], {"id": "x"}]))
+    with pytest.raises(FixtureError, match=r"item 1: chat 'x'"):
+        read_chats(bad_item)
+
+
+def test_a_missing_file_is_a_fixture_error(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match="cannot read fixture file"):
+        read_chats(tmp_path / "nope.jsonl")
+
+
+def test_writing_refuses_to_overwrite_unless_told(tmp_path: Path) -> None:
+    path = tmp_path / "chats.jsonl"
+    path.write_text("mine")
+    with pytest.raises(FileExistsError):
+        write_chats(GOOD, path)
+    assert path.read_text() == "mine"
+    assert write_chats(GOOD, path, overwrite=True) == len(GOOD)
+    assert len(read_chats(path)) == len(GOOD)
