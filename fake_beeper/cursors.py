@@ -24,7 +24,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from fake_beeper.errors import INVALID_CURSOR, Issue, invalid_request
+from fake_beeper.errors import INVALID_CURSOR, ApiError, Issue, invalid_request
 
 NO_ACTIVITY = -62_135_596_800_001  # 0001-01-01T00:00:00Z is -62_135_596_800_000
 LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -78,5 +78,5 @@ def _decode_token(token: str) -> str:
     return text
 
 
-def _rejected(reason: str):
+def _rejected(reason: str) -> ApiError:
     return invalid_request([Issue(INVALID_CURSOR, reason, _PATH)])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fake_beeper import spec
@@ -86,6 +86,7 @@ class _World:
     pools: Pools
 
     def person(self, rng: random.Random) -> Person:
+        """Someone to chat with; ``remote`` (their network ID) is filled in by the caller."""
         locale = rng.choice(("en_US", "en_GB")) if rng.random() < 0.6 else rng.choice(NAME_LOCALES)
         name = rng.choice(self.pools.names[locale])
         handle = rng.choice(self.pools.user_names)
@@ -102,9 +103,8 @@ class _World:
         if rng.random() < 0.35:
             return Identity(chat_id(account, f"g{number:010d}"), account, "group", None, None)
         person = self.person(rng)
-        remote = remote_user_id(account.network, number, person.handle)
-        person = Person(remote, person.name, person.handle, person.phone, person.locale)
-        return Identity(chat_id(account, remote), account, "single", person, None)
+        person = replace(person, remote=remote_user_id(account.network, number, person.handle))
+        return Identity(chat_id(account, person.remote), account, "single", person, None)
 
     def _merge_identity(self, index: int, role: MergeRole) -> Identity:
         """One person across several accounts: a merged chat and its member chats."""
@@ -113,9 +113,8 @@ class _World:
         first = rng.randrange(len(self.accounts))
         member = 0 if role.is_head else index - role.head_index - 1
         account = self.accounts[(first + member) % len(self.accounts)]
-        remote = remote_user_id(account.network, unique_number(self.seed, index), person.handle)
-        person = Person(remote, person.name, person.handle, person.phone, person.locale)
-        ident = merged_chat_id(self.seed, role.head_index) if role.is_head else chat_id(account, remote)
+        person = replace(person, remote=remote_user_id(account.network, unique_number(self.seed, index), person.handle))
+        ident = merged_chat_id(self.seed, role.head_index) if role.is_head else chat_id(account, person.remote)
         return Identity(ident, account, "single", person, role)
 
     def last_activity(self, index: int) -> int | None:
@@ -278,8 +277,7 @@ class _World:
 
 def _person_from(person: Person, network: Network, rng: random.Random) -> Person:
     """A group member: random rather than unique IDs, since users may recur across chats."""
-    return Person(remote_user_id(network, rng.getrandbits(32), person.handle), person.name, person.handle,
-                  person.phone, person.locale)
+    return replace(person, remote=remote_user_id(network, rng.getrandbits(32), person.handle))
 
 
 def _vary(rng: random.Random, value: Any, schema: dict[str, Any]) -> Any:
