@@ -57,15 +57,11 @@ class ChatStore:
 
     def __init__(self, chats: Iterable[LoadedChat] = ()) -> None:
         self._bodies: dict[str, bytes] = {}
-        self._keys: dict[str, Key] = {}
-        self._accounts: dict[str, str] = {}
         rows = [(_key(chat), chat) for chat in chats]
-        for key, chat in rows:
+        for _, chat in rows:
             if chat.id in self._bodies:
                 raise ValueError(f"duplicate chat id {chat.id!r}")
             self._bodies[chat.id] = chat.body
-            self._keys[chat.id] = key
-            self._accounts[chat.id] = chat.account_id
         self._order = SortedList(key for key, _ in rows)
         by_account: dict[str, list[Key]] = {}
         for key, chat in rows:
