@@ -37,9 +37,8 @@ class Coverage:
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = {**spec.spec()["components"]["schemas"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
+    """``spec.resolve``, plus ``allOf`` parts merged into one object schema."""
+    schema = spec.resolve(schema)
     if "allOf" in schema:
         merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
         for part in schema["allOf"]:
