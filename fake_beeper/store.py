@@ -57,15 +57,16 @@ class ChatStore:
 
     def __init__(self, chats: Iterable[LoadedChat] = ()) -> None:
         self._bodies: dict[str, bytes] = {}
-        rows = [(_key(chat), chat) for chat in chats]
-        for _, chat in rows:
+        order: list[Key] = []
+        by_account: dict[str, list[Key]] = {}
+        for chat in chats:
             if chat.id in self._bodies:
                 raise ValueError(f"duplicate chat id {chat.id!r}")
             self._bodies[chat.id] = chat.body
-        self._order = SortedList(key for key, _ in rows)
-        by_account: dict[str, list[Key]] = {}
-        for key, chat in rows:
+            key = _key(chat)
+            order.append(key)
             by_account.setdefault(chat.account_id, []).append(key)
+        self._order = SortedList(order)
         self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
 
     def __len__(self) -> int:

@@ -53,7 +53,6 @@ class Person:
     name: str
     handle: str
     phone: str
-    locale: str
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,7 @@ class _World:
         locale = rng.choice(("en_US", "en_GB")) if rng.random() < 0.6 else rng.choice(NAME_LOCALES)
         name = rng.choice(self.pools.names[locale])
         handle = rng.choice(self.pools.user_names)
-        return Person(remote="", name=name, handle=handle, phone=f"+1555{rng.randrange(10**7):07d}",
-                      locale=locale)
+        return Person(remote="", name=name, handle=handle, phone=f"+1555{rng.randrange(10**7):07d}")
 
     def identity(self, index: int) -> Identity:
         role = merge_role(index)
