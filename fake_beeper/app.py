@@ -19,7 +19,9 @@ from starlette.responses import HTMLResponse, Response
 
 from fake_beeper import spec
 from fake_beeper.errors import ApiError, unauthorized
+from fake_beeper.journal import Journal, JournalMiddleware
 from fake_beeper.query import parse_list_chats_query
+from fake_beeper.scripted import ScriptedPages
 from fake_beeper.store import ChatStore
 
 DEFAULT_TOKEN = "fake-beeper-token"
@@ -27,15 +29,26 @@ _JSON = "application/json"
 _log = logging.getLogger("fake_beeper")
 
 
-def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN) -> FastAPI:
-    """A fresh app serving ``store``; requests must carry ``Authorization: Bearer <token>``."""
+def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None) -> FastAPI:
+    """A fresh app serving ``store``; requests must carry ``Authorization: Bearer <token>``.
+
+    ``app.state`` holds what a test may change while the app runs: ``store``, ``token`` and
+    ``scripted`` (pages to serve instead of the store's). With a ``journal``, every request is
+    recorded into it.
+    """
     app = FastAPI(title="fake-beeper", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.token = token
+    app.state.scripted = ScriptedPages()
     spec_json = orjson.dumps(spec.spec())
 
     async def list_chats(request: Request) -> Response:
         _authenticate(request, app.state.token)
+        if app.state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
+            parse_list_chats_query(request.query_params, decode_cursor=False)
+            scripted = app.state.scripted.take()
+            if scripted is not None:
+                return Response(scripted, media_type=_JSON)
         query = parse_list_chats_query(request.query_params)
         page = app.state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
                                     account_ids=query.account_ids)
@@ -59,6 +72,8 @@ def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN) -> FastAPI:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    if journal is not None:
+        app.add_middleware(JournalMiddleware, journal=journal)
     return app
 
 

@@ -57,8 +57,12 @@ class _Parameter:
     default: Any
 
 
-def parse_list_chats_query(params: QueryParams) -> ListChatsQuery:
-    """Parse and validate; raise a 400 ``ApiError`` listing every issue at once."""
+def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True) -> ListChatsQuery:
+    """Parse and validate; raise a 400 ``ApiError`` listing every issue at once.
+
+    With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
+    ``None``): scripted pages hand out cursors of their own, which are not store positions.
+    """
     values: dict[str, Any] = {}
     issues: list[Issue] = []
     for parameter in _parameters():
@@ -79,7 +83,7 @@ def parse_list_chats_query(params: QueryParams) -> ListChatsQuery:
         issues.extend(problems)
         values[parameter.name] = value
     cursor = None
-    if values.get("cursor"):  # an empty cursor means the first page, as no cursor does
+    if decode_cursor and values.get("cursor"):  # an empty cursor means the first page, as no cursor does
         try:
             cursor = cursors.decode(values["cursor"])
         except ApiError as exc:

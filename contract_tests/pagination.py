@@ -1,0 +1,160 @@
+"""Pagination invariants of ``GET /v1/chats``, as checks that work against any server.
+
+Schemathesis checks one response at a time; these check walks. Each function raises an
+``AssertionError`` that says which request, which page and which chat broke the rule, e.g.
+
+    page 3 (GET /v1/chats?cursor=…&limit=7): chat '!abc' also on page 1
+
+Only the contract is assumed: cursors are opaque, and "older" means later in the list order
+(``lastActivity`` descending; chats without one come last).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+LIST_CHATS = "/v1/chats"
+MAX_WALK_PAGES = 10_000  # a server whose hasMore never ends is a failure, not a hang
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One response of a walk and the request that produced it."""
+
+    number: int
+    params: dict[str, Any]
+    body: dict[str, Any]
+
+    @property
+    def chats(self) -> list[dict[str, Any]]:
+        return self.body["items"]
+
+    @property
+    def where(self) -> str:
+        query = httpx.QueryParams(self.params)
+        return f"page {self.number} (GET {LIST_CHATS}{'?' + str(query) if query else ''})"
+
+
+@dataclass
+class Walk:
+    pages: list[FetchedPage] = field(default_factory=list)
+
+    @property
+    def chats(self) -> list[dict[str, Any]]:
+        return [chat for page in self.pages for chat in page.chats]
+
+    @property
+    def ids(self) -> list[str]:
+        return [chat["id"] for chat in self.chats]
+
+
+def fetch(client: httpx.Client, number: int = 1, **params: Any) -> FetchedPage:
+    """GET one page; anything but a 200 with a JSON object fails with the request named."""
+    params = {name: value for name, value in params.items() if value is not None}
+    page = FetchedPage(number, params, {})
+    response = client.get(LIST_CHATS, params=params)
+    assert response.status_code == 200, f"{page.where}: HTTP {response.status_code}: {response.text[:500]}"
+    body = response.json()
+    assert isinstance(body, dict) and isinstance(body.get("items"), list), f"{page.where}: not a page: {body!r:.500}"
+    return FetchedPage(number, params, body)
+
+
+def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | None = None,
+         limit: int | None = None, account_ids: Sequence[str] | None = None) -> Walk:
+    """Follow the cursors the way the SDKs do (``oldestCursor`` for ``before``, ``newestCursor``
+    for ``after``) until ``hasMore`` is false, a page is empty, or the cursor is missing."""
+    result = Walk()
+    follow = "newestCursor" if direction == "after" else "oldestCursor"
+    while True:
+        page = fetch(client, len(result.pages) + 1, accountIDs=account_ids, cursor=cursor, direction=direction,
+                     limit=limit)
+        result.pages.append(page)
+        check_page_consistent(page)
+        cursor = page.body.get(follow)
+        if not page.body.get("hasMore") or not page.chats or not cursor:
+            return result
+        assert len(result.pages) < MAX_WALK_PAGES, f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages"
+
+
+def activity_key(chat: dict[str, Any]) -> float:
+    """Sort key of the list order: newer first, chats without ``lastActivity`` last."""
+    last = chat.get("lastActivity")
+    return -datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp() if last else float("inf")
+
+
+def describe(chat: dict[str, Any]) -> str:
+    return f"chat {chat['id']!r} (lastActivity {chat.get('lastActivity', 'absent')})"
+
+
+# -- checks on one page --------------------------------------------------------------------------
+
+
+def check_page_consistent(page: FetchedPage) -> None:
+    """Cursors are null exactly on an empty page; an empty page has nothing more; sorted newest first."""
+    body = page.body
+    for name in ("oldestCursor", "newestCursor"):
+        if page.chats:
+            assert body.get(name), f"{page.where}: {len(page.chats)} chats but {name} is {body.get(name)!r}"
+        else:
+            assert body.get(name) is None, f"{page.where}: no chats but {name} is {body.get(name)!r}"
+    if not page.chats:
+        assert body["hasMore"] is False, f"{page.where}: an empty page says hasMore: true"
+    check_sorted(page.chats, page.where)
+    if "limit" in page.params:
+        assert len(page.chats) <= int(page.params["limit"]), \
+            f"{page.where}: {len(page.chats)} chats, more than limit={page.params['limit']}"
+
+
+def check_sorted(chats: Sequence[dict[str, Any]], where: str) -> None:
+    for newer, older in zip(chats, chats[1:], strict=False):
+        assert activity_key(newer) <= activity_key(older), \
+            f"{where}: {describe(newer)} is listed before the more recent {describe(older)}"
+
+
+def check_beyond_cursor(page: FetchedPage, cursor_chat: dict[str, Any], direction: str) -> None:
+    """``before`` pages hold only chats older than the cursor's chat, ``after`` pages only newer ones."""
+    for chat in page.chats:
+        assert chat["id"] != cursor_chat["id"], f"{page.where}: repeats the cursor's own {describe(chat)}"
+        if direction == "before":
+            assert activity_key(chat) >= activity_key(cursor_chat), \
+                f"{page.where}: {describe(chat)} is newer than the cursor's {describe(cursor_chat)}"
+        else:
+            assert activity_key(chat) <= activity_key(cursor_chat), \
+                f"{page.where}: {describe(chat)} is older than the cursor's {describe(cursor_chat)}"
+
+
+# -- checks on a whole walk ----------------------------------------------------------------------
+
+
+def check_walk(result: Walk, direction: str = "before") -> None:
+    """No chat twice; sorted across page boundaries; each page beyond the previous one's cursor;
+    ``hasMore`` true on every page but the last, and false on the last."""
+    seen: dict[str, int] = {}
+    for index, page in enumerate(result.pages):
+        for chat in page.chats:
+            assert chat["id"] not in seen, f"{page.where}: {describe(chat)} also on page {seen[chat['id']]}"
+            seen[chat["id"]] = page.number
+        if index > 0:
+            previous = result.pages[index - 1]
+            cursor_chat = previous.chats[-1] if direction == "before" else previous.chats[0]
+            check_beyond_cursor(page, cursor_chat, direction)
+        last = index == len(result.pages) - 1
+        assert page.body["hasMore"] is not last or not page.chats, \
+            f"{page.where}: hasMore is {page.body['hasMore']} on {'the last' if last else 'a middle'} page"
+    if direction == "before":
+        check_sorted(result.chats, f"the walk of {len(result.pages)} pages")
+
+
+def check_subset(filtered: Walk, full: Walk, account_ids: Sequence[str]) -> None:
+    """A walk filtered on ``accountIDs`` is exactly the matching chats of the full walk, in order."""
+    expected = [chat["id"] for chat in full.chats if chat["accountID"] in account_ids]
+    strays = [describe(chat) for chat in filtered.chats if chat["accountID"] not in account_ids]
+    assert not strays, f"accountIDs={list(account_ids)} returned chats of other accounts: {strays[:3]}"
+    missing = sorted(set(expected) - set(filtered.ids))
+    assert not missing, f"accountIDs={list(account_ids)} left out {len(missing)} matching chats, e.g. {missing[:3]}"
+    assert filtered.ids == expected, f"accountIDs={list(account_ids)}: the chats come in another order than the full walk"

@@ -1,0 +1,150 @@
+"""``FakeBeeper``: one fake Beeper Desktop for a test, reachable in-process or on a live port.
+
+It bundles what a test touches: the chats (``store``), the ``token``, the ``journal`` of requests
+received, scripted pages, and ways in: httpx clients and transports that call the app directly,
+or a real server on a free loopback port (``start()``) for clients in other processes and
+languages, with ``env()`` giving the variables the official SDKs read.
+
+    with FakeBeeper.generated(seed=3, count=120) as fake:
+        client = BeeperDesktop(base_url=fake.base_url, access_token=fake.token,
+                               http_client=fake.http_client())
+        assert [chat.id for chat in client.chats.list()] == fake.ordered_ids()
+
+The pytest plugin's fixtures (``fake_beeper``, ``fake_beeper_server``, ``fake_beeper_env``) are
+thin wrappers around this class, which works outside pytest too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from fastapi import FastAPI
+
+from fake_beeper.app import DEFAULT_TOKEN, create_app
+from fake_beeper.data import DEFAULT_ACCOUNTS, LoadedChat, load_chats, validate_chats
+from fake_beeper.journal import Journal
+from fake_beeper.server import LiveServer
+from fake_beeper.store import ChatStore
+from fake_beeper.transport import InProcessTransport, async_transport
+
+IN_PROCESS_URL = "http://fake-beeper.test"
+
+
+class FakeBeeper:
+    """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``)."""
+
+    def __init__(self, chats: Iterable[Mapping[str, Any] | LoadedChat] | None = None, *,
+                 token: str = DEFAULT_TOKEN) -> None:
+        self.store = ChatStore(load_chats() if chats is None else _loaded(chats))
+        self.journal = Journal()
+        self.app: FastAPI = create_app(self.store, token=token, journal=self.journal)
+        self._server: LiveServer | None = None
+        self._transports: list[httpx.BaseTransport] = []
+
+    @classmethod
+    def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN) -> Self:
+        """A fake over ``count`` chats generated from ``seed`` (the same chats for the same seed)."""
+        return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token)
+
+    # -- what the fake holds ------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        return str(self.app.state.token)
+
+    @token.setter
+    def token(self, value: str) -> None:
+        """Change the accepted token while clients run: the next request with the old one gets a 401."""
+        self.app.state.token = value
+
+    def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
+        """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset)."""
+        return self.store.ordered_ids(account_ids)
+
+    def serve_pages(self, *pages: Mapping[str, Any] | bytes) -> None:
+        """Answer the next ``GET /v1/chats`` requests with these bodies, as given, then the store again.
+
+        Each call replaces the pages a previous call left unserved, so a Hypothesis test can call
+        it once per example without pages leaking from one example into the next.
+        """
+        self.app.state.scripted.replace(*pages)
+
+    # -- ways in ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The live server's URL once ``start()``-ed; before that, the in-process clients' URL."""
+        return self._server.url if self._server is not None else IN_PROCESS_URL
+
+    @property
+    def is_live(self) -> bool:
+        return self._server is not None
+
+    def env(self) -> dict[str, str]:
+        """The variables the official SDKs read: the base URL (new and old names) and the token."""
+        return {"BEEPER_BASE_URL": self.base_url, "BEEPER_DESKTOP_BASE_URL": self.base_url,
+                "BEEPER_ACCESS_TOKEN": self.token}
+
+    def transport(self) -> httpx.BaseTransport:
+        """An in-process transport for ``httpx.Client`` (closed with the fake)."""
+        transport = InProcessTransport(self.app)
+        self._transports.append(transport)
+        return transport
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """An in-process transport for ``httpx.AsyncClient``."""
+        return async_transport(self.app)
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` that reaches this fake, authenticated; in-process unless live.
+
+        Pass it to the SDK as ``BeeperDesktop(http_client=...)``; ``kwargs`` go to ``httpx.Client``.
+        """
+        if not self.is_live:
+            kwargs.setdefault("transport", self.transport())
+        return httpx.Client(base_url=self.base_url, headers=self._auth_header(), **kwargs)
+
+    def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` counterpart of ``http_client()``."""
+        if not self.is_live:
+            kwargs.setdefault("transport", self.async_transport())
+        return httpx.AsyncClient(base_url=self.base_url, headers=self._auth_header(), **kwargs)
+
+    def start(self) -> Self:
+        """Serve on a free port of 127.0.0.1 in a background thread (until ``stop()``)."""
+        if self._server is None:
+            self._server = LiveServer(self.app).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def close(self) -> None:
+        """Stop the server, if any, and the in-process transports' event loop threads."""
+        self.stop()
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def _loaded(chats: Iterable[Mapping[str, Any] | LoadedChat]) -> list[LoadedChat]:
+    """Chats a test built by hand are validated like a fixture file, with the same messages."""
+    chats = list(chats)
+    if all(isinstance(chat, LoadedChat) for chat in chats):
+        return [chat for chat in chats if isinstance(chat, LoadedChat)]
+    return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(chats)), source="FakeBeeper(chats=...)")

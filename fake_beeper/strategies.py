@@ -1,0 +1,135 @@
+"""Hypothesis strategies for what ``GET /v1/chats`` may answer, drawn from ``openapi.yaml``.
+
+The other direction of contract testing: not "does the server keep to the schema" but "does my
+client cope with everything the schema allows". The values come from Schemathesis's schema-driven
+generator, fed the contract's own components, so there is no second copy of the schema here:
+a chat is anything ``ChatListResponse`` admits, missing optional fields, ``null`` where nullable,
+any ``seen`` variant, empty pages, long and odd Unicode text.
+
+    from fake_beeper.strategies import chat_pages
+
+    @given(page=chat_pages())
+    def test_my_inbox_renders_any_page(page):
+        with FakeBeeper() as fake:
+            fake.serve_pages(page)
+            render_inbox(fake.http_client())   # Hypothesis shrinks a failure to the smallest page
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis.generation import GenerationMode
+
+from fake_beeper import spec
+
+DEFAULT_MAX_ITEMS = 3
+PAGE_SCHEMA = "ListChatsResponse"
+CHAT_SCHEMA = "ChatListResponse"
+
+
+def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
+               extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Any page the contract allows: ``{items, hasMore, oldestCursor, newestCursor}``.
+
+    ``max_items`` caps every array (chats on a page, participants, attachments …) so that a draw
+    stays small and fast: shapes, not sizes, are what break clients. ``None`` lifts the cap to the
+    schema's own. With ``extra_fields``, objects also carry keys the contract does not name, with
+    any JSON value, as a newer server may send: slower to draw and harder to read, so off by default.
+    """
+    return _component_values(PAGE_SCHEMA, max_items, extra_fields)
+
+
+def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS,
+          extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Any single chat the contract allows (an item of a page); the options are ``chat_pages``'s."""
+    return _component_values(CHAT_SCHEMA, max_items, extra_fields)
+
+
+def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
+               extra_fields: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Pages that an auto-paginating client follows to the end, for ``FakeBeeper.serve_pages``.
+
+    Every page but the last has chats, ``hasMore: true`` and an ``oldestCursor`` (so all three
+    SDKs ask for the next page); the last has ``hasMore: false``. Each page is otherwise anything
+    the schema allows. A client walking them should make exactly ``len(walk)`` requests.
+    """
+    if max_pages < 1:
+        raise ValueError("max_pages must be at least 1")
+    pages = chat_pages(max_items=max_items, extra_fields=extra_fields)
+    full_pages = pages.filter(lambda page: bool(page["items"]))
+    return st.tuples(st.lists(full_pages, max_size=max_pages - 1), pages).map(_chained)
+
+
+def _chained(drawn: tuple[list[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
+    leading, last = drawn
+    walk = [{**page, "hasMore": True, "oldestCursor": f"walk-page-{number}"}
+            for number, page in enumerate(leading, start=1)]
+    return [*walk, {**last, "hasMore": False}]
+
+
+def _component_values(name: str, max_items: int | None, extra_fields: bool) -> st.SearchStrategy[dict[str, Any]]:
+    # Schemathesis generates request data; a one-operation document whose request body is the
+    # component turns its generator into one for response-shaped values.
+    operation = _body_operations(max_items, extra_fields)[f"/{name}"]["POST"]
+    return operation.as_strategy(generation_mode=GenerationMode.POSITIVE).map(lambda case: case.body)
+
+
+@cache
+def _body_operations(max_items: int | None, extra_fields: bool) -> Any:
+    schemas = spec.spec()["components"]["schemas"]
+    if not extra_fields:
+        schemas = {name: _closed(schema) for name, schema in schemas.items()}
+    if max_items is not None:
+        schemas = {name: _capped(schema, max_items) for name, schema in schemas.items()}
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "fake-beeper response strategies", "version": "1"},
+        "paths": {f"/{name}": {"post": {
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{name}"}}}},
+            "responses": {"200": {"description": "unused"}},
+        }} for name in (PAGE_SCHEMA, CHAT_SCHEMA)},
+        "components": {"schemas": schemas},
+    }
+    # An explicit default config: a schemathesis.toml the user keeps for their server is not ours.
+    return schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with only the keys it names: ``allOf`` parts merged, ``additionalProperties: false``.
+
+    The merge comes first because ``additionalProperties`` only sees its own object's
+    ``properties``: closing both parts of ``allOf: [Chat, {preview}]`` would forbid every chat.
+    Objects that name no properties (``Error.details``) stay open, as the contract has them.
+    """
+    if isinstance(schema, list):
+        return [_closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _closed(value) for key, value in schema.items()}
+    parts = [_closed(spec.resolve(part)) for part in schema.get("allOf", [])]
+    if parts and all("properties" in part for part in parts):
+        del schema["allOf"]
+        schema.setdefault("type", "object")
+        schema["properties"] = {key: value for part in parts for key, value in part.get("properties", {}).items()}
+        schema["required"] = [key for part in parts for key in part.get("required", [])]
+    if "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+    return schema
+
+
+def _capped(schema: Any, max_items: int) -> Any:
+    """The schema with every array at most ``max_items`` long (never below its ``minItems``)."""
+    if isinstance(schema, list):
+        return [_capped(item, max_items) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _capped(value, max_items) for key, value in schema.items()}
+    if schema.get("type") == "array" or ("items" in schema and isinstance(schema["items"], dict)):
+        cap = max(max_items, schema.get("minItems", 0))
+        schema["maxItems"] = min(schema.get("maxItems", cap), cap)
+    return schema

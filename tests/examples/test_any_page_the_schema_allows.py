@@ -1,0 +1,29 @@
+"""Check that your code copes with every page the contract allows, not just the fake's data.
+
+``fake_beeper.strategies`` draws pages from ``openapi.yaml``: empty pages, missing optional
+fields, ``null`` where nullable, odd Unicode. ``serve_pages`` makes the fake answer with them,
+and Hypothesis shrinks a failure to the smallest page that breaks your code.
+"""
+
+from beeper_desktop_api import BeeperDesktop
+from hypothesis import HealthCheck, given, settings
+
+from fake_beeper import FakeBeeper
+from fake_beeper.strategies import page_walks
+
+
+def unread_badge(client: BeeperDesktop) -> int:
+    """Code under test: the total unread count over every chat."""
+    return sum(chat.unread_count for chat in client.chats.list())
+
+
+# The fixture is created once for all examples; that is safe because serve_pages replaces
+# whatever the previous example left queued.
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(walk=page_walks(max_pages=3))
+def test_the_badge_counts_every_page(fake_beeper: FakeBeeper, walk: list[dict]) -> None:
+    fake_beeper.serve_pages(*walk)
+    client = BeeperDesktop(base_url=fake_beeper.base_url, access_token=fake_beeper.token,
+                           http_client=fake_beeper.http_client(), _strict_response_validation=True)
+
+    assert unread_badge(client) == sum(chat["unreadCount"] for page in walk for chat in page["items"])
