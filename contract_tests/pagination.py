@@ -11,6 +11,7 @@ Only the contract is assumed: cursors are opaque, and "older" means later in the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,7 +112,7 @@ def check_page_consistent(page: FetchedPage) -> None:
 
 
 def check_sorted(chats: Sequence[dict[str, Any]], where: str) -> None:
-    for newer, older in zip(chats, chats[1:], strict=False):
+    for newer, older in itertools.pairwise(chats):
         assert activity_key(newer) <= activity_key(older), \
             f"{where}: {describe(newer)} is listed before the more recent {describe(older)}"
 
@@ -156,5 +157,6 @@ def check_subset(filtered: Walk, full: Walk, account_ids: Sequence[str]) -> None
     strays = [describe(chat) for chat in filtered.chats if chat["accountID"] not in account_ids]
     assert not strays, f"accountIDs={list(account_ids)} returned chats of other accounts: {strays[:3]}"
     missing = sorted(set(expected) - set(filtered.ids))
-    assert not missing, f"accountIDs={list(account_ids)} left out {len(missing)} matching chats, e.g. {missing[:3]}"
-    assert filtered.ids == expected, f"accountIDs={list(account_ids)}: the chats come in another order than the full walk"
+    label = f"accountIDs={list(account_ids)}"
+    assert not missing, f"{label} left out {len(missing)} matching chats, e.g. {missing[:3]}"
+    assert filtered.ids == expected, f"{label}: the chats come in another order than in the full walk"
