@@ -160,3 +160,29 @@ def check_subset(filtered: Walk, full: Walk, account_ids: Sequence[str]) -> None
     label = f"accountIDs={list(account_ids)}"
     assert not missing, f"{label} left out {len(missing)} matching chats, e.g. {missing[:3]}"
     assert filtered.ids == expected, f"{label}: the chats come in another order than in the full walk"
+
+
+def assert_client_walk(client_name: str, got_ids: Sequence[str], expected: Walk) -> None:
+    """A client's auto-pagination yielded exactly the chats of a raw walk, in order.
+
+    On a mismatch, say where the two part: the position, the chats, and the page and request
+    of the raw walk that holds the expected chat.
+    """
+    if list(got_ids) == expected.ids:
+        return
+    position = next((i for i, (a, b) in enumerate(zip(got_ids, expected.ids, strict=False)) if a != b),
+                    min(len(got_ids), len(expected.ids)))
+    page = _page_holding(expected, position)
+    expected_id = expected.ids[position] if position < len(expected.ids) else "(end of the walk)"
+    got_id = got_ids[position] if position < len(got_ids) else "(nothing: the client stopped)"
+    raise AssertionError(
+        f"{client_name} yielded {len(got_ids)} chats, the server's walk has {len(expected.ids)}; they part at "
+        f"chat #{position}: expected {expected_id!r}{f' from {page.where}' if page else ''}, got {got_id!r}")
+
+
+def _page_holding(result: Walk, position: int) -> FetchedPage | None:
+    for page in result.pages:
+        if position < len(page.chats):
+            return page
+        position -= len(page.chats)
+    return None

@@ -42,7 +42,9 @@ class FakeBeeper:
         self.journal = Journal()
         self.app: FastAPI = create_app(self.store, token=token, journal=self.journal)
         self._server: LiveServer | None = None
-        self._transports: list[httpx.BaseTransport] = []
+        # One event loop thread serves every in-process client of this fake, however many a
+        # Hypothesis test creates; it stops with the fake.
+        self._transport = InProcessTransport(self.app, shared=True)
 
     @classmethod
     def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN) -> Self:
@@ -89,10 +91,8 @@ class FakeBeeper:
                 "BEEPER_ACCESS_TOKEN": self.token}
 
     def transport(self) -> httpx.BaseTransport:
-        """An in-process transport for ``httpx.Client`` (closed with the fake)."""
-        transport = InProcessTransport(self.app)
-        self._transports.append(transport)
-        return transport
+        """The in-process transport for ``httpx.Client``s (it stops with the fake, not the client)."""
+        return self._transport
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """An in-process transport for ``httpx.AsyncClient``."""
@@ -125,11 +125,9 @@ class FakeBeeper:
             self._server = None
 
     def close(self) -> None:
-        """Stop the server, if any, and the in-process transports' event loop threads."""
+        """Stop the server, if any, and the in-process transport's event loop thread."""
         self.stop()
-        for transport in self._transports:
-            transport.close()
-        self._transports.clear()
+        self._transport.shutdown()
 
     def __enter__(self) -> Self:
         return self

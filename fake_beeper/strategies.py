@@ -17,15 +17,18 @@ any ``seen`` variant, empty pages, long and odd Unicode text.
 
 from __future__ import annotations
 
+import pprint
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import schemathesis
+from hypothesis import note
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from fake_beeper import spec
 
+T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 3
 PAGE_SCHEMA = "ListChatsResponse"
 CHAT_SCHEMA = "ChatListResponse"
@@ -40,13 +43,13 @@ def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
     schema's own. With ``extra_fields``, objects also carry keys the contract does not name, with
     any JSON value, as a newer server may send: slower to draw and harder to read, so off by default.
     """
-    return _component_values(PAGE_SCHEMA, max_items, extra_fields)
+    return _reported(_component_values(PAGE_SCHEMA, max_items, extra_fields), "chat_pages()")
 
 
 def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS,
           extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Any single chat the contract allows (an item of a page); the options are ``chat_pages``'s."""
-    return _component_values(CHAT_SCHEMA, max_items, extra_fields)
+    return _reported(_component_values(CHAT_SCHEMA, max_items, extra_fields), "chats()")
 
 
 def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
@@ -59,9 +62,10 @@ def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
     """
     if max_pages < 1:
         raise ValueError("max_pages must be at least 1")
-    pages = chat_pages(max_items=max_items, extra_fields=extra_fields)
+    pages = _component_values(PAGE_SCHEMA, max_items, extra_fields)
     full_pages = pages.filter(lambda page: bool(page["items"]))
-    return st.tuples(st.lists(full_pages, max_size=max_pages - 1), pages).map(_chained)
+    walks = st.tuples(st.lists(full_pages, max_size=max_pages - 1), pages).map(_chained)
+    return _reported(walks, "page_walks()")
 
 
 def _chained(drawn: tuple[list[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,7 +79,23 @@ def _component_values(name: str, max_items: int | None, extra_fields: bool) -> s
     # Schemathesis generates request data; a one-operation document whose request body is the
     # component turns its generator into one for response-shaped values.
     operation = _body_operations(max_items, extra_fields)[f"/{name}"]["POST"]
-    return operation.as_strategy(generation_mode=GenerationMode.POSITIVE).map(lambda case: case.body)
+    return _bodies(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+
+
+@st.composite
+def _bodies(draw: st.DrawFn, cases: st.SearchStrategy[Any]) -> dict[str, Any]:
+    body: dict[str, Any] = draw(cases).body
+    return body
+
+
+@st.composite
+def _reported(draw: st.DrawFn, values: st.SearchStrategy[T], label: str) -> T:
+    # Importing Schemathesis replaces Hypothesis's printer of failing examples with one that
+    # prints nothing (a speed-up for its own runs), so `page=` would show up empty. A note is
+    # printed with the failing example whatever the printer: the user sees the page that broke.
+    value = draw(values)
+    note(f"{label} drew:\n{pprint.pformat(value, sort_dicts=False)}")
+    return value
 
 
 @cache

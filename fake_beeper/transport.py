@@ -27,11 +27,13 @@ class InProcessTransport(httpx.BaseTransport):
     """For ``httpx.Client`` (and ``BeeperDesktop``): each request runs the app and waits for it.
 
     The event loop thread starts on the first request and stops on ``close()`` (which
-    ``httpx.Client.close()`` and the client's ``with`` block call).
+    ``httpx.Client.close()`` and the client's ``with`` block call). A ``shared`` transport serves
+    many clients: closing one of them leaves it running, and its owner calls ``shutdown()``.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, shared: bool = False) -> None:
         self._asgi = async_transport(app)
+        self._shared = shared
         self._lock = threading.Lock()
         self._portal_context: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
@@ -53,6 +55,11 @@ class InProcessTransport(httpx.BaseTransport):
             return self._portal
 
     def close(self) -> None:
+        if not self._shared:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the event loop thread (a later request starts a new one)."""
         with self._lock:
             if self._portal_context is not None:
                 self._portal_context.__exit__(None, None, None)

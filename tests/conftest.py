@@ -12,6 +12,8 @@ from fake_beeper.data import LoadedChat, load_chats
 from fake_beeper.server import LiveServer
 from fake_beeper.store import ChatStore
 
+pytest_plugins = ["pytester"]
+
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 
 

@@ -1,0 +1,103 @@
+"""The response strategies: schema-valid, and reaching the edge cases a client must survive."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from fake_beeper import spec
+from fake_beeper.strategies import chat_pages, chats, page_walks
+from tests.schema_coverage import Coverage, expectations, observe
+
+PAGE = spec.component("ListChatsResponse")
+
+
+@cache
+def draw_pages(count: int = 400, **options: Any) -> list[dict[str, Any]]:
+    """``count`` pages, the same every run (derandomized)."""
+    drawn: list[dict[str, Any]] = []
+
+    @settings(max_examples=count, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(page=chat_pages(**options))
+    def collect(page: dict[str, Any]) -> None:
+        drawn.append(page)
+
+    collect()
+    return drawn
+
+
+def errors(name: str, value: Any) -> list[str]:
+    return [f"{list(e.instance_path)}: {e.message}" for e in spec.validator(name).iter_errors(value)]
+
+
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (key, *strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    return []
+
+
+def test_every_drawn_page_keeps_to_the_contract() -> None:
+    for page in draw_pages() + draw_pages(15, extra_fields=True, max_items=None):
+        assert errors("ListChatsResponse", page) == []
+
+
+def test_pages_reach_the_edge_cases_the_schema_allows() -> None:
+    pages = draw_pages()
+    coverage = Coverage()
+    for page in pages:
+        observe(PAGE, page, out=coverage)
+    gaps = coverage.missing(expectations(PAGE))
+
+    assert any(not page["items"] for page in pages), "no empty page"
+    # Every optional chat field both present and absent, every nullable null, every `seen` variant.
+    chat_level = [g for g in gaps if g.startswith("items[].") and g.count(".") == 1]
+    assert chat_level == []
+    assert [g for g in gaps if "never null" in g] == []
+    assert [g for g in gaps if g.startswith("items[].preview.seen:")] == []  # boolean, date-time, map
+    texts = [s for page in pages for s in strings(page)]
+    assert any(any(ord(ch) > 0xFFFF for ch in s) for s in texts), "no character outside the BMP"
+    assert any(any(ord(ch) < 0x20 for ch in s) for s in texts), "no control character"
+    assert max(map(len, texts)) >= 100, "no long string"
+
+
+def test_by_default_objects_carry_only_documented_keys_and_lists_are_short() -> None:
+    for page in draw_pages():
+        assert len(page["items"]) <= 3
+        for chat in page["items"]:
+            assert set(chat) <= set(spec.component("Chat")["properties"]) | {"preview"}
+            assert len(chat["participants"]["items"]) <= 3
+
+
+def test_extra_fields_adds_undocumented_keys() -> None:
+    pages = draw_pages(40, extra_fields=True)
+    documented = set(spec.component("Chat")["properties"]) | {"preview"}
+    assert any(set(chat) - documented for page in pages for chat in page["items"])
+
+
+def test_a_single_chat_strategy() -> None:
+    @settings(max_examples=30, database=None, deadline=None)
+    @given(chat=chats())
+    def check(chat: dict[str, Any]) -> None:
+        assert errors("ChatListResponse", chat) == []
+
+    check()
+
+
+def test_page_walks_lead_a_client_to_the_end() -> None:
+    @settings(max_examples=50, database=None, deadline=None)
+    @given(walk=page_walks(max_pages=4))
+    def check(walk: list[dict[str, Any]]) -> None:
+        assert 1 <= len(walk) <= 4
+        for page in walk[:-1]:
+            assert page["items"] and page["hasMore"] is True and page["oldestCursor"]
+        assert walk[-1]["hasMore"] is False
+        assert all(errors("ListChatsResponse", page) == [] for page in walk)
+
+    check()
