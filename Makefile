@@ -1,4 +1,5 @@
 # make serve: set up and run the fake on its default data.   make test: set up and run every test.
+# make contract BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=…: the contract suite against any server.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,9 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 23373
 
-.PHONY: setup serve test lint fixtures clean
+TS_CLIENT := contract_tests/typescript
+NPM_STAMP := $(TS_CLIENT)/node_modules/.installed
 
-setup: $(STAMP)
+.PHONY: setup serve test contract lint fixtures clean
+
+setup: $(STAMP) $(NPM_STAMP)
 
 # Rebuilt whenever pyproject.toml changes; from scratch on a fresh clone.
 $(STAMP): pyproject.toml
@@ -17,19 +21,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The official TypeScript SDK, exactly as package-lock.json pins it.
+$(NPM_STAMP): $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund
+	touch $(NPM_STAMP)
+
 serve: $(STAMP)
 	$(BIN)/fake-beeper serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/ruff check fake_beeper tests
-	$(BIN)/python -m pytest
+# Every test, against the fake: a BEEPER_BASE_URL left in the shell must not redirect them.
+test: $(STAMP) $(NPM_STAMP)
+	$(BIN)/ruff check fake_beeper tests contract_tests
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
+
+# contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset).
+contract: $(STAMP) $(NPM_STAMP)
+	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
+		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check fake_beeper tests
+	$(BIN)/ruff check fake_beeper tests contract_tests
 
 # Regenerate the committed default dataset (seed 7, 400 chats, 12 accounts).
 fixtures: $(STAMP)
 	$(BIN)/fake-beeper generate --seed 7 --count 400 --accounts 12 --out fixtures/default_chats.jsonl --force
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules
