@@ -65,14 +65,21 @@ class PagingMachine(RuleBasedStateMachine):
             walker = self.older(walker)
         return walker
 
+    def turn_page(self, walker: Walker, direction: str) -> FetchedPage:
+        """The walker's next page in ``direction``, checked on its own and against its cursor."""
+        cursor, edge = ("oldestCursor", -1) if direction == "before" else ("newestCursor", 0)
+        page = fetch(self.http, limit=walker.limit, cursor=walker.page.body[cursor], direction=direction,
+                     accountIDs=list(walker.account_ids) if walker.account_ids else None)
+        check_page_consistent(page)
+        check_beyond_cursor(page, walker.page.chats[edge], direction)
+        return page
+
     @rule(target=walkers, walker=walkers)
     def older(self, walker: Walker) -> Walker:
         if not walker.page.chats:
             return walker
+        page = self.turn_page(walker, "before")
         ordered = self.ordered(walker.account_ids)
-        page = fetch(self.http, limit=walker.limit, cursor=walker.page.body["oldestCursor"], direction="before",
-                     accountIDs=list(walker.account_ids) if walker.account_ids else None)
-        check_page_consistent(page)
         start = walker.last + 1
         self.expect(page, ordered[start:start + walker.limit], len(ordered) > start + walker.limit)
         if not page.chats:
@@ -83,11 +90,8 @@ class PagingMachine(RuleBasedStateMachine):
     def newer(self, walker: Walker) -> Walker:
         if not walker.page.chats:
             return walker
+        page = self.turn_page(walker, "after")
         ordered = self.ordered(walker.account_ids)
-        page = fetch(self.http, limit=walker.limit, cursor=walker.page.body["newestCursor"], direction="after",
-                     accountIDs=list(walker.account_ids) if walker.account_ids else None)
-        check_page_consistent(page)
-        check_beyond_cursor(page, walker.page.chats[0], "after")
         stop = walker.first
         start = max(0, stop - walker.limit)
         if self.exact_after:

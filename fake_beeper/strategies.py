@@ -2,15 +2,16 @@
 
 The other direction of contract testing: not "does the server keep to the schema" but "does my
 client cope with everything the schema allows". The values come from Schemathesis's schema-driven
-generator, fed the contract's own components, so there is no second copy of the schema here:
-a chat is anything ``ChatListResponse`` admits, missing optional fields, ``null`` where nullable,
-any ``seen`` variant, empty pages, long and odd Unicode text.
+generator, fed the contract's own components, so there is no second copy of the schema here: a
+chat is anything ``ChatListResponse`` admits (missing optional fields, ``null`` where nullable,
+any ``seen`` variant, long and odd Unicode), and pages may be empty. Two deliberate narrowings,
+both options: arrays are capped short, and objects carry only the keys the contract names.
 
     from fake_beeper.strategies import chat_pages
 
     @given(page=chat_pages())
     def test_my_inbox_renders_any_page(page):
-        with FakeBeeper() as fake:
+        with FakeBeeper(chats=[]) as fake:
             fake.serve_pages(page)
             render_inbox(fake.http_client())   # Hypothesis shrinks a failure to the smallest page
 """
