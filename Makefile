@@ -9,8 +9,11 @@ PORT ?= 23373
 
 TS_CLIENT := contract_tests/typescript
 NPM_STAMP := $(TS_CLIENT)/node_modules/.installed
+MOCKS := bench/mocks
+MOCKS_STAMP := $(MOCKS)/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve test contract lint fixtures clean
+.PHONY: setup serve test contract bench lint fixtures clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -31,7 +34,7 @@ serve: $(STAMP)
 
 # Every test, against the fake: a BEEPER_BASE_URL left in the shell must not redirect them.
 test: $(STAMP) $(NPM_STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests
+	$(BIN)/ruff check fake_beeper tests contract_tests bench
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
 
 # contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset).
@@ -39,12 +42,24 @@ contract: $(STAMP) $(NPM_STAMP)
 	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
 		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
 
+# The fake against Prism and Steady under wrk, and its cost over 1k/100k/1M chats (about 15 min
+# the first time, which generates the datasets into bench/data/; BENCH_ARGS="--sizes 1000" to trim).
+bench: $(STAMP) $(MOCKS_STAMP)
+	command -v wrk >/dev/null || $(SUDO) apt-get install -y -q wrk || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Prism and Steady, exactly as bench/mocks/package-lock.json pins them.
+$(MOCKS_STAMP): $(MOCKS)/package.json $(MOCKS)/package-lock.json
+	npm ci --prefix $(MOCKS) --no-audit --no-fund
+	touch $(MOCKS_STAMP)
+
 lint: $(STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests
+	$(BIN)/ruff check fake_beeper tests contract_tests bench
 
 # Regenerate the committed default dataset (seed 7, 400 chats, 12 accounts).
 fixtures: $(STAMP)
 	$(BIN)/fake-beeper generate --seed 7 --count 400 --accounts 12 --out fixtures/default_chats.jsonl --force
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules

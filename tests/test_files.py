@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -114,3 +117,62 @@ def test_writing_refuses_to_overwrite_unless_told(tmp_path: Path) -> None:
     assert path.read_text() == "mine"
     assert write_chats(GOOD, path, overwrite=True) == len(GOOD)
     assert len(read_chats(path)) == len(GOOD)
+
+
+# The parallel reader forks, which is only safe in a process without threads: these run it in a
+# fresh interpreter, with the size threshold lowered so that a small file takes that path.
+_READ_BOTH_WAYS = """
+import sys
+from pathlib import Path
+from fake_beeper.data import files
+path = Path(sys.argv[1])
+
+def attempt(read):
+    try:
+        return read()
+    except files.FixtureError as error:
+        return str(error)
+
+serial = attempt(lambda: files.validate_chats(files._jsonl_records(path), source=str(path)))
+files.PARALLEL_MIN_BYTES = 0
+assert files._parallel_workers(path) > 1, "the parallel path was not taken"
+parallel = attempt(lambda: files.read_chats(path))
+if isinstance(parallel, str):
+    print("ERROR", parallel, "(the same as read serially)" if parallel == serial else f"(serially: {serial})")
+else:
+    print("SAME" if parallel == serial else "DIFFERENT", len(parallel))
+"""
+
+
+needs_two_cpus = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the parallel reader needs two CPUs")
+
+
+def _read_in_a_fresh_process(path: Path) -> str:
+    done = subprocess.run([sys.executable, "-c", _READ_BOTH_WAYS, str(path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@needs_two_cpus
+def test_a_large_file_read_on_every_core_gives_the_same_chats_in_order(tmp_path: Path) -> None:
+    chats = list(generate_chats(3, 700))
+    assert _read_in_a_fresh_process(_jsonl(tmp_path, chats)) == "SAME 700"
+
+
+@needs_two_cpus
+def test_an_error_in_a_workers_range_names_the_files_own_line(tmp_path: Path) -> None:
+    chats = list(generate_chats(3, 700))
+    chats[650]["unreadCount"] = "lots"
+    chats[690]["id"] = chats[10]["id"]
+    output = _read_in_a_fresh_process(_jsonl(tmp_path, chats))
+    assert output.startswith("ERROR ") and output.endswith("(the same as read serially)"), output
+    assert ", line 651: chat " in output and "field unreadCount" in output
+
+
+@needs_two_cpus
+def test_a_duplicate_across_workers_ranges_names_both_lines(tmp_path: Path) -> None:
+    chats = list(generate_chats(3, 700))
+    chats[690]["id"] = chats[10]["id"]
+    output = _read_in_a_fresh_process(_jsonl(tmp_path, chats))
+    assert ", line 691: chat " in output and "duplicate of the chat at line 11" in output, output

@@ -52,6 +52,11 @@ def test_a_smaller_count_is_a_prefix_of_a_larger_one() -> None:
     assert small == large
 
 
+def test_a_range_from_first_is_the_same_as_that_stretch_of_one_long_run() -> None:
+    whole = list(generate_chats(11, 300))
+    assert list(generate_chats(11, 100, first=150)) == whole[150:250]
+
+
 def test_every_generated_chat_is_valid_against_the_contract() -> None:
     validator = spec.validator("ChatListResponse")
     for seed in (0, 1, 99):

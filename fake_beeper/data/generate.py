@@ -67,14 +67,18 @@ class Identity:
 
 
 def generate_chats(seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
-                   accounts: int = DEFAULT_ACCOUNTS) -> Iterator[dict[str, Any]]:
-    """Yield ``count`` chats (``ChatListResponse`` objects) for ``seed``, in index order."""
-    if count < 0:
-        raise ValueError("count must be zero or more")
+                   accounts: int = DEFAULT_ACCOUNTS, *, first: int = 0) -> Iterator[dict[str, Any]]:
+    """Yield ``count`` chats (``ChatListResponse`` objects) for ``seed``, in index order.
+
+    ``first`` skips ahead: chat *i* depends only on the seed and *i*, so the chats from ``first``
+    on are the same as in one long run, and ranges can be generated in parallel.
+    """
+    if count < 0 or first < 0:
+        raise ValueError("count and first must be zero or more")
     if accounts < 1:
         raise ValueError("there must be at least one account")
     world = _World(seed, make_accounts(seed, accounts), pools(seed))
-    for index in range(count):
+    for index in range(first, first + count):
         yield world.chat(index)
 
 

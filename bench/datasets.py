@@ -1,0 +1,62 @@
+"""The bench's datasets: generated once into bench/data/ (ignored by git) and reused."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import orjson
+
+from fake_beeper.data import generate_chats
+from fake_beeper.data.files import write_chats
+from fake_beeper.timestamps import to_millis
+
+DATA = Path(__file__).resolve().parent / "data"
+SEED = 1
+
+
+def dataset(count: int, workers: int = 2) -> Path:
+    """``count`` chats of seed 1 as JSON Lines, generated in ``workers`` ranges if not on disk."""
+    path = DATA / f"seed{SEED}-{count}.jsonl"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    bounds = [count * k // workers for k in range(workers + 1)]
+    parts = [path.with_name(f"{path.name}.part{k}") for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_write_range, parts, bounds[:-1], bounds[1:]))
+    with path.with_name(path.name + ".partial").open("wb") as out:
+        for part in parts:
+            with part.open("rb") as chunk:
+                shutil.copyfileobj(chunk, out)
+            part.unlink()
+    path.with_name(path.name + ".partial").replace(path)
+    return path
+
+
+def _write_range(part: Path, first: int, stop: int) -> int:
+    return write_chats(generate_chats(SEED, stop - first, first=first), part, overwrite=True)
+
+
+def generation_throughput(count: int) -> dict[str, float]:
+    """Chats per second of one process generating and serialising ``count`` chats."""
+    start = time.perf_counter()
+    size = sum(len(orjson.dumps(chat)) for chat in generate_chats(SEED + 1, count))
+    seconds = time.perf_counter() - start
+    return {"chats": count, "seconds": round(seconds, 2), "chats_per_second": round(count / seconds),
+            "kib_per_chat": round(size / count / 1024, 2)}
+
+
+def deep_cursor(path: Path, depth: float) -> str:
+    """A plain-millis cursor (a form the fake accepts) at ``depth`` (0..1) of the list order,
+    read from the file rather than walked to on the server."""
+    millis = []
+    with path.open("rb") as lines:
+        for line in lines:
+            last = orjson.loads(line).get("lastActivity")
+            if last:
+                millis.append(to_millis(last))
+    millis.sort(reverse=True)
+    return str(millis[int((len(millis) - 1) * depth)])
