@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 import orjson
 from fastapi import FastAPI
@@ -16,11 +17,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from fake_beeper import spec
+from fake_beeper.activity import Activity
+from fake_beeper.control import control_routes
 from fake_beeper.errors import ApiError, unauthorized
+from fake_beeper.faults import SERVER_SEND, FaultMiddleware, Faults, WalkPages
 from fake_beeper.journal import Journal, JournalMiddleware
 from fake_beeper.query import parse_list_chats_query
+from fake_beeper.scenario import Scenario
 from fake_beeper.scripted import ScriptedPages
 from fake_beeper.store import ChatStore
 
@@ -29,29 +35,60 @@ _JSON = "application/json"
 _log = logging.getLogger("fake_beeper")
 
 
-def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None) -> FastAPI:
+class FakeBeeperApp(FastAPI):
+    """FastAPI, keeping the server's own ``send`` in the scope for transport faults (``faults.py``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
+def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
+               scenario: Scenario | None = None) -> FakeBeeperApp:
     """A fresh app serving ``store``; requests must carry ``Authorization: Bearer <token>``.
 
-    ``app.state`` holds what a test may change while the app runs: ``store``, ``token`` and
-    ``scripted`` (pages to serve instead of the store's). With a ``journal``, every request is
-    recorded into it.
+    ``app.state`` holds what a test may change while the app runs: ``store``, ``token``,
+    ``scripted`` (pages to serve instead of the store's), ``faults`` and ``activity`` (set
+    together through ``apply_scenario``). With a ``journal``, every request is recorded into it.
     """
-    app = FastAPI(title="fake-beeper", openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.store = store
-    app.state.token = token
-    app.state.scripted = ScriptedPages()
+    app = FakeBeeperApp(title="fake-beeper", openapi_url=None, docs_url=None, redoc_url=None)
+    state = app.state
+    state.store = store
+    state.token = token
+    state.journal = journal
+    state.scripted = ScriptedPages()
+    state.faults = Faults()
+    state.walks = WalkPages()
+    state.activity = Activity(store)
+    state.activity_plan = None
+    state.activity_due = 0  # GET /v1/chats requests since the last planned change
+
+    def apply_scenario(new: Scenario | None) -> None:
+        new = new or Scenario()
+        state.faults.replace(list(new.rules), new.seed)
+        state.activity = Activity(store, seed=new.seed)
+        if new.activity is not None:
+            state.activity.warm_up()  # the Faker pools, drawn now rather than on a request
+        state.activity_plan = new.activity
+        state.activity_due = 0
+
+    state.apply_scenario = apply_scenario
+    apply_scenario(scenario)
     spec_json = orjson.dumps(spec.spec())
 
     async def list_chats(request: Request) -> Response:
-        _authenticate(request, app.state.token)
-        if app.state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
+        _authenticate(request, state.token)
+        if state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
             parse_list_chats_query(request.query_params, decode_cursor=False)
-            scripted = app.state.scripted.take()
+            scripted = state.scripted.take()
             if scripted is not None:
                 return Response(scripted, media_type=_JSON)
         query = parse_list_chats_query(request.query_params)
-        page = app.state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
-                                    account_ids=query.account_ids)
+        page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
+                                account_ids=query.account_ids)
+        state.walks.issued(state.walks.page_of(request.query_params.get("cursor")), page.oldest_cursor,
+                           page.newest_cursor)
+        _planned_activity(state)
         return Response(page.to_json(), media_type=_JSON)
 
     async def openapi_json(request: Request) -> Response:
@@ -69,12 +106,26 @@ def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal
     app.router.add_route("/openapi.json", openapi_json, methods=["GET"])
     app.router.add_route("/openapi.yaml", openapi_yaml, methods=["GET"])
     app.router.add_route("/docs", docs, methods=["GET"])
+    app.router.routes.extend(control_routes())
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    # Middleware runs outside in: the journal records what the faults made of each request.
+    app.add_middleware(FaultMiddleware, faults=state.faults, walks=state.walks)
     if journal is not None:
         app.add_middleware(JournalMiddleware, journal=journal)
     return app
+
+
+def _planned_activity(state: Any) -> None:
+    """The scenario's ``activity``: after every ``every``-th page served, one random change."""
+    plan = state.activity_plan
+    if plan is None:
+        return
+    state.activity_due += 1
+    if state.activity_due >= plan.every:
+        state.activity_due = 0
+        state.activity.random_event(plan.events)
 
 
 def _authenticate(request: Request, token: str) -> None:

@@ -1,6 +1,7 @@
 """``fake-beeper``: serve the fake, generate fixture files, check them.
 
     fake-beeper serve [--host 127.0.0.1] [--port 23373] [--fixtures PATH | --seed N --count N] [--token T]
+                      [--scenario FILE]
     fake-beeper generate --seed N --count N [--accounts N] --out PATH [--force]
     fake-beeper validate PATH
 
@@ -21,6 +22,7 @@ from fake_beeper.app import DEFAULT_TOKEN, create_app
 from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, FixtureError, load_chats
 from fake_beeper.data.files import read_chats, write_chats
 from fake_beeper.data.generate import generate_chats
+from fake_beeper.scenario import ScenarioError, load_scenario
 from fake_beeper.server import DEFAULT_HOST, DEFAULT_PORT, base_url, bind, serve_forever
 from fake_beeper.store import ChatStore
 
@@ -77,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
     serve.add_argument("--accounts", type=_positive, default=DEFAULT_ACCOUNTS, help="with --seed: how many accounts")
     serve.add_argument("--token", default=DEFAULT_TOKEN, help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
+    serve.add_argument("--scenario", metavar="FILE",
+                       help="faults and live activity to apply (YAML or JSON; see the README); "
+                            "change them later through /_fake-beeper/scenario")
 
     generate = commands.add_parser("generate", help="write a deterministic fixture file")
     generate.add_argument("--seed", type=_natural, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
@@ -104,6 +109,10 @@ def _serve(args: argparse.Namespace) -> int:
         _fail("--count goes with --seed")
     started = time.perf_counter()
     try:
+        scenario = load_scenario(args.scenario) if args.scenario else None
+    except ScenarioError as exc:
+        _fail(str(exc))
+    try:
         store = ChatStore(load_chats(args.fixtures, seed=args.seed, count=args.count, accounts=args.accounts))
     except FixtureError as exc:
         _fail(str(exc))
@@ -117,10 +126,14 @@ def _serve(args: argparse.Namespace) -> int:
           f"(loaded in {time.perf_counter() - started:.2f}s)")
     print("Point the Beeper SDKs at it:")
     print(f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}")
-    print(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Stop: Ctrl-C", flush=True)
+    if scenario is not None:
+        print(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
+              f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
+    print(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
+          "Stop: Ctrl-C", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # uvicorn re-raises it after a clean shutdown
     try:
-        serve_forever(create_app(store, token=args.token), sock)
+        serve_forever(create_app(store, token=args.token, scenario=scenario), sock)
     except KeyboardInterrupt:
         pass
     finally:

@@ -23,12 +23,14 @@ from typing import Any, Self
 import httpx
 from fastapi import FastAPI
 
+from fake_beeper.activity import Activity
 from fake_beeper.app import DEFAULT_TOKEN, create_app
 from fake_beeper.data import DEFAULT_ACCOUNTS, LoadedChat, load_chats, validate_chats
 from fake_beeper.journal import Journal
+from fake_beeper.scenario import parse_scenario
 from fake_beeper.server import LiveServer
 from fake_beeper.store import ChatStore
-from fake_beeper.transport import InProcessTransport, async_transport
+from fake_beeper.transport import AsyncInProcessTransport, InProcessTransport
 
 IN_PROCESS_URL = "http://fake-beeper.test"
 
@@ -37,10 +39,12 @@ class FakeBeeper:
     """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``)."""
 
     def __init__(self, chats: Iterable[Mapping[str, Any] | LoadedChat] | None = None, *,
-                 token: str = DEFAULT_TOKEN) -> None:
+                 token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None) -> None:
         self.store = ChatStore(load_chats() if chats is None else _loaded(chats))
         self.journal = Journal()
         self.app: FastAPI = create_app(self.store, token=token, journal=self.journal)
+        if scenario:
+            self.scenario(scenario)
         self._server: LiveServer | None = None
         # One event loop thread serves every in-process client of this fake, however many a
         # Hypothesis test creates; it stops with the fake.
@@ -65,6 +69,35 @@ class FakeBeeper:
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
         """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset)."""
         return self.store.ordered_ids(account_ids)
+
+    @property
+    def activity(self) -> Activity:
+        """Live changes, now: ``fake.activity.message(chat_id)`` moves that chat to the top with a
+        new preview and one more unread; also ``new_chat()``, ``archive()``, ``remove()``."""
+        return self.app.state.activity  # type: ignore[no-any-return]
+
+    def scenario(self, document: Mapping[str, Any] | None = None, **parts: Any) -> None:
+        """Set faults and activity from a scenario document (see ``fake_beeper.scenario``), or
+        from its parts: ``fake.scenario(rules=[{"match": {"page": 2}, "fault": {"status": 503}}])``.
+        ``fake.scenario()`` clears them."""
+        document = {**(document or {}), **parts}
+        self.app.state.apply_scenario(parse_scenario(document, source="FakeBeeper.scenario") if document else None)
+
+    def fail(self, *, status: int | None = None, times: int | None = 1, **options: Any) -> None:
+        """Add one fault rule: ``fake.fail(status=429, retry_after=1, page=3)``.
+
+        ``page``, ``request``, ``every``, ``probability`` and ``params`` choose the requests (none:
+        the next one); ``latency``, ``retry_after``, ``retry_after_ms``, ``message``, ``drop`` and
+        ``truncate`` shape the fault; ``times`` (default 1; ``None``: always) limits it.
+        """
+        match_names = {"page", "request", "every", "probability", "params"}
+        match = {k: v for k, v in options.items() if k in match_names}
+        fault = {k: v for k, v in options.items() if k not in match_names}
+        rule = {"match": _camel(match), "fault": _camel({"status": status, **fault} if status else fault)}
+        if times is not None:
+            rule["times"] = times
+        parsed = parse_scenario({"rules": [rule]}, source="FakeBeeper.fail").rules[0]
+        self.app.state.faults.add(parsed)
 
     def serve_pages(self, *pages: Mapping[str, Any] | bytes) -> None:
         """Answer the next ``GET /v1/chats`` requests with these bodies, as given, then the store again.
@@ -96,7 +129,7 @@ class FakeBeeper:
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """An in-process transport for ``httpx.AsyncClient``."""
-        return async_transport(self.app)
+        return AsyncInProcessTransport(self.app)
 
     def http_client(self, **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` that reaches this fake, authenticated; in-process unless live.
@@ -146,3 +179,9 @@ def _loaded(chats: Iterable[Mapping[str, Any] | LoadedChat]) -> list[LoadedChat]
     if all(isinstance(chat, LoadedChat) for chat in chats):
         return [chat for chat in chats if isinstance(chat, LoadedChat)]
     return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(chats)), source="FakeBeeper(chats=...)")
+
+
+def _camel(options: dict[str, Any]) -> dict[str, Any]:
+    """``retry_after_ms`` → ``retryAfterMs``: Python keywords to the scenario's JSON names."""
+    return {name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:]): value
+            for name, value in options.items()}

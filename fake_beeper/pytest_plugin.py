@@ -14,6 +14,7 @@ The data is the default dataset unless the ``fake_beeper`` marker says otherwise
     @pytest.mark.fake_beeper(seed=3, count=50, accounts=4)   # generated, the same every run
     @pytest.mark.fake_beeper(chats=[{...}, {...}])             # built by the test
     @pytest.mark.fake_beeper(token="another-token")
+    @pytest.mark.fake_beeper(scenario={"rules": [{"match": {"page": 2}, "fault": {"status": 503}}]})
 
 or a test module overrides the ``fake_beeper_chats`` fixture.
 """
@@ -31,14 +32,15 @@ from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, LoadedChat, load_c
 from fake_beeper.fake import FakeBeeper
 
 MARKER = "fake_beeper"
-_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token"}
+_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, token='{DEFAULT_TOKEN}'): "
-        "the data and token of the fake_beeper fixtures (default: the committed 400-chat dataset)",
+        f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, token='{DEFAULT_TOKEN}', "
+        "scenario=None): the data, token and scenario (faults, activity) of the fake_beeper fixtures "
+        "(default: the committed 400-chat dataset, no faults)",
     )
 
 
@@ -75,7 +77,8 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> Sequence[Mapping[str, A
 
 
 def _fake(request: pytest.FixtureRequest, chats: Sequence[Mapping[str, Any] | LoadedChat]) -> FakeBeeper:
-    return FakeBeeper(chats, token=_marker_arguments(request).get("token", DEFAULT_TOKEN))
+    arguments = _marker_arguments(request)
+    return FakeBeeper(chats, token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"))
 
 
 @pytest.fixture

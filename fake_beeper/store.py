@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -56,21 +58,30 @@ class ChatStore:
     """All chats, ordered as the API lists them."""
 
     def __init__(self, chats: Iterable[LoadedChat] = ()) -> None:
-        self._bodies: dict[str, bytes] = {}
+        self._chats: dict[str, LoadedChat] = {}
         order: list[Key] = []
         by_account: dict[str, list[Key]] = {}
         for chat in chats:
-            if chat.id in self._bodies:
+            if chat.id in self._chats:
                 raise ValueError(f"duplicate chat id {chat.id!r}")
-            self._bodies[chat.id] = chat.body
+            self._chats[chat.id] = chat
             key = _key(chat)
             order.append(key)
             by_account.setdefault(chat.account_id, []).append(key)
         self._order = SortedList(order)
         self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
+        # Pages are read on the server's event loop while a test thread may change chats: every
+        # read and write holds this lock, so no page ever sees half of a change.
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._order)
+
+    def __contains__(self, chat_id: object) -> bool:
+        return chat_id in self._chats
+
+    def get(self, chat_id: str) -> LoadedChat | None:
+        return self._chats.get(chat_id)
 
     @property
     def account_ids(self) -> list[str]:
@@ -78,11 +89,57 @@ class ChatStore:
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
         """Every chat ID in list order (for tests and tools; O(n))."""
-        indexes = self._indexes(account_ids)
-        return [key[1] for key in heapq.merge(*indexes)]
+        with self._lock:
+            indexes = self._indexes(account_ids)
+            return [key[1] for key in heapq.merge(*indexes)]
+
+    def random_id(self, rng: random.Random) -> str | None:
+        """A chat ID drawn with ``rng`` (O(log n)); ``None`` if there are no chats."""
+        with self._lock:
+            return self._order[rng.randrange(len(self._order))][1] if self._order else None
+
+    def newest_millis(self) -> int | None:
+        """The most recent ``lastActivity``, as epoch millis (``None`` if no chat has one)."""
+        with self._lock:
+            if not self._order or -self._order[0][0] == NO_ACTIVITY:
+                return None
+            return int(-self._order[0][0])
+
+    # -- live changes: O(log n) each -----------------------------------------------------------
+
+    def put(self, chat: LoadedChat) -> None:
+        """Add ``chat``, or replace the chat with its ID; a new ``lastActivity`` moves it."""
+        with self._lock:
+            self._discard(chat.id)
+            self._chats[chat.id] = chat
+            key = _key(chat)
+            self._order.add(key)
+            self._by_account.setdefault(chat.account_id, SortedList()).add(key)
+
+    def remove(self, chat_id: str) -> bool:
+        """Take a chat out of the list; ``False`` if there was none with that ID."""
+        with self._lock:
+            return self._discard(chat_id)
+
+    def _discard(self, chat_id: str) -> bool:
+        old = self._chats.pop(chat_id, None)
+        if old is None:
+            return False
+        key = _key(old)
+        self._order.remove(key)
+        account = self._by_account[old.account_id]
+        account.remove(key)
+        if not account:
+            del self._by_account[old.account_id]
+        return True
 
     def page(self, *, cursor: Position | None = None, direction: Direction = "before", limit: int = 25,
              account_ids: Sequence[str] | None = None) -> Page:
+        with self._lock:
+            return self._page(cursor, direction, limit, account_ids)
+
+    def _page(self, cursor: Position | None, direction: Direction, limit: int,
+              account_ids: Sequence[str] | None) -> Page:
         indexes = self._indexes(account_ids)
         if cursor is None:
             keys, has_more = _take(indexes, None, limit)
@@ -94,7 +151,7 @@ class ChatStore:
             keys, has_more = _take_newer(indexes, _newer_than(cursor), limit)
         if not keys:
             return Page([], has_more, None, None)
-        bodies = [self._bodies[key[1]] for key in keys]
+        bodies = [self._chats[key[1]].body for key in keys]
         return Page(bodies, has_more, _cursor_at(keys[-1]), _cursor_at(keys[0]))
 
     def _indexes(self, account_ids: Sequence[str] | None) -> list[SortedList]:

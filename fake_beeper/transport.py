@@ -16,11 +16,36 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp
 
+from fake_beeper.faults import TRANSPORT_FAULT_HEADER
 
-def async_transport(app: ASGIApp) -> httpx.ASGITransport:
-    """For ``httpx.AsyncClient`` (and ``AsyncBeeperDesktop``). An app error becomes its 500
-    response, as a real server would send it, instead of an exception raised in the client."""
+
+def _asgi(app: ASGIApp) -> httpx.ASGITransport:
+    # An app error becomes its 500 response, as a real server sends it, not an exception.
     return httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+
+def _as_received(request: httpx.Request, status: int, headers: httpx.Headers, content: bytes) -> httpx.Response:
+    """The response, or the error httpx raises for a broken connection when a fault asked for one
+    (a socket cannot break in-process, so the fault middleware sends a marker header instead)."""
+    fault = headers.get(TRANSPORT_FAULT_HEADER)
+    if fault == "drop":
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+    if fault == "truncate":
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body "
+                                        f"(received {len(content)} bytes)", request=request)
+    return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+    """For ``httpx.AsyncClient`` (and ``AsyncBeeperDesktop``): the app runs on the caller's loop."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._asgi = _asgi(app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        content = await response.aread()
+        return _as_received(request, response.status_code, response.headers, content)
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -32,7 +57,7 @@ class InProcessTransport(httpx.BaseTransport):
     """
 
     def __init__(self, app: ASGIApp, *, shared: bool = False) -> None:
-        self._asgi = async_transport(app)
+        self._asgi = _asgi(app)
         self._shared = shared
         self._lock = threading.Lock()
         self._portal_context: AbstractContextManager[BlockingPortal] | None = None
@@ -41,7 +66,7 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body as bytes, which the async transport can stream again
         status, headers, content = self._running_portal().call(self._call_app, request)
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return _as_received(request, status, headers, content)
 
     async def _call_app(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes]:
         response = await self._asgi.handle_async_request(request)

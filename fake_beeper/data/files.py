@@ -35,7 +35,7 @@ class FixtureError(ValueError):
     """A fixture file that cannot be served; the message says where and why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoadedChat:
     """A validated chat: its ID, account, ``lastActivity`` millis (``None`` if absent) and JSON."""
 

@@ -1,0 +1,121 @@
+"""Live changes: what happens in a real inbox while a client pages through it.
+
+* ``message``: a message arrives in a chat; it moves to the top (``lastActivity`` now), gets the
+  message as its ``preview`` and one more unread;
+* ``new_chat``: a chat appears, at the top;
+* ``archive``: a chat is archived (``isArchived: true``; the list still holds it);
+* ``remove``: a chat is deleted and leaves the list.
+
+Each change is one ``ChatStore`` operation under its lock, so a page never shows half of one.
+A random change draws from the ``Activity``'s own seeded generator: the same seed, the same
+changes. Timestamps are the wall clock, but never older than the newest chat, so a message
+always moves its chat to the very top, as it would in the app.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from fake_beeper.data import generate_chats
+from fake_beeper.data.files import LoadedChat, validate_chats
+from fake_beeper.data.messages import MessageContext, Sender, preview_message
+from fake_beeper.data.pools import pools
+from fake_beeper.store import ChatStore
+from fake_beeper.timestamps import to_iso
+
+EVENTS = ("message", "newChat", "archive", "remove")
+NEW_CHAT_INDEX = 10**8  # generated chats for "newChat" come from far past any dataset's indexes
+
+
+class Activity:
+    """Changes to ``store``, explicit or drawn at random from ``seed``."""
+
+    def __init__(self, store: ChatStore, *, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._random = random.Random(seed)
+        self._seed = seed
+        self._clock = clock
+        self._new_chats = 0
+        self._lock = threading.Lock()  # one change at a time, so "newest" stays the newest
+
+    def warm_up(self) -> None:
+        """Draw the seed's Faker pools (about a second, once per process) ahead of the first message."""
+        pools(self._seed)
+
+    def message(self, chat_id: str | None = None, *, text: str | None = None) -> str:
+        """A message arrives in ``chat_id`` (a random chat if ``None``); returns the chat's ID."""
+        with self._lock:
+            chat = self._chat(chat_id)
+            body = orjson.loads(chat.body)
+            millis = self._now_millis()
+            preview = preview_message(self._random, pools(self._seed), _context(body, millis))
+            preview.update(isSender=False, isUnread=True)
+            if text is not None:
+                preview.update(type="TEXT", text=text)
+                preview.pop("attachments", None)
+            body.update(lastActivity=to_iso(millis), preview=preview, unreadCount=body.get("unreadCount", 0) + 1)
+            return self._put(body)
+
+    def new_chat(self, chat: Mapping[str, Any] | None = None) -> str:
+        """A chat appears at the top: ``chat`` as given (schema-valid), or a generated one."""
+        with self._lock:
+            if chat is None:
+                chat = next(generate_chats(self._seed, 1, first=NEW_CHAT_INDEX + self._new_chats))
+                self._new_chats += 1
+            body = {**chat, "lastActivity": to_iso(self._now_millis())}
+            return self._put(body)
+
+    def archive(self, chat_id: str | None = None) -> str:
+        with self._lock:
+            body = orjson.loads(self._chat(chat_id).body)
+            body["isArchived"] = True
+            return self._put(body)
+
+    def remove(self, chat_id: str | None = None) -> str:
+        with self._lock:
+            chat = self._chat(chat_id)
+            self.store.remove(chat.id)
+            return chat.id
+
+    def random_event(self, weights: Mapping[str, int]) -> tuple[str, str]:
+        """One change drawn with ``weights`` (by event name); returns (event, chat ID)."""
+        names = [name for name in EVENTS if weights.get(name)]
+        event = self._random.choices(names, [weights[name] for name in names])[0]
+        if event != "newChat" and not len(self.store):
+            event = "newChat"  # nothing to change yet
+        act = {"message": self.message, "newChat": self.new_chat, "archive": self.archive, "remove": self.remove}
+        return event, act[event]()
+
+    def _chat(self, chat_id: str | None) -> LoadedChat:
+        if chat_id is None:
+            chat_id = self.store.random_id(self._random)
+        chat = self.store.get(chat_id) if chat_id is not None else None
+        if chat is None:
+            raise KeyError(f"no chat {chat_id!r}" if chat_id is not None else "the store holds no chats")
+        return chat
+
+    def _now_millis(self) -> int:
+        newest = self.store.newest_millis()
+        now = int(self._clock() * 1000)
+        return max(now, newest + 1) if newest is not None else now
+
+    def _put(self, body: dict[str, Any]) -> str:
+        # Validated like a fixture, so a change can never make the fake serve a chat the
+        # contract forbids (a hand-made `new_chat` included).
+        (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity")
+        self.store.put(chat)
+        return chat.id
+
+
+def _context(chat: dict[str, Any], millis: int) -> MessageContext:
+    people = chat.get("participants", {}).get("items", [])
+    senders = tuple(Sender(p["id"], p.get("fullName"), bool(p.get("isSelf"))) for p in people if not p.get("isSelf"))
+    if not senders:
+        senders = (Sender(f"@someone:{chat['accountID']}", None, False),)
+    return MessageContext(chat["id"], chat["accountID"], chat.get("type") == "group", senders, millis)

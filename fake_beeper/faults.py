@@ -1,0 +1,261 @@
+"""Faults on demand: errors, latency and broken connections for chosen ``GET /v1/chats`` requests.
+
+A ``Rule`` says which requests (``Match``) get which ``Fault``, at most ``times`` times. The
+``Faults`` set holds the rules, the request counter and a seeded random generator, so a scenario
+replays the same way every run. ``FaultMiddleware`` applies them in front of the app; every
+error it sends has the contract's ``Error`` body and a status the spec documents.
+
+Transport faults need a real socket: under uvicorn the middleware closes the connection itself.
+In-process, it answers with a marker header that fake-beeper's httpx transports turn into the
+exception httpx raises for a broken connection, so client code sees the same thing either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fake_beeper import spec
+from fake_beeper.errors import ApiError
+
+TRANSPORT_FAULT_HEADER = "x-fake-beeper-transport-fault"
+DEFAULT_MESSAGES = {
+    401: "Token expired",  # what the real app sends (surfaced by the JS SDK as "401 Token expired")
+    429: "Too many requests",
+    500: "Internal server error (injected by fake-beeper)",
+    503: "Service unavailable (injected by fake-beeper)",
+}
+ERROR_CODES = {401: "UNAUTHORIZED", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 503: "UNAVAILABLE"}
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which requests a rule applies to; every condition given must hold (none: every request)."""
+
+    request: int | None = None  # the Nth request to GET /v1/chats since the rules were set (1-based)
+    every: int | None = None  # every Nth such request
+    page: int | None = None  # the k-th page of a walk: 1 without a cursor, 2 after a cursor from page 1 …
+    probability: float | None = None  # drawn from the scenario's seeded generator
+    params: Mapping[str, str] = field(default_factory=dict)  # query parameters with these values
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What happens: a delay, then at most one of an error status, a dropped or a truncated response."""
+
+    latency: float | tuple[float, float] | None = None  # seconds, or a (low, high) range
+    status: int | None = None  # 401, 429, 500 or 503
+    retry_after: float | None = None  # seconds, sent as Retry-After
+    retry_after_ms: int | None = None  # sent as retry-after-ms (the Stainless SDKs read it first)
+    message: str | None = None
+    drop: bool = False  # close the connection before any response
+    truncate: bool = False  # send the headers and half the body, then close
+
+    def error(self) -> ApiError:
+        assert self.status is not None
+        headers = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = f"{self.retry_after:g}"
+        if self.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(self.retry_after_ms)
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return ApiError(self.status, ERROR_CODES[self.status], self.message or DEFAULT_MESSAGES[self.status],
+                        headers=headers)
+
+
+@dataclass
+class Rule:
+    match: Match
+    fault: Fault
+    times: int | None = None  # None: no limit
+    name: str = ""
+    applied: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The faults chosen for one request (the first matching rule that sets each part wins)."""
+
+    latency: float = 0.0
+    error: ApiError | None = None
+    drop: bool = False
+    truncate: bool = False
+    rules: tuple[str, ...] = ()
+
+
+class Faults:
+    """The active rules and their state; thread-safe (set from tests, applied on the event loop)."""
+
+    def __init__(self, rules: list[Rule] | None = None, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self.replace(rules or [], seed)
+
+    def replace(self, rules: list[Rule], seed: int = 0) -> None:
+        with self._lock:
+            self._rules = list(rules)
+            self._random = random.Random(seed)
+            self._requests = 0
+
+    def add(self, rule: Rule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def clear(self) -> None:
+        self.replace([])
+
+    @property
+    def rules(self) -> list[Rule]:
+        with self._lock:
+            return list(self._rules)
+
+    def decide(self, params: Mapping[str, str], page: int | None) -> Decision:
+        """Count this request and choose its faults."""
+        with self._lock:
+            self._requests += 1
+            latency, error, drop, truncate, names = 0.0, None, False, False, []
+            for rule in self._rules:
+                if rule.times is not None and rule.applied >= rule.times:
+                    continue
+                if not self._matches(rule.match, params, page):
+                    continue
+                rule.applied += 1
+                names.append(rule.name or f"rule {self._rules.index(rule) + 1}")
+                fault = rule.fault
+                if fault.latency is not None and not latency:
+                    latency = (self._random.uniform(*fault.latency) if isinstance(fault.latency, tuple)
+                               else fault.latency)
+                if not (error or drop or truncate):
+                    error = fault.error() if fault.status is not None else None
+                    drop, truncate = fault.drop, fault.truncate
+            return Decision(latency, error, drop, truncate, tuple(names))
+
+    def _matches(self, match: Match, params: Mapping[str, str], page: int | None) -> bool:
+        if match.request is not None and self._requests != match.request:
+            return False
+        if match.every is not None and self._requests % match.every:
+            return False
+        if match.page is not None and page != match.page:
+            return False
+        if any(params.get(name) != value for name, value in match.params.items()):
+            return False
+        # Drawn last, and only for requests the other conditions let through, so that adding a
+        # rule elsewhere does not change which requests this one picks.
+        return match.probability is None or self._random.random() < match.probability
+
+
+class WalkPages:
+    """Which page of a walk a request is: cursors a page hands out remember its number."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._pages: dict[str, int] = {}
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def page_of(self, cursor: str | None) -> int | None:
+        if not cursor:
+            return 1
+        with self._lock:
+            number = self._pages.get(cursor)
+        return None if number is None else number + 1
+
+    def issued(self, page: int | None, *cursors: str | None) -> None:
+        if page is None:
+            return
+        with self._lock:
+            if len(self._pages) >= self._capacity:  # oldest first: dicts keep insertion order
+                for stale in list(self._pages)[: self._capacity // 2]:
+                    del self._pages[stale]
+            for cursor in cursors:
+                if cursor:
+                    self._pages[cursor] = page
+
+
+class FaultMiddleware:
+    """Applies ``faults`` to ``GET /v1/chats`` requests, before the app sees them."""
+
+    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages) -> None:
+        self.app = app
+        self.faults = faults
+        self.walks = walks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != spec.LIST_CHATS_PATH or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        decision = self.faults.decide(params, self.walks.page_of(params.get("cursor")))
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
+        if decision.error is not None:
+            await _send_error(send, decision.error)
+        elif decision.drop:
+            await _drop(scope, send)
+        elif decision.truncate:
+            await self.app(scope, receive, _Truncating(send, _uvicorn_cycle(scope)))
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _send_error(send: Send, error: ApiError) -> None:
+    body = error.body()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+SERVER_SEND = "fake_beeper.server_send"  # a scope key: the server's own `send`, set by the app
+
+
+def _uvicorn_cycle(scope: Scope) -> Any:
+    """uvicorn's request cycle for this request, whose ``transport`` is the client's connection.
+
+    The ``send`` a middleware receives is wrapped by Starlette's error middleware, so the app
+    keeps the server's own in the scope (``FakeBeeperApp``). ``None`` when not under uvicorn.
+    """
+    cycle = getattr(scope.get(SERVER_SEND), "__self__", None)
+    return cycle if hasattr(cycle, "transport") and hasattr(cycle, "disconnected") else None
+
+
+async def _drop(scope: Scope, send: Send) -> None:
+    cycle = _uvicorn_cycle(scope)
+    if cycle is not None:
+        cycle.transport.close()
+        cycle.disconnected = True  # so uvicorn neither logs an error nor writes a 500 after it
+        return
+    await send({"type": "http.response.start", "status": 599, "headers": [(TRANSPORT_FAULT_HEADER.encode(), b"drop")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+class _Truncating:
+    """A ``send`` that passes the headers and the first half of the body, then cuts the connection."""
+
+    def __init__(self, send: Send, cycle: Any) -> None:
+        self.send = send
+        self.cycle = cycle
+        self.body = b""
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            if self.cycle is None:
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (TRANSPORT_FAULT_HEADER.encode(), b"truncate")]}
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        await self.send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        if self.cycle is not None:
+            self.cycle.transport.close()
+            self.cycle.disconnected = True
+        else:
+            await self.send({"type": "http.response.body", "body": b""})
