@@ -13,7 +13,7 @@ MOCKS := bench/mocks
 MOCKS_STAMP := $(MOCKS)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve test contract bench lint fixtures clean
+.PHONY: setup serve test contract stress bench lint fixtures clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -36,6 +36,10 @@ serve: $(STAMP)
 test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
+
+# 5,000 negative Schemathesis cases and 50 clients for 30 s against a live fake (about 2 min).
+stress: $(STAMP)
+	$(BIN)/python -m pytest tests/stress -m stress -s -p no:cacheprovider
 
 # contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset).
 contract: $(STAMP) $(NPM_STAMP)

@@ -156,3 +156,27 @@ def test_listening_sockets_say_tcp_so_asyncio_disables_nagle() -> None:
 def test_the_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "fake-beeper"
     assert script.exists() and os.access(script, os.X_OK)
+
+
+def test_serve_with_a_scenario_file(serve, tmp_path: Path) -> None:
+    scenario = tmp_path / "flaky.yaml"
+    scenario.write_text("rules:\n  - match: {request: 1}\n    fault: {status: 429, retryAfter: 2}\n")
+    served = serve("--scenario", str(scenario))
+    assert any(f"Scenario: {scenario}: 1 fault rule(s)" in line for line in served.banner)
+    url, token = served.env["BEEPER_BASE_URL"], served.env["BEEPER_ACCESS_TOKEN"]
+    first = httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"})
+    assert (first.status_code, first.headers["retry-after"]) == (429, "2")
+    assert httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("rules:\n  - fault: {status: 418}\n", ["rules[0].fault.status", "418"]),
+    ("rules: [\n", ["not valid YAML or JSON"]),
+    ("activity: {every: 0}\n", ["activity.every"]),
+    (None, ["cannot read scenario file"]),
+])
+def test_a_bad_scenario_file_is_one_line(tmp_path: Path, content: str | None, words: list[str]) -> None:
+    path = tmp_path / "scenario.yaml"
+    if content is not None:
+        path.write_text(content)
+    _one_line_error(_run("serve", "--port", "0", "--scenario", str(path)), str(path), *words)

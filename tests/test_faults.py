@@ -106,7 +106,8 @@ def test_latency_fixed_and_in_a_range(fake: FakeBeeper) -> None:
             start = time.perf_counter()
             assert http.get("/v1/chats").status_code == 200
             timings.append(time.perf_counter() - start)
-    assert timings[0] >= 0.2 and 0.05 <= timings[1] and timings[2] < 0.05
+    assert timings[0] >= 0.2 and timings[1] >= 0.05
+    assert [rule.applied for rule in fake.app.state.faults.rules] == [1, 1]  # none on the third
 
 
 def test_every_nth_request_and_a_parameter_match(fake: FakeBeeper) -> None:
@@ -148,6 +149,6 @@ def test_faults_apply_to_the_beeper_api_only(fake: FakeBeeper) -> None:
     ({"rulez": []}, "(the document): Additional properties are not allowed ('rulez' was unexpected)"),
 ])
 def test_a_bad_scenario_is_refused_with_its_place(document: dict, message: str) -> None:
-    with pytest.raises(ScenarioError, match="^scenario: ") as error:
+    with pytest.raises(ScenarioError, match=r"^scenario: ") as error:
         parse_scenario(document)
     assert message in str(error.value)
