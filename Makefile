@@ -46,7 +46,7 @@ contract: $(STAMP) $(NPM_STAMP)
 	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
 		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
 
-# The fake against Prism and Steady under wrk, and its cost over 1k/100k/1M chats (about 15 min
+# The fake against Prism and Steady under wrk, and its cost over 1k/100k/1M chats (about 12 min
 # the first time, which generates the datasets into bench/data/; BENCH_ARGS="--sizes 1000" to trim).
 bench: $(STAMP) $(MOCKS_STAMP)
 	command -v wrk >/dev/null || $(SUDO) apt-get install -y -q wrk || \

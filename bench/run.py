@@ -1,6 +1,6 @@
 """make bench: the fake's speed side by side with Prism and Steady, and its cost as data grows.
 
-    python bench/run.py [--seconds 5] [--rounds 2] [--connections 20] [--sizes 1000,100000,1000000]
+    python bench/run.py [--seconds 4] [--rounds 3] [--connections 20] [--sizes 1000,100000,1000000]
 
 Everything runs on this machine, on loopback, one load at a time, and stops by itself; results go
 to bench/results/bench-<time>.json and a Markdown table on stdout. Ratios are of figures measured
@@ -210,8 +210,8 @@ def reference_seconds() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="length of each load run, whole seconds (default 5)")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of the mock comparison (default 2)")
+    parser.add_argument("--seconds", type=int, default=4, help="length of each load run, whole seconds (default 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each comparison (default 3)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent connections (default 20)")
     parser.add_argument("--sizes", default="1000,100000,1000000", help="dataset sizes for the fake")
     args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ from fake_beeper.app import DEFAULT_TOKEN, create_app
 from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, FixtureError, load_chats
 from fake_beeper.data.files import read_chats, write_chats
 from fake_beeper.data.generate import generate_chats
-from fake_beeper.scenario import ScenarioError, load_scenario
+from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
 from fake_beeper.server import DEFAULT_HOST, DEFAULT_PORT, base_url, bind, serve_forever
 from fake_beeper.store import ChatStore
 
@@ -120,10 +120,23 @@ def _serve(args: argparse.Namespace) -> int:
         sock = bind(args.host, args.port)
     except OSError as exc:
         _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    url = base_url(sock)
+    app = create_app(store, token=args.token, scenario=scenario)
+    # Both signals end in KeyboardInterrupt from here on, so a stop that comes before uvicorn has
+    # installed its own handlers (right after the banner, say) is as clean as one that comes later;
+    # uvicorn re-raises the signal after its graceful shutdown, which lands here too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _banner(args, store, scenario, base_url(sock), time.perf_counter() - started)
+        serve_forever(app, sock)
+    except KeyboardInterrupt:
+        pass
+    print("fake-beeper: stopped", flush=True)
+    return 0
+
+
+def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | None, url: str, seconds: float) -> None:
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
-    print(f"fake-beeper: serving {len(store)} chats from {source} on {url} "
-          f"(loaded in {time.perf_counter() - started:.2f}s)")
+    print(f"fake-beeper: serving {len(store)} chats from {source} on {url} (loaded in {seconds:.2f}s)")
     print("Point the Beeper SDKs at it:")
     print(f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}")
     if scenario is not None:
@@ -131,14 +144,6 @@ def _serve(args: argparse.Namespace) -> int:
               f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
     print(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
           "Stop: Ctrl-C", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # uvicorn re-raises it after a clean shutdown
-    try:
-        serve_forever(create_app(store, token=args.token, scenario=scenario), sock)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("fake-beeper: stopped", flush=True)
-    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:

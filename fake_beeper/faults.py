@@ -13,9 +13,10 @@ exception httpx raises for a broken connection, so client code sees the same thi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -88,28 +89,25 @@ class Decision:
     error: ApiError | None = None
     drop: bool = False
     truncate: bool = False
-    rules: tuple[str, ...] = ()
 
 
 class Faults:
     """The active rules and their state; thread-safe (set from tests, applied on the event loop)."""
 
-    def __init__(self, rules: list[Rule] | None = None, seed: int = 0) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.replace(rules or [], seed)
+        self.replace([])
 
-    def replace(self, rules: list[Rule], seed: int = 0) -> None:
+    def replace(self, rules: Iterable[Rule], seed: int = 0) -> None:
+        """New rules, counted from zero: the request counter, each rule's uses, the generator."""
         with self._lock:
-            self._rules = list(rules)
+            self._rules = [dataclasses.replace(rule, applied=0) for rule in rules]
             self._random = random.Random(seed)
             self._requests = 0
 
     def add(self, rule: Rule) -> None:
         with self._lock:
-            self._rules.append(rule)
-
-    def clear(self) -> None:
-        self.replace([])
+            self._rules.append(dataclasses.replace(rule, applied=0))
 
     @property
     def rules(self) -> list[Rule]:
@@ -120,14 +118,13 @@ class Faults:
         """Count this request and choose its faults."""
         with self._lock:
             self._requests += 1
-            latency, error, drop, truncate, names = 0.0, None, False, False, []
+            latency, error, drop, truncate = 0.0, None, False, False
             for rule in self._rules:
                 if rule.times is not None and rule.applied >= rule.times:
                     continue
                 if not self._matches(rule.match, params, page):
                     continue
                 rule.applied += 1
-                names.append(rule.name or f"rule {self._rules.index(rule) + 1}")
                 fault = rule.fault
                 if fault.latency is not None and not latency:
                     latency = (self._random.uniform(*fault.latency) if isinstance(fault.latency, tuple)
@@ -135,7 +132,7 @@ class Faults:
                 if not (error or drop or truncate):
                     error = fault.error() if fault.status is not None else None
                     drop, truncate = fault.drop, fault.truncate
-            return Decision(latency, error, drop, truncate, tuple(names))
+            return Decision(latency, error, drop, truncate)
 
     def _matches(self, match: Match, params: Mapping[str, str], page: int | None) -> bool:
         if match.request is not None and self._requests != match.request:

@@ -191,7 +191,8 @@ def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int)
             key, inclusive = bound
             start = index.bisect_left(key) if inclusive else index.bisect_right(key)
         slices.append(index.islice(start, start + limit + 1))
-    merged = list(itertools.islice(heapq.merge(*slices), limit + 1))
+    # One index (no filter, or one account) needs no merge: the common case, kept cheap.
+    merged = list(slices[0]) if len(slices) == 1 else list(itertools.islice(heapq.merge(*slices), limit + 1))
     return merged[:limit], len(merged) > limit
 
 

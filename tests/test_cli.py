@@ -63,11 +63,13 @@ def test_serve_prints_the_exports_the_sdks_need_and_serves_them(serve) -> None:
     assert response.status_code == 200 and len(response.json()["items"]) == 25
 
 
-def test_serve_stops_cleanly_on_sigterm(serve) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve_stops_cleanly(serve, stop: signal.Signals) -> None:
     served = serve()
-    served.process.send_signal(signal.SIGTERM)
+    served.process.send_signal(stop)
     assert served.process.wait(15) == 0
     assert "fake-beeper: stopped" in served.process.stdout.read()
+    assert "Traceback" not in served.process.stderr.read()
 
 
 def test_serve_generated_chats_with_a_custom_token(serve) -> None:
