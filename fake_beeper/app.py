@@ -3,6 +3,10 @@
 The app serves ``openapi.yaml`` at ``/openapi.json`` (and ``/openapi.yaml``, and Swagger UI at
 ``/docs``) instead of a document generated from code, so what clients read is the contract the
 fake is tested against. Every error, 404s and 405s included, carries the Beeper ``Error`` body.
+
+A request flows: journal (if any) → ``GET /v1/chats``: fault middleware → ``list_chats``, a plain
+ASGI function (the hot path); anything else: FastAPI (spec, docs, the ``/_fake-beeper/`` control
+API, 404/405 pages).
 """
 
 from __future__ import annotations
@@ -111,10 +115,9 @@ def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal
             body = page_body(Request(scope))
         except ApiError as error:
             status, headers, body = error.status, error.headers, error.body()
-        except Exception as exc:  # a bug in the fake: say so in the contract's shape
+        except Exception as exc:
             _log.exception("unexpected error serving %s", scope["path"])
-            error = ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__}")
-            status, body = 500, error.body()
+            status, body = 500, _bug(exc).body()
         raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                        *((name.lower().encode(), value.encode()) for name, value in headers.items())]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -194,6 +197,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    """A bug in the fake: say so in the contract's shape rather than with a bare traceback."""
     _log.exception("unexpected error serving %s", request.url)
-    return _error_response(ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__}"))
+    return _error_response(_bug(exc))
+
+
+def _bug(exc: Exception) -> ApiError:
+    """A bug in the fake: said in the contract's shape rather than with a bare traceback."""
+    return ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__}")
