@@ -40,7 +40,8 @@ ERROR_CODES = {401: "UNAUTHORIZED", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 
 class Match:
     """Which requests a rule applies to; every condition given must hold (none: every request)."""
 
-    request: int | None = None  # the Nth request to GET /v1/chats since the rules were set (1-based)
+    # the Nth request to GET /v1/chats (1-based), counted from the last scenario set, while any rule is active
+    request: int | None = None
     every: int | None = None  # every Nth such request
     page: int | None = None  # the k-th page of a walk: 1 without a cursor, 2 after a cursor from page 1 …
     probability: float | None = None  # drawn from the scenario's seeded generator
@@ -108,6 +109,9 @@ class Faults:
     def add(self, rule: Rule) -> None:
         with self._lock:
             self._rules.append(dataclasses.replace(rule, applied=0))
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
 
     @property
     def rules(self) -> list[Rule]:
@@ -184,7 +188,9 @@ class FaultMiddleware:
         self.walks = walks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != spec.LIST_CHATS_PATH or scope["method"] != "GET":
+        # No rules, no work: the request path stays as short as without this middleware.
+        if not self.faults or scope["type"] != "http" or scope["path"] != spec.LIST_CHATS_PATH \
+                or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))

@@ -36,10 +36,6 @@ class ScriptedPages:
         with self._lock:
             return self._queue.popleft() if self._queue else None
 
-    def clear(self) -> None:
-        with self._lock:
-            self._queue.clear()
-
     def __len__(self) -> int:
         return len(self._queue)
 

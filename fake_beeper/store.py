@@ -77,9 +77,6 @@ class ChatStore:
     def __len__(self) -> int:
         return len(self._order)
 
-    def __contains__(self, chat_id: object) -> bool:
-        return chat_id in self._chats
-
     def get(self, chat_id: str) -> LoadedChat | None:
         return self._chats.get(chat_id)
 
