@@ -180,26 +180,26 @@ def _newer_than(cursor: Position) -> Key:
 
 def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int) -> tuple[list[Key], bool]:
     """The first ``limit`` keys past ``bound`` across ``indexes``, and whether more follow."""
-    slices = []
+    # `irange` walks from a key without SortedList's positional index, which a bisect-then-islice
+    # would consult: a deep page then costs the same as the first.
+    runs = []
     for index in indexes:
         if bound is None:
-            start = 0
+            run = iter(index)
         else:
             key, inclusive = bound
-            start = index.bisect_left(key) if inclusive else index.bisect_right(key)
-        slices.append(index.islice(start, start + limit + 1))
+            run = index.irange(minimum=key, inclusive=(inclusive, True))
+        runs.append(itertools.islice(run, limit + 1))
     # One index (no filter, or one account) needs no merge: the common case, kept cheap.
-    merged = list(slices[0]) if len(slices) == 1 else list(itertools.islice(heapq.merge(*slices), limit + 1))
+    merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs), limit + 1))
     return merged[:limit], len(merged) > limit
 
 
 def _take_newer(indexes: list[SortedList], bound: Key, limit: int) -> tuple[list[Key], bool]:
     """The ``limit`` keys just before ``bound`` across ``indexes`` (newest first), and whether more precede."""
-    slices = []
-    for index in indexes:
-        end = index.bisect_left(bound)
-        slices.append(index.islice(max(0, end - limit - 1), end, reverse=True))
-    merged = list(itertools.islice(heapq.merge(*slices, reverse=True), limit + 1))
+    runs = [itertools.islice(index.irange(maximum=bound, inclusive=(True, False), reverse=True), limit + 1)
+            for index in indexes]
+    merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs, reverse=True), limit + 1))
     page = merged[:limit]
     page.reverse()
     return page, len(merged) > limit
