@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from fake_beeper import spec
 from fake_beeper.activity import Activity
 from fake_beeper.control import control_routes
-from fake_beeper.errors import ApiError, unauthorized
+from fake_beeper.errors import ApiError, send_json, unauthorized
 from fake_beeper.faults import SERVER_SEND, FaultMiddleware, Faults, WalkPages
 from fake_beeper.journal import Journal, JournalMiddleware
 from fake_beeper.query import parse_list_chats_query
@@ -118,10 +118,7 @@ def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal
         except Exception as exc:
             _log.exception("unexpected error serving %s", scope["path"])
             status, body = 500, _bug(exc).body()
-        raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                       *((name.lower().encode(), value.encode()) for name, value in headers.items())]
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send_json(send, status, body, headers, head=scope["method"] == "HEAD")
 
     async def openapi_json(request: Request) -> Response:
         return Response(spec_json, media_type=_JSON)

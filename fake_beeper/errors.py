@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from starlette.types import Send
 
 # Issue codes follow Zod's names, which the contract's ``ValidationDetails`` shape comes from.
 INVALID_TYPE = "invalid_type"
@@ -60,3 +61,12 @@ def invalid_request(issues: list[Issue]) -> ApiError:
 
 def unauthorized(message: str) -> ApiError:
     return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None, *,
+                    head: bool = False) -> None:
+    """A JSON response straight on ASGI ``send`` (the hot path and injected faults skip Starlette)."""
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+           *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": b"" if head else body})

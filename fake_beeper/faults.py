@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fake_beeper import spec
-from fake_beeper.errors import ApiError
+from fake_beeper.errors import ApiError, send_json
 
 TRANSPORT_FAULT_HEADER = "x-fake-beeper-transport-fault"
 DEFAULT_MESSAGES = {
@@ -198,21 +198,13 @@ class FaultMiddleware:
         if decision.latency:
             await asyncio.sleep(decision.latency)
         if decision.error is not None:
-            await _send_error(send, decision.error)
+            await send_json(send, decision.error.status, decision.error.body(), decision.error.headers)
         elif decision.drop:
             await _drop(scope, send)
         elif decision.truncate:
             await self.app(scope, receive, _Truncating(send, _uvicorn_cycle(scope)))
         else:
             await self.app(scope, receive, send)
-
-
-async def _send_error(send: Send, error: ApiError) -> None:
-    body = error.body()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 SERVER_SEND = "fake_beeper.server_send"  # a scope key: the server's own `send`, set by the app

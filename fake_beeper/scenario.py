@@ -30,6 +30,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from fake_beeper import spec
 from fake_beeper.faults import Fault, Match, Rule
 
 _NUMBER = {"type": "number", "minimum": 0}
@@ -109,8 +110,8 @@ def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
     """Validate a scenario document (already parsed) and build it."""
     error = next(_validator().iter_errors(document), None)
     if error is not None:
-        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path).lstrip(".")
-        raise ScenarioError(f"{source}: {place or '(the document)'}: {error.message}")
+        place = spec.instance_place(error.instance_path) or "(the document)"
+        raise ScenarioError(f"{source}: {place}: {error.message}")
     rules = tuple(_rule(raw, index) for index, raw in enumerate(document.get("rules", [])))
     activity = document.get("activity")
     plan = None

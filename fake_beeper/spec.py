@@ -7,6 +7,7 @@ asks this module, so that no second, hand-written copy of the schema can drift f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -78,3 +79,11 @@ def inline_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     """A compiled validator for a schema fragment of the document (a parameter's schema)."""
     document = {"$schema": JSON_SCHEMA_DIALECT, **schema, "components": spec()["components"]}
     return jsonschema_rs.validator_for(document, validate_formats=True)
+
+
+def instance_place(instance_path: Iterable[str | int]) -> str:
+    """Where in a document a validation error points: ``participants.items[2].id`` ("" for the root)."""
+    text = ""
+    for part in instance_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -217,7 +217,4 @@ def _chat_label(chat: Any) -> str:
 
 
 def _field_path(instance_path: Iterable[str | int]) -> str:
-    text = ""
-    for part in instance_path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(the chat itself)"
+    return spec.instance_place(instance_path) or "(the chat itself)"
