@@ -23,11 +23,11 @@ from typing import Any
 import orjson
 
 from fake_beeper.data import generate_chats
-from fake_beeper.data.files import LoadedChat, validate_chats
+from fake_beeper.data.files import validate_chats
 from fake_beeper.data.messages import MessageContext, Sender, preview_message
 from fake_beeper.data.pools import pools
-from fake_beeper.store import ChatStore
-from fake_beeper.timestamps import to_iso
+from fake_beeper.store import ChatStore, LoadedChat
+from fake_beeper.timestamps import LATEST, to_iso
 
 EVENTS = ("message", "newChat", "archive", "remove")
 NEW_CHAT_INDEX = 10**8  # generated chats for "newChat" come from far past any dataset's indexes
@@ -103,7 +103,8 @@ class Activity:
     def _now_millis(self) -> int:
         newest = self.store.newest_millis()
         now = int(self._clock() * 1000)
-        return max(now, newest + 1) if newest is not None else now
+        # Past a chat dated 9999-12-31T23:59:59.999Z there is no later instant: the change ties with it.
+        return min(max(now, newest + 1) if newest is not None else now, LATEST)
 
     def _put(self, body: dict[str, Any]) -> str:
         # Validated like a fixture, so a change can never make the fake serve a chat the

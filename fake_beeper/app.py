@@ -1,176 +1,169 @@
-"""The HTTP face of the fake: ``GET /v1/chats`` over a ``ChatStore``, plus the contract itself.
+"""The HTTP face of the fake: the Beeper API operations over a ``FakeState``, plus the contract itself.
 
-The app serves ``openapi.yaml`` at ``/openapi.json`` (and ``/openapi.yaml``, and Swagger UI at
-``/docs``) instead of a document generated from code, so what clients read is the contract the
-fake is tested against. Every error, 404s and 405s included, carries the Beeper ``Error`` body.
+A request flows, outside in:
 
-A request flows: journal (if any) → ``GET /v1/chats``: fault middleware → ``list_chats``, a plain
-ASGI function (the hot path); anything else: FastAPI (spec, docs, the ``/_fake-beeper/`` control
-API, 404/405 pages).
+    RequestLog (journal, access log) → Guard (Host, control lock, CORS) → an API operation
+    (faults, then ``operations.py``: a plain function over the state) or Starlette (the spec at
+    ``/openapi.json`` and ``/openapi.yaml``, Swagger UI at ``/docs`` served from the
+    ``swagger-ui-py`` package, the ``/_fake-beeper/`` control API, 404 and 405 pages).
+
+The app serves ``openapi.yaml`` rather than a document generated from code, so what clients read
+is the contract the fake is tested against, with ``servers`` naming the address it was reached on.
+Every error carries the Beeper ``Error`` body. An exception inside the fake is answered with a
+500 and kept in ``state.errors`` with its traceback.
 """
 
 from __future__ import annotations
 
-import hmac
+import html
+import importlib.util
 import logging
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
 
 import orjson
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fake_beeper import spec
-from fake_beeper.activity import Activity
+from fake_beeper.auth import DEFAULT_TOKEN, authenticate
 from fake_beeper.control import control_routes
-from fake_beeper.errors import ApiError, send_json, unauthorized
-from fake_beeper.faults import SERVER_SEND, FaultMiddleware, Faults, WalkPages
-from fake_beeper.journal import Journal, JournalMiddleware
-from fake_beeper.query import parse_list_chats_query
+from fake_beeper.errors import ApiError, send_json
+from fake_beeper.faults import SERVER_SEND, FaultMiddleware
+from fake_beeper.guard import Access, Guard
+from fake_beeper.journal import Journal, RequestLog
+from fake_beeper.operations import ROUTER
 from fake_beeper.scenario import Scenario
-from fake_beeper.scripted import ScriptedPages
+from fake_beeper.state import FakeState
 from fake_beeper.store import ChatStore
 
-DEFAULT_TOKEN = "fake-beeper-token"
+__all__ = ["DEFAULT_TOKEN", "FakeBeeperApp", "create_app"]
 _JSON = "application/json"
 _log = logging.getLogger("fake_beeper")
 
 
-class FakeBeeperApp(FastAPI):
-    """FastAPI serves the spec, the docs, the control API and every error page; ``GET /v1/chats``,
-    the hot path, is a plain ASGI function behind the fault middleware, so its requests skip the
-    framework's middleware and routing layers (make bench: about 1.5x the requests per second).
+class FakeBeeperApp:
+    """The ASGI app of one fake; ``state`` is everything it serves and may change."""
 
-    It also keeps the server's own ``send`` in the scope, for transport faults (``faults.py``).
-    """
-
-    entry: ASGIApp  # set by create_app: journal (if any) → hot path or FastAPI
+    def __init__(self, state: FakeState, entry: ASGIApp) -> None:
+        self.state = state
+        self._entry = entry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[SERVER_SEND] = send
-        await self.entry(scope, receive, send)
-
-    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await super().__call__(scope, receive, send)
+        scope[SERVER_SEND] = send  # the server's own send, for transport faults (faults.py)
+        await self._entry(scope, receive, send)
 
 
-def create_app(store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-               scenario: Scenario | None = None) -> FakeBeeperApp:
-    """A fresh app serving ``store``; requests must carry ``Authorization: Bearer <token>``.
+def create_app(store: ChatStore | FakeState, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
+               scenario: Scenario | None = None, access: Access | None = None,
+               log: Callable[[str], None] | None = None) -> FakeBeeperApp:
+    """A fresh app over ``store`` (or a whole ``FakeState``, whose own token and journal then count).
 
-    ``app.state`` holds what a test may change while the app runs: ``store``, ``token``,
-    ``scripted`` (pages to serve instead of the store's), ``faults`` and ``activity`` (set
-    together through ``apply_scenario``). With a ``journal``, every request is recorded into it.
+    Requests must carry ``Authorization: Bearer <token>``. With ``access`` the Host, control and
+    CORS rules of a bind (the loopback default otherwise); ``log`` gets one access-log line per request.
     """
-    app = FakeBeeperApp(title="fake-beeper", openapi_url=None, docs_url=None, redoc_url=None)
-    state = app.state
-    state.store = store
-    state.token = token
-    state.journal = journal
-    state.scripted = ScriptedPages()
-    state.faults = Faults()
-    state.walks = WalkPages()
-    state.activity = Activity(store)
-    state.activity_plan = None
-    state.activity_due = 0  # GET /v1/chats requests since the last planned change
+    state = store if isinstance(store, FakeState) else FakeState(store, token=token, journal=journal,
+                                                                 scenario=scenario)
+    framework = _framework(state)
+    api = FaultMiddleware(_operations(state, framework), faults=state.faults, walks=state.walks,
+                          is_faultable=lambda path: ROUTER.serves(path))
+    guarded = Guard(api, access or Access())
+    return FakeBeeperApp(state, RequestLog(guarded, state.journal, log))
 
-    def apply_scenario(new: Scenario | None) -> None:
-        new = new or Scenario()
-        state.faults.replace(list(new.rules), new.seed)
-        state.activity = Activity(store, seed=new.seed)
-        if new.activity is not None:
-            state.activity.warm_up()  # the Faker pools, drawn now rather than on a request
-        state.activity_plan = new.activity
-        state.activity_due = 0
 
-    state.apply_scenario = apply_scenario
-    apply_scenario(scenario)
-    spec_json = orjson.dumps(spec.spec())
+def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
+    """The Beeper API: each operation a plain function over the state; anything else: Starlette."""
 
-    def page_body(request: Request) -> bytes:
-        _authenticate(request, state.token)
-        if state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
-            parse_list_chats_query(request.query_params, decode_cursor=False)
-            scripted = state.scripted.take()
-            if scripted is not None:
-                return scripted
-        query = parse_list_chats_query(request.query_params)
-        page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
-                                account_ids=query.account_ids)
-        state.walks.issued(state.walks.page_of(request.query_params.get("cursor")), page.oldest_cursor,
-                           page.newest_cursor)
-        _planned_activity(state)
-        return page.to_json()
-
-    async def list_chats(scope: Scope, receive: Receive, send: Send) -> None:
-        """``GET /v1/chats`` as a plain ASGI function; errors get the ``Error`` body here too."""
+    async def operations(scope: Scope, receive: Receive, send: Send) -> None:
+        match = ROUTER.match(scope.get("raw_path") or scope["path"].encode()) if scope["type"] == "http" else None
+        if match is None:
+            await framework(scope, receive, send)
+            return
+        by_method, path_params = match
+        method = scope["method"]
         status, headers = 200, {}
+        request = Request(scope)
         try:
-            if scope["method"] not in ("GET", "HEAD"):
-                raise ApiError(405, "METHOD_NOT_ALLOWED", f"{scope['method']} is not allowed on {scope['path']}",
-                               headers={"Allow": "GET, HEAD"})
-            body = page_body(Request(scope))
+            operation = by_method.get("GET" if method == "HEAD" else method)
+            if operation is None:
+                allowed = ", ".join([*by_method, "HEAD"] if "GET" in by_method else by_method)
+                raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {scope['path']}",
+                               headers={"Allow": allowed})
+            if operation.authenticated:
+                authenticate(request.headers.get("authorization"), state.token)
+            body = operation.handler(state, request, path_params)
         except ApiError as error:
             status, headers, body = error.status, error.headers, error.body()
         except Exception as exc:
-            _log.exception("unexpected error serving %s", scope["path"])
-            status, body = 500, _bug(exc).body()
-        await send_json(send, status, body, headers, head=scope["method"] == "HEAD")
+            status, body = 500, _internal_error(state, request, exc).body()
+        await send_json(send, status, body, headers, head=method == "HEAD")
 
+    return operations
+
+
+def _framework(state: FakeState) -> Starlette:
     async def openapi_json(request: Request) -> Response:
-        return Response(spec_json, media_type=_JSON)
+        document = {**spec.spec(), "servers": [{"url": _origin(request), "description": "this fake-beeper"}]}
+        return Response(orjson.dumps(document), media_type=_JSON)
 
     async def openapi_yaml(request: Request) -> Response:
         return Response(spec.spec_text(), media_type="application/yaml")
 
-    async def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="fake-beeper — Beeper Desktop API")
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return _error_response(_internal_error(state, request, exc))
 
-    # Plain Starlette routes: the handlers read the spec-validated query themselves, so FastAPI's
-    # parameter machinery (and its 422) stays off the request path.
-    app.router.add_route("/openapi.json", openapi_json, methods=["GET"])
-    app.router.add_route("/openapi.yaml", openapi_yaml, methods=["GET"])
-    app.router.add_route("/docs", docs, methods=["GET"])
-    app.router.routes.extend(control_routes())
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
-    hot_path = FaultMiddleware(list_chats, faults=state.faults, walks=state.walks)
-
-    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == spec.LIST_CHATS_PATH:
-            await hot_path(scope, receive, send)
-        else:
-            await app.framework(scope, receive, send)
-
-    # Outside in: the journal records what the faults made of each request.
-    app.entry = dispatch if journal is None else JournalMiddleware(dispatch, journal)
+    routes: list[Route | Mount] = [
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/openapi.yaml", openapi_yaml, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+        *control_routes(),
+    ]
+    assets = _swagger_ui_assets()
+    if assets is not None:
+        routes.append(Mount("/docs/assets", StaticFiles(directory=assets), name="swagger-ui"))
+    app = Starlette(routes=routes, exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                                                      Exception: unexpected})
+    app.state.fake = state  # for the control API's handlers
     return app
 
 
-def _planned_activity(state: Any) -> None:
-    """The scenario's ``activity``: after every ``every``-th page served, one random change."""
-    plan = state.activity_plan
-    if plan is None:
-        return
-    state.activity_due += 1
-    if state.activity_due >= plan.every:
-        state.activity_due = 0
-        state.activity.random_event(plan.events)
+async def docs(request: Request) -> HTMLResponse:
+    """Swagger UI, with its script and styles from this server (nothing from a CDN)."""
+    title = html.escape("fake-beeper — Beeper Desktop API")
+    return HTMLResponse(f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon-32x32.png">
+</head><body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui"}});</script>
+</body></html>""")
 
 
-def _authenticate(request: Request, token: str) -> None:
-    header = request.headers.get("authorization")
-    if header is None:
-        raise unauthorized("Missing access token: send 'Authorization: Bearer <token>'")
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        raise unauthorized("Malformed Authorization header: expected 'Bearer <token>'")
-    if not hmac.compare_digest(credentials.strip().encode(), token.encode()):
-        raise unauthorized("Invalid access token")
+def _swagger_ui_assets() -> Path | None:
+    """The static files of the ``swagger-ui-py`` package (found without importing it: it needs Jinja)."""
+    found = importlib.util.find_spec("swagger_ui")
+    if found is None or not found.submodule_search_locations:
+        return None
+    static = Path(next(iter(found.submodule_search_locations))) / "static"
+    return static if (static / "swagger-ui-bundle.js").exists() else None
+
+
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _internal_error(state: FakeState, request: Request, exc: Exception) -> ApiError:
+    """A bug in the fake: logged, kept for the test, and said in the contract's shape."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    _log.error("fake-beeper failed serving %s %s", request.method, target, exc_info=exc)
+    state.record_error(f"{request.method} {target}", exc)
+    return ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__} (a bug in the fake, "
+                                           "not in your client)")
 
 
 def _error_response(error: ApiError) -> Response:
@@ -191,13 +184,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     error = ApiError(exc.status_code, codes.get(exc.status_code, "HTTP_ERROR"),
                      messages.get(exc.status_code, str(exc.detail)), headers=dict(exc.headers or {}))
     return _error_response(error)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    _log.exception("unexpected error serving %s", request.url)
-    return _error_response(_bug(exc))
-
-
-def _bug(exc: Exception) -> ApiError:
-    """A bug in the fake: said in the contract's shape rather than with a bare traceback."""
-    return ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__}")

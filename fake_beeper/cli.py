@@ -1,12 +1,19 @@
 """``fake-beeper``: serve the fake, generate fixture files, check them.
 
-    fake-beeper serve [--host 127.0.0.1] [--port 23373] [--fixtures PATH | --seed N --count N] [--token T]
-                      [--scenario FILE]
-    fake-beeper generate --seed N --count N [--accounts N] --out PATH [--force]
+    fake-beeper serve [--host 127.0.0.1] [--port 23373] [--fixtures PATH | --seed N [--count N] [--accounts N]]
+                      [--token T] [--scenario FILE] [--journal N] [--quiet]
+                      [--allow-host NAME]... [--cors-origin ORIGIN]... [--cors-control] [--control-token T]
+    fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
+    fake-beeper --version
 
 Bad input gets one line on stderr and exit status 2; nothing the user owns is overwritten
 unless ``--force`` says so.
+
+Stopping: Ctrl-C and SIGTERM never raise here. A handler notes the signal (and tells uvicorn to
+stop, once it serves); long work (loading, generating) checks the note between chats and stops
+there. So a stop at any moment is clean: exit 0 once serving began, 130 (SIGINT) or 143 (SIGTERM)
+before, one line, no traceback. Heavy modules are imported after the handlers are in place.
 """
 
 from __future__ import annotations
@@ -16,15 +23,55 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from fake_beeper.app import DEFAULT_TOKEN, create_app
-from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, FixtureError, load_chats
-from fake_beeper.data.files import read_chats, write_chats
-from fake_beeper.data.generate import generate_chats
-from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
-from fake_beeper.server import DEFAULT_HOST, DEFAULT_PORT, base_url, bind, serve_forever
-from fake_beeper.store import ChatStore
+from fake_beeper.defaults import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_COUNT,
+    DEFAULT_HOST,
+    DEFAULT_JOURNAL,
+    DEFAULT_PORT,
+    DEFAULT_SEED,
+    DEFAULT_TOKEN,
+)
+
+if TYPE_CHECKING:
+    from fake_beeper.scenario import Scenario
+    from fake_beeper.store import ChatStore
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM arrived during long work; raised from the work's own progress check."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class StopSignals:
+    """Notes SIGINT/SIGTERM instead of raising; stops the server once there is one."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.server: Any = None  # uvicorn.Server, once serving
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._noted)
+
+    def _noted(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def check(self) -> None:
+        """Raise ``Interrupted`` if a stop signal came (called between chats by long work)."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,29 +113,70 @@ def _positive(text: str) -> int:
     return value
 
 
+def _token(text: str) -> str:
+    from fake_beeper.auth import check_token
+    from fake_beeper.errors import UsageError
+
+    try:
+        return check_token(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("fake-beeper")
+        except metadata.PackageNotFoundError:  # pragma: no cover (run from a source tree)
+            version = "unknown"
+        parser.exit(0, f"fake-beeper {version}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fake-beeper", description="A fake Beeper Desktop API (GET /v1/chats) for tests.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="serve GET /v1/chats on a local port")
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to bind (default {DEFAULT_HOST}; any other warns and locks the control API)")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     source = serve.add_mutually_exclusive_group()
     source.add_argument("--fixtures", metavar="PATH", help="a .jsonl or .json fixture file instead of the default data")
     source.add_argument("--seed", type=_natural, help="generate chats from this seed instead")
     serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
-    serve.add_argument("--accounts", type=_positive, default=DEFAULT_ACCOUNTS, help="with --seed: how many accounts")
-    serve.add_argument("--token", default=DEFAULT_TOKEN, help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
+    serve.add_argument("--accounts", type=_positive, help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
+    serve.add_argument("--token", type=_token, default=DEFAULT_TOKEN,
+                       help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
     serve.add_argument("--scenario", metavar="FILE",
                        help="faults and live activity to apply (YAML or JSON; see the README); "
                             "change them later through /_fake-beeper/scenario")
+    serve.add_argument("--journal", type=_natural, default=DEFAULT_JOURNAL, metavar="N",
+                       help=f"keep the newest N requests for GET /_fake-beeper/requests (default {DEFAULT_JOURNAL}; "
+                            "0: none)")
+    serve.add_argument("--quiet", action="store_true", help="no access-log line per request")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests whose Host is NAME (repeatable; '*': any). Loopback names "
+                            "and the bound host are always allowed")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                       help="let web pages from ORIGIN call the Beeper API (repeatable; '*': any)")
+    serve.add_argument("--cors-control", action="store_true", help="with --cors-origin: the control API too")
+    serve.add_argument("--control-token", type=_token, metavar="T",
+                       help="require 'Authorization: Bearer T' on the control API (needed to unlock it on a "
+                            "non-loopback --host)")
 
     generate = commands.add_parser("generate", help="write a deterministic fixture file")
     generate.add_argument("--seed", type=_natural, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
     generate.add_argument("--count", type=_natural, default=DEFAULT_COUNT, help=f"default {DEFAULT_COUNT}")
     generate.add_argument("--accounts", type=_positive, default=DEFAULT_ACCOUNTS, help=f"default {DEFAULT_ACCOUNTS}")
-    generate.add_argument("--out", required=True, metavar="PATH", help="where to write the .jsonl file")
-    generate.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    generate.add_argument("--out", required=True, metavar="PATH",
+                          help="where to write: PATH.jsonl (JSON Lines) or PATH.json (an array)")
+    generate.add_argument("--force", action="store_true", help="replace PATH if it exists")
 
     validate = commands.add_parser("validate", help="check a fixture file against openapi.yaml")
     validate.add_argument("path")
@@ -96,42 +184,74 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop = StopSignals()
+    stop.install()  # first, so that a stop during start-up is as clean as any other
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "generate":
-        return _generate(args)
-    return _validate(args)
+    try:
+        if args.command == "serve":
+            return _serve(args, stop)
+        if args.command == "generate":
+            return _generate(args, stop)
+        return _validate(args, stop)
+    except Interrupted as interrupted:
+        sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
+        return 128 + interrupted.signum
 
 
-def _serve(args: argparse.Namespace) -> int:
-    if args.count is not None and args.seed is None:
-        _fail("--count goes with --seed")
+def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
+    from fake_beeper.app import create_app
+    from fake_beeper.data import FixtureError, load_chats
+    from fake_beeper.errors import UsageError
+    from fake_beeper.guard import Access, is_loopback
+    from fake_beeper.journal import Journal
+    from fake_beeper.progress import Progress
+    from fake_beeper.scenario import ScenarioError, load_scenario
+    from fake_beeper.server import base_url, bind, server_for
+    from fake_beeper.state import FakeState
+    from fake_beeper.store import ChatStore
+
+    for option in ("count", "accounts"):
+        if getattr(args, option) is not None and args.seed is None:
+            _fail(f"--{option} goes with --seed")
+    if args.cors_control and not args.cors_origin:
+        _fail("--cors-control goes with --cors-origin")
     started = time.perf_counter()
     try:
         scenario = load_scenario(args.scenario) if args.scenario else None
-    except ScenarioError as exc:
+        access = Access.for_bind(args.host, allow_hosts=args.allow_host, control_token=args.control_token,
+                                 cors_origins=args.cors_origin, cors_control=args.cors_control)
+    except (ScenarioError, UsageError) as exc:
         _fail(str(exc))
-    try:
-        store = ChatStore(load_chats(args.fixtures, seed=args.seed, count=args.count, accounts=args.accounts))
-    except FixtureError as exc:
-        _fail(str(exc))
-    try:
+    try:  # before loading: a port in use is said at once, not after a long load
         sock = bind(args.host, args.port)
     except OSError as exc:
         _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    app = create_app(store, token=args.token, scenario=scenario)
-    # Both signals end in KeyboardInterrupt from here on, so a stop that comes before uvicorn has
-    # installed its own handlers (right after the banner, say) is as clean as one that comes later;
-    # uvicorn re-raises the signal after its graceful shutdown, which lands here too.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    url = base_url(sock)
+    if not is_loopback(args.host):
+        sys.stderr.write(f"fake-beeper: warning: listening on {args.host}, reachable beyond this machine; the "
+                         f"token is {'yours' if args.token != DEFAULT_TOKEN else 'the public default'}, and the "
+                         f"control API is {'locked' if access.control_locked else 'behind --control-token'}\n")
     try:
-        _banner(args, store, scenario, base_url(sock), time.perf_counter() - started)
-        serve_forever(app, sock)
-    except KeyboardInterrupt:
-        pass
+        with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
+            chats = load_chats(args.fixtures, seed=args.seed, count=args.count,
+                               accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
+        store = ChatStore(chats)
+    except FixtureError as exc:
+        sock.close()
+        _fail(str(exc))
+    log = None if args.quiet else _access_log
+    state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario)
+    server = server_for(create_app(state, access=access, log=log))
+    stop.server = server  # from here a signal stops the server, even before it has started
+    stop.check()
+    _banner(args, store, scenario, url, time.perf_counter() - started)
+    server.run(sockets=[sock])
     print("fake-beeper: stopped", flush=True)
     return 0
+
+
+def _access_log(line: str) -> None:
+    print(f"fake-beeper: {line}", flush=True)
 
 
 def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | None, url: str, seconds: float) -> None:
@@ -146,10 +266,16 @@ def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | Non
           "Stop: Ctrl-C", flush=True)
 
 
-def _generate(args: argparse.Namespace) -> int:
+def _generate(args: argparse.Namespace, stop: StopSignals) -> int:
+    from fake_beeper.data.files import FixtureError, write_chats
+    from fake_beeper.data.generate import generate_chats
+    from fake_beeper.progress import Progress
+
     try:
-        written = write_chats(generate_chats(args.seed, args.count, args.accounts), args.out, overwrite=args.force)
-    except FileExistsError as exc:
+        with Progress("generating", args.count, check=stop.check) as progress:
+            written = write_chats(generate_chats(args.seed, args.count, args.accounts), args.out,
+                                  overwrite=args.force, progress=progress.update)
+    except (FileExistsError, FixtureError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write {args.out}: {exc.strerror or exc}")
@@ -157,9 +283,13 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
+    from fake_beeper.data import FixtureError, read_chats
+    from fake_beeper.progress import Progress
+
     try:
-        chats = read_chats(args.path)
+        with Progress("validating", check=stop.check) as progress:
+            chats = read_chats(args.path, progress=progress.update)
     except FixtureError as exc:
         _fail(str(exc))
     print(f"fake-beeper: {args.path}: {len(chats)} chats, all valid against openapi.yaml")

@@ -1,8 +1,8 @@
 """The control API: drive a running fake from any language, under ``/_fake-beeper/``.
 
 The prefix cannot clash with the Beeper API (``/v1``, ``/oauth``), and these routes are not in
-``openapi.yaml``: they are the fake's own, not the contract. They need no token (the fake binds
-to loopback); the Beeper routes keep theirs.
+``openapi.yaml``: they are the fake's own, not the contract. On loopback they need no token; on
+any other bind they are locked unless the fake was given a control token (``guard.py``).
 
 | method and path | body | does |
 |---|---|---|
@@ -11,23 +11,41 @@ to loopback); the Beeper routes keep theirs.
 | ``DELETE /_fake-beeper/scenario`` | | no faults, no activity |
 | ``POST /_fake-beeper/activity`` | ``{"event": "message", "chatID"?, "text"?}`` | one live change |
 | ``PUT /_fake-beeper/token`` | ``{"token": "..."}`` | the token changes (the old one now gets 401) |
-| ``GET /_fake-beeper/requests`` | | the journal of requests received |
+| ``GET /_fake-beeper/requests?limit=N`` | | the newest N requests received (all kept, by default) |
+
+Bodies must be ``application/json`` (415 otherwise, so a cross-site HTML form cannot post one),
+at most ``MAX_BODY`` bytes (413), and of the shape below (400, never 500).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import jsonschema_rs
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fake_beeper import spec
 from fake_beeper.activity import EVENTS
-from fake_beeper.errors import ApiError
+from fake_beeper.errors import ApiError, FakeBeeperError
+from fake_beeper.guard import CONTROL_PREFIX
 from fake_beeper.scenario import ScenarioError, parse_scenario
+from fake_beeper.state import FakeState
 
-PREFIX = "/_fake-beeper"
+PREFIX = CONTROL_PREFIX
+MAX_BODY = 1 << 20
+
+_ID = {"type": "string", "minLength": 1}
+ACTIVITY_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["event"],
+    "properties": {"event": {"enum": list(EVENTS)}, "chatID": _ID, "text": {"type": "string"},
+                   "chat": {"type": "object"}},
+}
+TOKEN_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["token"],
+                "properties": {"token": {"type": "string"}}}
 
 
 def control_routes() -> list[Route]:
@@ -41,19 +59,45 @@ def control_routes() -> list[Route]:
     ]
 
 
+def _state(request: Request) -> FakeState:
+    state: FakeState = request.app.state.fake
+    return state
+
+
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-async def _body(request: Request) -> Any:
+async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
+    """The JSON body: ``application/json``, at most ``MAX_BODY`` bytes, and of ``schema`` if given."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
+                       f"the control API takes application/json, got {media_type or 'no Content-Type'}")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY} bytes")
     try:
-        return orjson.loads(await request.body())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "INVALID_REQUEST", f"the body is not JSON: {exc}") from None
+    if schema is not None:
+        error = next(_validator(orjson.dumps(schema)).iter_errors(body), None)
+        if error is not None:
+            place = spec.instance_place(error.instance_path) or "the body"
+            raise ApiError(400, "INVALID_REQUEST", f"{place}: {error.message}")
+    return body
+
+
+@cache
+def _validator(schema: bytes) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(orjson.loads(schema))
 
 
 async def get_scenario(request: Request) -> Response:
-    state = request.app.state
+    state = _state(request)
     plan = state.activity_plan
     return _json({
         "rules": [{"name": r.name, "times": r.times, "applied": r.applied} for r in state.faults.rules],
@@ -62,24 +106,23 @@ async def get_scenario(request: Request) -> Response:
 
 
 async def put_scenario(request: Request) -> Response:
+    body = await _body(request)
     try:
-        scenario = parse_scenario(await _body(request), source="scenario")
+        scenario = parse_scenario(body, source="scenario")
     except ScenarioError as exc:
         raise ApiError(400, "INVALID_SCENARIO", str(exc)) from None
-    request.app.state.apply_scenario(scenario)
+    _state(request).apply_scenario(scenario)
     return await get_scenario(request)
 
 
 async def delete_scenario(request: Request) -> Response:
-    request.app.state.apply_scenario(None)
+    _state(request).apply_scenario(None)
     return Response(status_code=204)
 
 
 async def post_activity(request: Request) -> Response:
-    body = await _body(request)
-    if not isinstance(body, dict) or body.get("event") not in EVENTS:
-        raise ApiError(400, "INVALID_REQUEST", f"expected {{\"event\": one of {list(EVENTS)}, \"chatID\"?}}")
-    activity = request.app.state.activity
+    body = await _body(request, ACTIVITY_SCHEMA)
+    activity = _state(request).activity
     chat_id = body.get("chatID")
     try:
         if body["event"] == "message":
@@ -98,16 +141,19 @@ async def post_activity(request: Request) -> Response:
 
 
 async def put_token(request: Request) -> Response:
-    body = await _body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("token"), str) or not body["token"]:
-        raise ApiError(400, "INVALID_REQUEST", 'expected {"token": "<non-empty string>"}')
-    request.app.state.token = body["token"]
+    body = await _body(request, TOKEN_SCHEMA)
+    try:
+        _state(request).token = body["token"]
+    except FakeBeeperError as exc:
+        raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
     return _json({"token": body["token"]})
 
 
 async def get_requests(request: Request) -> Response:
-    journal = request.app.state.journal
-    if journal is None:
-        return _json([])
-    return _json([{"method": r.method, "path": r.path, "query": [list(pair) for pair in r.query], "status": r.status}
-                  for r in journal])
+    raw = request.query_params.get("limit")
+    if raw is not None and not (raw.isdigit() and int(raw) > 0):
+        raise ApiError(400, "INVALID_REQUEST", f"limit must be a whole number of at least 1, got {raw!r}")
+    records = list(_state(request).journal)
+    if raw is not None:
+        records = records[-int(raw):]
+    return _json([record.as_json() for record in records])

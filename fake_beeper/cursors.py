@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass
 
 from fake_beeper.errors import INVALID_CURSOR, ApiError, Issue, invalid_request
+from fake_beeper.timestamps import EARLIEST, LATEST
 
-NO_ACTIVITY = -62_135_596_800_001  # 0001-01-01T00:00:00Z is -62_135_596_800_000
-LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+NO_ACTIVITY = EARLIEST - 1  # one millisecond before 0001-01-01T00:00:00Z: after every dated chat
 
 _CURSOR = re.compile(r"(-?[0-9]{1,15})(?:\|([A-Za-z0-9_\-+/]{1,2048}={0,2}))?")
 _PATH = ("query", "cursor")

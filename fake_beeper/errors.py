@@ -1,8 +1,12 @@
-"""Errors as the Beeper Desktop API sends them: the shared ``Error`` schema of the contract.
+"""Errors: the package's own (``FakeBeeperError`` and its kinds), and HTTP errors as the Beeper
+Desktop API sends them, in the shared ``Error`` schema of the contract.
 
 Every non-2xx answer of the fake carries ``{"code", "message", "details"?}``; validation errors
 carry ``details.issues[{code, message, path}]`` (the Zod-like ``ValidationDetails``), so that a
 client sees the same shape from the fake as from the real app.
+
+Everything fake-beeper raises for a caller's mistake is a ``FakeBeeperError`` (one ``except``
+catches them all), and also a ``ValueError`` where the mistake is a bad value.
 """
 
 from __future__ import annotations
@@ -12,6 +16,14 @@ from typing import Any
 
 import orjson
 from starlette.types import Send
+
+class FakeBeeperError(Exception):
+    """The base of every error fake-beeper raises on purpose; the message says what to change."""
+
+
+class UsageError(FakeBeeperError, ValueError):
+    """A value fake-beeper cannot use: a bad token, option or argument."""
+
 
 # Issue codes follow Zod's names, which the contract's ``ValidationDetails`` shape comes from.
 INVALID_TYPE = "invalid_type"
@@ -34,7 +46,7 @@ class Issue:
 
 
 @dataclass
-class ApiError(Exception):
+class ApiError(FakeBeeperError):
     """An error the app turns into an HTTP response with the ``Error`` body."""
 
     status: int
@@ -57,10 +69,6 @@ def invalid_request(issues: list[Issue]) -> ApiError:
     """A 400 whose message lists every issue, so a person reading a log needs nothing else."""
     summary = "; ".join(issue.message for issue in issues)
     return ApiError(400, "INVALID_REQUEST", f"Invalid query parameters: {summary}", issues)
-
-
-def unauthorized(message: str) -> ApiError:
-    return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None, *,

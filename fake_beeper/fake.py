@@ -16,33 +16,49 @@ thin wrappers around this class, which works outside pytest too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
-from fastapi import FastAPI
 
 from fake_beeper.activity import Activity
-from fake_beeper.app import DEFAULT_TOKEN, create_app
-from fake_beeper.data import DEFAULT_ACCOUNTS, LoadedChat, load_chats, validate_chats
+from fake_beeper.app import FakeBeeperApp, create_app
+from fake_beeper.auth import DEFAULT_TOKEN
+from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, validate_chats
+from fake_beeper.errors import FakeBeeperError, UsageError
+from fake_beeper.guard import IN_PROCESS_HOST
 from fake_beeper.journal import Journal
-from fake_beeper.scenario import parse_scenario
+from fake_beeper.scenario import ScenarioError, parse_scenario
 from fake_beeper.server import LiveServer
-from fake_beeper.store import ChatStore
+from fake_beeper.state import FakeState, InternalError
+from fake_beeper.store import ChatStore, LoadedChat
 from fake_beeper.transport import AsyncInProcessTransport, InProcessTransport
 
-IN_PROCESS_URL = "http://fake-beeper.test"
+IN_PROCESS_URL = f"http://{IN_PROCESS_HOST}"
+
+
+class FakeBeeperServerError(FakeBeeperError, AssertionError):
+    """The fake hit an internal error while serving a request: a bug in the fake, not in the client.
+
+    The message holds the fake's own traceback(s); the pytest fixtures raise it at teardown.
+    """
+
+    def __init__(self, errors: Sequence[InternalError]) -> None:
+        self.errors = list(errors)
+        listed = "\n".join(str(error) for error in self.errors)
+        super().__init__(f"fake-beeper hit {len(self.errors)} internal error(s), each answered with a 500 "
+                         f"(a bug in fake-beeper, not in your client):\n{listed}")
 
 
 class FakeBeeper:
     """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``)."""
 
-    def __init__(self, chats: Iterable[Mapping[str, Any] | LoadedChat] | None = None, *,
+    def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None) -> None:
-        self.store = ChatStore(load_chats() if chats is None else _loaded(chats))
-        self.journal = Journal()
-        self.app: FastAPI = create_app(self.store, token=token, journal=self.journal)
+        self.state = FakeState(ChatStore(load_chats() if chats is None else loaded_chats(chats)), token=token)
+        self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
         self._server: LiveServer | None = None
@@ -58,13 +74,22 @@ class FakeBeeper:
     # -- what the fake holds ------------------------------------------------------------------
 
     @property
+    def store(self) -> ChatStore:
+        return self.state.store
+
+    @property
+    def journal(self) -> Journal:
+        """Every request received, with the status answered."""
+        return self.state.journal
+
+    @property
     def token(self) -> str:
-        return str(self.app.state.token)
+        return self.state.token
 
     @token.setter
     def token(self, value: str) -> None:
         """Change the accepted token while clients run: the next request with the old one gets a 401."""
-        self.app.state.token = value
+        self.state.token = value
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
         """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset)."""
@@ -74,30 +99,46 @@ class FakeBeeper:
     def activity(self) -> Activity:
         """Live changes, now: ``fake.activity.message(chat_id)`` moves that chat to the top with a
         new preview and one more unread; also ``new_chat()``, ``archive()``, ``remove()``."""
-        return self.app.state.activity  # type: ignore[no-any-return]
+        return self.state.activity
 
     def scenario(self, document: Mapping[str, Any] | None = None, **parts: Any) -> None:
         """Set faults and activity from a scenario document (see ``fake_beeper.scenario``), or
         from its parts: ``fake.scenario(rules=[{"match": {"page": 2}, "fault": {"status": 503}}])``.
         ``fake.scenario()`` clears them."""
         document = {**(document or {}), **parts}
-        self.app.state.apply_scenario(parse_scenario(document, source="FakeBeeper.scenario") if document else None)
+        self.state.apply_scenario(parse_scenario(document, source="FakeBeeper.scenario") if document else None)
 
-    def fail(self, *, status: int | None = None, times: int | None = 1, **options: Any) -> None:
-        """Add one fault rule: ``fake.fail(status=429, retry_after=1, page=3)``.
+    def fail(self, status: int | None = None, *, times: int | None = 1,
+             request: int | None = None, every: int | None = None, page: int | None = None,
+             probability: float | None = None, params: Mapping[str, str] | None = None,
+             latency: float | tuple[float, float] | None = None, retry_after: float | None = None,
+             retry_after_ms: int | None = None, message: str | None = None,
+             drop: bool = False, truncate: bool = False) -> None:
+        """Add one fault rule: ``fake.fail(429, retry_after_ms=10, page=3)``.
 
-        ``page``, ``request``, ``every``, ``probability`` and ``params`` choose the requests (none:
-        the next one); ``latency``, ``retry_after``, ``retry_after_ms``, ``message``, ``drop`` and
-        ``truncate`` shape the fault; ``times`` (default 1; ``None``: always) limits it.
+        Which requests: ``request`` (the Nth), ``every`` (every Nth), ``page`` (of a walk),
+        ``probability`` (from the scenario's seed), ``params`` (query values); none: the next one.
+        What happens: ``status`` (401, 429, 500 or 503, with ``retry_after``, ``retry_after_ms``,
+        ``message``), ``latency`` (seconds, or a ``(low, high)`` range), ``drop`` or ``truncate``.
+        ``times`` (default 1; ``None``: always) limits it. A bad value raises a ``UsageError`` that
+        names the keyword and the values it takes.
         """
-        match_names = {"page", "request", "every", "probability", "params"}
-        match = {k: v for k, v in options.items() if k in match_names}
-        fault = {k: v for k, v in options.items() if k not in match_names}
-        rule = {"match": _camel(match), "fault": _camel({"status": status, **fault} if status else fault)}
+        match = {"request": request, "every": every, "page": page, "probability": probability, "params": params}
+        fault = {"status": status, "latency": list(latency) if isinstance(latency, tuple) else latency,
+                 "retry_after": retry_after, "retry_after_ms": retry_after_ms, "message": message,
+                 "drop": drop or None, "truncate": truncate or None}
+        if not any(fault[name] is not None for name in ("status", "latency", "drop", "truncate")):
+            raise UsageError("FakeBeeper.fail: say what happens: status=401|429|500|503, latency=SECONDS, "
+                             "drop=True or truncate=True")
+        rule: dict[str, Any] = {"match": _camel(match), "fault": _camel(fault)}
         if times is not None:
             rule["times"] = times
-        parsed = parse_scenario({"rules": [rule]}, source="FakeBeeper.fail").rules[0]
-        self.app.state.faults.add(parsed)
+        try:
+            parsed = parse_scenario({"rules": [rule]}, source="FakeBeeper.fail").rules[0]
+        except ScenarioError as exc:
+            keyword = _snake((exc.place or "").rsplit(".", 1)[-1].split("[")[0]) or "arguments"
+            raise UsageError(f"FakeBeeper.fail: {keyword}: {exc.detail or exc}") from None
+        self.state.faults.add(parsed)
 
     def serve_pages(self, *pages: Mapping[str, Any] | bytes) -> None:
         """Answer the next ``GET /v1/chats`` requests with these bodies, as given, then the store again.
@@ -105,7 +146,21 @@ class FakeBeeper:
         Each call replaces the pages a previous call left unserved, so a Hypothesis test can call
         it once per example without pages leaking from one example into the next.
         """
-        self.app.state.scripted.replace(*pages)
+        self.state.scripted.replace(*pages)
+
+    # -- bugs in the fake -------------------------------------------------------------------------
+
+    @property
+    def errors(self) -> list[InternalError]:
+        """Internal errors the fake hit so far (each answered with a 500), with their tracebacks."""
+        return self.state.errors
+
+    def check(self) -> None:
+        """Raise ``FakeBeeperServerError`` with the fake's own traceback(s) if it hit an internal
+        error since the last check (the pytest fixtures call this at teardown)."""
+        errors = self.state.take_errors()
+        if errors:
+            raise FakeBeeperServerError(errors)
 
     # -- ways in ------------------------------------------------------------------------------
 
@@ -147,7 +202,8 @@ class FakeBeeper:
         return httpx.AsyncClient(base_url=self.base_url, headers=self._auth_header(), **kwargs)
 
     def start(self) -> Self:
-        """Serve on a free port of 127.0.0.1 in a background thread (until ``stop()``)."""
+        """Serve on a free port of 127.0.0.1 in a background thread (until ``stop()``); the same
+        fake, so in-process clients made before keep working on the same state."""
         if self._server is None:
             self._server = LiveServer(self.app).start()
         return self
@@ -173,15 +229,22 @@ class FakeBeeper:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _loaded(chats: Iterable[Mapping[str, Any] | LoadedChat]) -> list[LoadedChat]:
-    """Chats a test built by hand are validated like a fixture file, with the same messages."""
+def loaded_chats(chats: Iterable[Mapping[str, Any]]) -> list[LoadedChat]:
+    """Chats a test built by hand are validated like a fixture file, with the same messages;
+    chats the fake loaded already (``LoadedChat``) are taken as they are."""
     chats = list(chats)
     if all(isinstance(chat, LoadedChat) for chat in chats):
         return [chat for chat in chats if isinstance(chat, LoadedChat)]
-    return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(chats)), source="FakeBeeper(chats=...)")
+    plain = (chat.to_dict() if isinstance(chat, LoadedChat) else chat for chat in chats)
+    return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(plain)), source="FakeBeeper(chats=...)")
 
 
 def _camel(options: dict[str, Any]) -> dict[str, Any]:
-    """``retry_after_ms`` → ``retryAfterMs``: Python keywords to the scenario's JSON names."""
+    """``retry_after_ms`` → ``retryAfterMs``: Python keywords to the scenario's JSON names (unset ones left out)."""
     return {name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:]): value
-            for name, value in options.items()}
+            for name, value in options.items() if value is not None}
+
+
+def _snake(name: str) -> str:
+    """``retryAfterMs`` → ``retry_after_ms``: a scenario's JSON name as the Python keyword."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()

@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import random
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -180,17 +180,20 @@ class WalkPages:
 
 
 class FaultMiddleware:
-    """Applies ``faults`` to ``GET /v1/chats`` requests, before the app sees them."""
+    """Applies ``faults`` to GET requests of the Beeper API (``is_faultable`` paths), before the
+    app sees them; the spec, the docs and the control API are never faulted."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages) -> None:
+    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages,
+                 is_faultable: Callable[[str], bool] = lambda path: path == spec.LIST_CHATS_PATH) -> None:
         self.app = app
         self.faults = faults
         self.walks = walks
+        self.is_faultable = is_faultable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No rules, no work: the request path stays as short as without this middleware.
-        if not self.faults or scope["type"] != "http" or scope["path"] != spec.LIST_CHATS_PATH \
-                or scope["method"] != "GET":
+        if not self.faults or scope["type"] != "http" or scope["method"] != "GET" \
+                or not self.is_faultable(scope["path"]):
             await self.app(scope, receive, send)
             return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))

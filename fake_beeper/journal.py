@@ -1,18 +1,26 @@
 """A journal of the requests the fake received, so a test can assert what its client sent.
 
-The journal is an ASGI middleware around the whole app: every request is recorded with the
-status it got, 401s and 404s included, in arrival order. Tests read it like a list:
+``RequestLog`` is an ASGI middleware around the whole app: every request is recorded with the
+status it got, 401s and 404s included, in arrival order, and (for the CLI) printed as one
+access-log line. Tests read the journal like a list:
 
     assert fake.journal.last.params["limit"] == ["50"]
     assert [r.params.get("cursor") for r in fake.journal] == [None, [page.oldest_cursor]]
+
+A journal may be bounded (``Journal(limit=1000)`` keeps the newest 1,000; ``limit=0`` records
+nothing), as the CLI's is, so a long-running server's memory stays flat. The value of an
+``Authorization`` header is never printed nor returned by the control API (``as_json``); the
+``headers`` a test reads in-process keep it, since that test sent it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import overload
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,8 +33,10 @@ class RecordedRequest:
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
-    headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
+    # lower-case names; a repeated header keeps its last value; left out of repr (it holds the token)
+    headers: dict[str, str] = field(repr=False)
     status: int | None = None
+    milliseconds: float | None = None  # from the request's arrival to the end of its response
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -41,19 +51,39 @@ class RecordedRequest:
         values = self.params.get(name)
         return values[-1] if values else None
 
-    def __str__(self) -> str:
+    @property
+    def target(self) -> str:
+        """The path and query as sent: ``/v1/chats?limit=5``."""
         query = "&".join(f"{k}={v}" for k, v in self.query)
-        return f"{self.method} {self.path}{'?' + query if query else ''} -> {self.status}"
+        return f"{self.path}{'?' + query if query else ''}"
+
+    def as_json(self) -> dict[str, Any]:
+        """For the control API: everything but the ``Authorization`` value."""
+        headers = {name: ("[redacted]" if name in SECRET_HEADERS else value) for name, value in self.headers.items()}
+        return {"method": self.method, "path": self.path, "query": [list(pair) for pair in self.query],
+                "headers": headers, "status": self.status, "milliseconds": self.milliseconds}
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.target} -> {self.status}"
+
+
+SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 class Journal(Sequence[RecordedRequest]):
-    """The requests so far, oldest first. Safe to read while a live server records into it."""
+    """The requests so far, oldest first (the newest ``limit``, if given). Safe to read while a
+    live server records into it."""
 
-    def __init__(self) -> None:
-        self._records: list[RecordedRequest] = []
+    def __init__(self, limit: int | None = None) -> None:
+        if limit is not None and limit < 0:
+            raise ValueError(f"a journal's limit must be 0 or more, got {limit}")
+        self.limit = limit
+        self._records: deque[RecordedRequest] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
     def record(self, request: RecordedRequest) -> None:
+        if self.limit == 0:
+            return
         with self._lock:
             self._records.append(request)
 
@@ -78,6 +108,8 @@ class Journal(Sequence[RecordedRequest]):
     def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
     def __getitem__(self, index: int | slice) -> RecordedRequest | list[RecordedRequest]:
         with self._lock:
+            if isinstance(index, slice):
+                return list(self._records)[index]
             return self._records[index]
 
     def __len__(self) -> int:
@@ -91,17 +123,20 @@ class Journal(Sequence[RecordedRequest]):
         return "\n".join(str(r) for r in self) or "(no requests)"
 
 
-class JournalMiddleware:
-    """Records each HTTP request into ``journal`` once its response status is known."""
+class RequestLog:
+    """Records each HTTP request into ``journal`` once its response is sent, and hands ``log`` (if
+    any) one access-log line: ``GET /v1/chats?limit=5 200 1.2ms``."""
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, log: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.journal = journal
+        self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.journal.limit == 0 and self.log is None):
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         status: int | None = None
 
         async def send_and_note_status(message: Message) -> None:
@@ -118,5 +153,8 @@ class JournalMiddleware:
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            self.journal.record(RecordedRequest(scope["method"], scope["path"],
-                                                tuple(parse_qsl(query, keep_blank_values=True)), headers, status))
+            record = RecordedRequest(scope["method"], scope["path"], tuple(parse_qsl(query, keep_blank_values=True)),
+                                     headers, status, round((time.perf_counter() - started) * 1000, 3))
+            self.journal.record(record)
+            if self.log is not None:
+                self.log(f"{record.method} {record.target} {status} {record.milliseconds:.1f}ms")

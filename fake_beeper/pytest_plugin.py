@@ -4,10 +4,12 @@ Fixtures, each giving a fresh ``FakeBeeper`` per test:
 
 * ``fake_beeper``: in-process; reach it with ``fake_beeper.http_client()`` (or pass that client to
   the SDK). No port, no thread per request.
-* ``fake_beeper_server``: the same on a free 127.0.0.1 port (``.base_url``), for clients in other
-  processes or languages.
+* ``fake_beeper_server``: the same fake, also on a free 127.0.0.1 port (``.base_url``), for
+  clients in other processes or languages. A test that asks for both gets one fake.
 * ``fake_beeper_env``: ``fake_beeper_server`` with ``BEEPER_BASE_URL``, ``BEEPER_DESKTOP_BASE_URL``
   and ``BEEPER_ACCESS_TOKEN`` set for the test, so unchanged client code talks to the fake.
+* ``fake_beeper_chats``: the chats served, always a tuple of ``LoadedChat`` (each reads like the
+  chat's dict: ``chat["title"]``).
 
 The data is the default dataset unless the ``fake_beeper`` marker says otherwise::
 
@@ -15,32 +17,39 @@ The data is the default dataset unless the ``fake_beeper`` marker says otherwise
     @pytest.mark.fake_beeper(chats=[{...}, {...}])             # built by the test
     @pytest.mark.fake_beeper(token="another-token")
     @pytest.mark.fake_beeper(scenario={"rules": [{"match": {"page": 2}, "fault": {"status": 503}}]})
+    @pytest.mark.fake_beeper(raise_server_errors=False)        # see below
 
 or a test module overrides the ``fake_beeper_chats`` fixture.
+
+If the fake hits an internal error while a test runs (a bug in fake-beeper, answered with a 500),
+the test errors at teardown with the fake's own traceback, so the client is not blamed for it;
+``raise_server_errors=False`` turns that off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
 import pytest
 
-from fake_beeper.app import DEFAULT_TOKEN
-from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, LoadedChat, load_chats
-from fake_beeper.fake import FakeBeeper
+from fake_beeper.auth import DEFAULT_TOKEN
+from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, load_chats
+from fake_beeper.errors import FakeBeeperError
+from fake_beeper.fake import FakeBeeper, FakeBeeperServerError, loaded_chats
+from fake_beeper.store import LoadedChat
 
 MARKER = "fake_beeper"
-_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario"}
+_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario", "raise_server_errors"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, token='{DEFAULT_TOKEN}', "
-        "scenario=None): the data, token and scenario (faults, activity) of the fake_beeper fixtures "
-        "(default: the committed 400-chat dataset, no faults)",
+        "scenario=None, raise_server_errors=True): the data, token and scenario (faults, activity) of the "
+        "fake_beeper fixtures (default: the committed 400-chat dataset, no faults)",
     )
 
 
@@ -68,33 +77,36 @@ def _generated(seed: int | None, count: int | None, accounts: int) -> tuple[Load
 
 
 @pytest.fixture
-def fake_beeper_chats(request: pytest.FixtureRequest) -> Sequence[Mapping[str, Any] | LoadedChat]:
-    """The chats the fake serves; override this fixture, or use the marker, to change them."""
+def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
+    """The chats the fake serves, as ``LoadedChat``s; override this fixture, or use the marker."""
     arguments = _marker_arguments(request)
     if "chats" in arguments:
-        return list(arguments["chats"])
+        return tuple(loaded_chats(arguments["chats"]))
     return _generated(arguments.get("seed"), arguments.get("count"), arguments.get("accounts", DEFAULT_ACCOUNTS))
 
 
-def _fake(request: pytest.FixtureRequest, chats: Sequence[Mapping[str, Any] | LoadedChat]) -> FakeBeeper:
-    arguments = _marker_arguments(request)
-    return FakeBeeper(chats, token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"))
-
-
 @pytest.fixture
-def fake_beeper(request: pytest.FixtureRequest,
-                fake_beeper_chats: Sequence[Mapping[str, Any] | LoadedChat]) -> Iterator[FakeBeeper]:
+def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
     """A fake Beeper Desktop in-process: ``fake_beeper.http_client()`` reaches it without a port."""
-    with _fake(request, fake_beeper_chats) as fake:
+    arguments = _marker_arguments(request)
+    try:
+        fake = FakeBeeper(fake_beeper_chats, token=arguments.get("token", DEFAULT_TOKEN),
+                          scenario=arguments.get("scenario"))
+    except FakeBeeperError as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+    with fake:
         yield fake
+        if arguments.get("raise_server_errors", True):
+            try:
+                fake.check()
+            except FakeBeeperServerError as exc:
+                pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
-def fake_beeper_server(request: pytest.FixtureRequest,
-                       fake_beeper_chats: Sequence[Mapping[str, Any] | LoadedChat]) -> Iterator[FakeBeeper]:
-    """A fake Beeper Desktop on a free 127.0.0.1 port: ``fake_beeper_server.base_url``."""
-    with _fake(request, fake_beeper_chats).start() as fake:
-        yield fake
+def fake_beeper_server(fake_beeper: FakeBeeper) -> FakeBeeper:
+    """The test's fake, also on a free 127.0.0.1 port: ``fake_beeper_server.base_url``."""
+    return fake_beeper.start()
 
 
 @pytest.fixture

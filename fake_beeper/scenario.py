@@ -17,11 +17,16 @@ The same document drives ``fake-beeper serve --scenario FILE`` (YAML or JSON), t
       events: {message: 8, newChat: 1, archive: 1, remove: 0}
 
 It is checked against ``SCENARIO_SCHEMA`` (jsonschema-rs); a mistake is reported with its place,
-e.g. ``rules[0].fault.status: 418 is not one of [401, 429, 500, 503]``.
+e.g. ``rules[0].fault.status: 418 is not one of 401, 429, 500, 503``.
+
+A scenario file is small and may come from anywhere, so reading one is bounded: at most
+``MAX_FILE_BYTES``, UTF-8, nested at most ``MAX_DEPTH`` deep, no YAML anchors or aliases (a
+342-byte "billion laughs" document expands past 2 GB), and only finite numbers.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,9 +36,13 @@ import jsonschema_rs
 import yaml
 
 from fake_beeper import spec
+from fake_beeper.errors import FakeBeeperError
 from fake_beeper.faults import Fault, Match, Rule
 
-_NUMBER = {"type": "number", "minimum": 0}
+MAX_FILE_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_SECONDS = 3600  # a latency or Retry-After longer than an hour is a typo, not a test
+_NUMBER = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
 _COUNT = {"type": "integer", "minimum": 1}
 SCENARIO_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -89,8 +98,14 @@ SCENARIO_SCHEMA: dict[str, Any] = {
 DEFAULT_EVENTS = {"message": 8, "newChat": 1, "archive": 1, "remove": 0}
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message names the place and the problem."""
+class ScenarioError(FakeBeeperError, ValueError):
+    """A scenario that cannot be used; the message names the place and the problem (also kept
+    apart, as ``place`` like ``rules[0].fault.status`` and ``detail``, for callers that reword them)."""
+
+    def __init__(self, message: str, *, place: str | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.place = place
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -108,10 +123,11 @@ class Scenario:
 
 def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
     """Validate a scenario document (already parsed) and build it."""
+    _check_finite(document, source, ())
     error = next(_validator().iter_errors(document), None)
     if error is not None:
         place = spec.instance_place(error.instance_path) or "(the document)"
-        raise ScenarioError(f"{source}: {place}: {error.message}")
+        raise ScenarioError(f"{source}: {place}: {_message(error)}", place=place, detail=_message(error))
     rules = tuple(_rule(raw, index) for index, raw in enumerate(document.get("rules", [])))
     activity = document.get("activity")
     plan = None
@@ -126,12 +142,77 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario file (YAML is a superset of JSON, so one parser reads both)."""
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: a scenario file may be at most {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
+    try:
+        document = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 (a SafeLoader, bounded)
+    except _Refused as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML or JSON: {str(exc).splitlines()[0]}") from None
+        raise ScenarioError(f"{path}: not valid YAML or JSON: {' '.join(str(exc).split())}") from None
     return parse_scenario(document if document is not None else {}, source=str(path))
+
+
+class _Refused(Exception):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors, aliases and nesting past ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(f"line {line}: YAML anchors and aliases (& and *) are not allowed in a scenario")
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(f"line {line}: nested more than {MAX_DEPTH} deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self._depth -= 1
+
+
+def _check_finite(value: Any, source: str, path: tuple[str | int, ...]) -> None:
+    """``.inf`` and ``.nan`` are YAML numbers; no latency or count can be one."""
+    if len(path) > MAX_DEPTH:
+        raise ScenarioError(f"{source}: {spec.instance_place(path[:MAX_DEPTH])}: nested more than {MAX_DEPTH} deep",
+                            place=spec.instance_place(path[:MAX_DEPTH]), detail=f"nested more than {MAX_DEPTH} deep")
+    if isinstance(value, float) and not math.isfinite(value):
+        place = spec.instance_place(path) or "(the document)"
+        raise ScenarioError(f"{source}: {place}: {value} is not a finite number", place=place,
+                            detail=f"{value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, source, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, source, (*path, index))
+
+
+def _message(error: jsonschema_rs.ValidationError) -> str:
+    """jsonschema-rs's message, but an enum lists all its values (not "or 2 other candidates")."""
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+        return f"{error.instance!r} is not one of {', '.join(repr(option) for option in kind.options)}"
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        node: Any = SCENARIO_SCHEMA
+        for part in error.schema_path[:-1]:
+            node = node[part]
+        allowed = sorted(node.get("properties", {}))
+        return f"unknown key(s) {', '.join(repr(p) for p in kind.unexpected)}; allowed: {', '.join(allowed)}"
+    return error.message
 
 
 def _rule(raw: dict[str, Any], index: int) -> Rule:

@@ -2,10 +2,20 @@
 
 Both bind the socket themselves before handing it to uvicorn, so a port already in use is an
 ``OSError`` here, with the address in the message, rather than a log line deep in uvicorn.
+
+Connections are bounded, so that no client can hold the server's memory or sockets:
+
+* a request's head (request line and headers) may be at most ``MAX_HEAD_BYTES``; a larger one
+  gets a 431 with the ``Error`` body and the connection is closed (a 50 MB ``Authorization``
+  header is refused after its first 64 KiB instead of being read whole);
+* a head must arrive within ``HEAD_TIMEOUT`` seconds of the connection or of the previous
+  response: a half-open or stalled connection is closed (a 408 if part of a head came);
+* an idle keep-alive connection is closed after ``KEEP_ALIVE`` seconds (uvicorn's own timer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -13,9 +23,82 @@ from types import TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 23373
+from fake_beeper.defaults import DEFAULT_HOST, DEFAULT_PORT
+from fake_beeper.errors import ApiError
+
+MAX_HEAD_BYTES = 64 * 1024
+HEAD_TIMEOUT = 10.0
+KEEP_ALIVE = 5
+
+
+class BoundedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with a cap on the size of a request head and a time limit
+    for it to arrive."""
+
+    head_timeout = HEAD_TIMEOUT
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_bytes = 0
+        self._in_head = True
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(ApiError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                                      f"The request line and headers are over {MAX_HEAD_BYTES} bytes"))
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_timer()
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if getattr(self, "_head_timer", None) is not None:
+            assert self._head_timer is not None
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or not self._in_head:
+            return
+        if self._head_bytes:
+            self._refuse(ApiError(408, "REQUEST_TIMEOUT", f"The request head did not arrive within {self.head_timeout:g}s"))
+        else:
+            self.transport.close()
+
+    def _refuse(self, error: ApiError) -> None:
+        body = error.body()
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}.get(error.status, b"Error")
+        self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                             b"connection: close\r\n\r\n%s" % (error.status, reason, len(body), body))
+        self.transport.close()
+        self._in_head = False
 
 
 def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
@@ -26,7 +109,7 @@ def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock.bind((host.strip("[]"), port))
     except OSError:
         sock.close()
         raise
@@ -40,13 +123,12 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _config(app: ASGIApp, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
-
-
-def serve_forever(app: ASGIApp, sock: socket.socket, *, log_level: str = "warning") -> None:
-    """Serve until Ctrl-C or SIGTERM (uvicorn installs the handlers and shuts down cleanly)."""
-    uvicorn.Server(_config(app, log_level)).run(sockets=[sock])
+def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float = HEAD_TIMEOUT) -> uvicorn.Server:
+    """A uvicorn server for ``app`` with the connection bounds above."""
+    protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,), {"head_timeout": head_timeout})
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http=protocol,
+                            timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
+    return uvicorn.Server(config)
 
 
 class LiveServer:
@@ -56,15 +138,16 @@ class LiveServer:
     ...     httpx.get(f"{server.url}/v1/chats", headers=...)
     """
 
-    def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = 0, *,
+                 head_timeout: float = HEAD_TIMEOUT) -> None:
         self.app = app
         self._sock = bind(host, port)
         self.url = base_url(self._sock)
-        self._server = uvicorn.Server(_config(app, "error"))
+        self._server = server_for(app, log_level="error", head_timeout=head_timeout)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name=f"fake-beeper {self.url}", daemon=True)
 
-    def start(self, timeout: float = 10.0) -> LiveServer:
+    def start(self, timeout: float = 30.0) -> LiveServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

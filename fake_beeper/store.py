@@ -24,18 +24,52 @@ import heapq
 import itertools
 import random
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import orjson
 from sortedcontainers import SortedList
 
 from fake_beeper import cursors
 from fake_beeper.cursors import NO_ACTIVITY, Position
-from fake_beeper.data.files import LoadedChat
 
 Direction = Literal["after", "before"]
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
+
+
+class LoadedChat(Mapping[str, Any]):
+    """A validated chat as the store keeps it: its ID, account, ``lastActivity`` (epoch millis,
+    ``None`` if absent) and its JSON ``body``, serialised once.
+
+    It reads like the chat's dict (``chat["title"]``, ``dict(chat)``), parsed from ``body`` on
+    each access, so a test can look at served chats without the store holding two copies.
+    """
+
+    __slots__ = ("account_id", "body", "id", "last_activity")
+
+    def __init__(self, id: str, account_id: str, last_activity: int | None, body: bytes) -> None:  # noqa: A002
+        self.id = id
+        self.account_id = account_id
+        self.last_activity = last_activity
+        self.body = body
+
+    def to_dict(self) -> dict[str, Any]:
+        """A fresh dict of the chat, to change and build another chat from."""
+        chat: dict[str, Any] = orjson.loads(self.body)
+        return chat
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def __repr__(self) -> str:
+        return f"LoadedChat(id={self.id!r}, account_id={self.account_id!r}, last_activity={self.last_activity!r})"
 
 
 @dataclass(frozen=True)

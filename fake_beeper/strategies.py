@@ -80,7 +80,24 @@ def _component_values(name: str, max_items: int | None, extra_fields: bool) -> s
     # Schemathesis generates request data; a one-operation document whose request body is the
     # component turns its generator into one for response-shaped values.
     operation = _body_operations(max_items, extra_fields)[f"/{name}"]["POST"]
-    return _bodies(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+    _restore_hypothesis_printer()
+    return _bodies(strategy)
+
+
+def _restore_hypothesis_printer() -> None:
+    """Undo Schemathesis's swap of Hypothesis's printer of failing examples.
+
+    Building a strategy runs ``schemathesis.generation.hypothesis.setup()``, which replaces
+    ``hypothesis.core.RepresentationPrinter`` with one that prints nothing (a speed-up for its own
+    runs). That is process-wide: every other Hypothesis test of the user's would then report its
+    falsifying example as ``x=,``. Hypothesis's own printer is put back; Schemathesis does not
+    swap it again (its setup runs once).
+    """
+    from hypothesis import core
+    from hypothesis.vendor import pretty
+
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
 
 
 @st.composite
@@ -91,9 +108,8 @@ def _bodies(draw: st.DrawFn, cases: st.SearchStrategy[Any]) -> dict[str, Any]:
 
 @st.composite
 def _reported(draw: st.DrawFn, values: st.SearchStrategy[T], label: str) -> T:
-    # Importing Schemathesis replaces Hypothesis's printer of failing examples with one that
-    # prints nothing (a speed-up for its own runs), so `page=` would show up empty. A note is
-    # printed with the failing example whatever the printer: the user sees the page that broke.
+    # A note is printed with the failing example whatever printer is in force (a Schemathesis run
+    # elsewhere in the process may have swapped Hypothesis's): the user sees the page that broke.
     value = draw(values)
     note(f"{label} drew:\n{pprint.pformat(value, sort_dicts=False)}")
     return value

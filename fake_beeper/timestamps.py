@@ -2,6 +2,11 @@
 
 The store orders chats by the millisecond of ``lastActivity``; these two functions are the only
 place that converts between the wire text and that number.
+
+RFC 3339 allows offsets, so ``9999-12-31T23:59:59-01:00`` is a valid ``date-time`` whose UTC
+instant lies in the year 10000, which no ``Z`` date-time (and so no cursor and no live change)
+can name. The fake serves the instants from ``EARLIEST`` to ``LATEST`` in UTC, and refuses others
+when a chat is loaded, naming the chat and the field, rather than failing mid-walk.
 """
 
 from __future__ import annotations
@@ -9,18 +14,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
+LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
 def to_millis(text: str) -> int:
     """Milliseconds since the epoch of an RFC 3339 date-time (any offset; ``Z`` or ``z``).
 
-    Sub-millisecond digits are dropped, as the cursor has millisecond resolution.
-    Raises ``ValueError`` for text that is not a date-time Python can represent.
+    Sub-millisecond digits are dropped, as the cursor has millisecond resolution. Raises
+    ``ValueError`` for text that is not a date-time, or whose UTC instant is outside
+    ``EARLIEST``..``LATEST``.
     """
     moment = datetime.fromisoformat(text.upper())
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset")
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    millis = (moment - _EPOCH) // timedelta(milliseconds=1)
+    if not EARLIEST <= millis <= LATEST:
+        raise ValueError(f"{text!r} is outside the instants the fake can serve: in UTC it must lie within "
+                         f"{to_iso(EARLIEST)} .. {to_iso(LATEST)}")
+    return millis
 
 
 def to_iso(millis: int) -> str:

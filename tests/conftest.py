@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from fake_beeper.app import DEFAULT_TOKEN, create_app
-from fake_beeper.data import LoadedChat, load_chats
+from fake_beeper.data import load_chats
+from fake_beeper.fake import IN_PROCESS_URL
 from fake_beeper.server import LiveServer
-from fake_beeper.store import ChatStore
+from fake_beeper.store import ChatStore, LoadedChat
+from fake_beeper.transport import InProcessTransport
 
 pytest_plugins = ["pytester"]
 
@@ -28,10 +30,11 @@ def default_store(default_chats: list[LoadedChat]) -> ChatStore:
 
 
 @pytest.fixture(scope="session")
-def client(default_store: ChatStore) -> Iterator[TestClient]:
+def client(default_store: ChatStore) -> Iterator[httpx.Client]:
     """The app in-process over the default data; requests need ``headers=AUTH``."""
-    with TestClient(create_app(default_store), base_url="http://fake-beeper") as test_client:
-        yield test_client
+    transport = InProcessTransport(create_app(default_store))
+    with httpx.Client(transport=transport, base_url=IN_PROCESS_URL) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="session")

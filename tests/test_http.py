@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+import httpx
 
 from fake_beeper import cursors, spec
 from fake_beeper.store import ChatStore
@@ -16,11 +16,11 @@ def _errors(schema: str, body: Any) -> list[str]:
     return [f"{e.instance_path}: {e.message}" for e in spec.validator(schema).iter_errors(body)]
 
 
-def _get(client: TestClient, params: Any = None, headers: dict[str, str] | None = AUTH):
+def _get(client: httpx.Client, params: Any = None, headers: dict[str, str] | None = AUTH):
     return client.get("/v1/chats", params=params, headers=headers)
 
 
-def test_the_first_page_is_the_25_most_recent_chats(client: TestClient, default_store: ChatStore) -> None:
+def test_the_first_page_is_the_25_most_recent_chats(client: httpx.Client, default_store: ChatStore) -> None:
     response = _get(client)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -32,12 +32,12 @@ def test_the_first_page_is_the_25_most_recent_chats(client: TestClient, default_
         cursors.decode(page["newestCursor"]).millis, page["items"][0]["id"])
 
 
-def test_limit_sets_the_page_size(client: TestClient) -> None:
+def test_limit_sets_the_page_size(client: httpx.Client) -> None:
     assert len(_get(client, {"limit": 1}).json()["items"]) == 1
     assert len(_get(client, {"limit": 200}).json()["items"]) == 200
 
 
-def test_walking_before_with_oldest_cursor_visits_every_chat_once(client: TestClient,
+def test_walking_before_with_oldest_cursor_visits_every_chat_once(client: httpx.Client,
                                                                    default_store: ChatStore) -> None:
     seen: list[str] = []
     params: dict[str, Any] = {"limit": 37}
@@ -50,7 +50,7 @@ def test_walking_before_with_oldest_cursor_visits_every_chat_once(client: TestCl
     assert seen == default_store.ordered_ids()
 
 
-def test_after_returns_the_newer_neighbours_of_the_cursor(client: TestClient, default_store: ChatStore) -> None:
+def test_after_returns_the_newer_neighbours_of_the_cursor(client: httpx.Client, default_store: ChatStore) -> None:
     order = default_store.ordered_ids()
     second = _get(client, {"limit": 10, "cursor": _get(client, {"limit": 10}).json()["oldestCursor"]}).json()
     newer = _get(client, {"limit": 4, "direction": "after", "cursor": second["newestCursor"]}).json()
@@ -58,12 +58,12 @@ def test_after_returns_the_newer_neighbours_of_the_cursor(client: TestClient, de
     assert newer["hasMore"] is True
 
 
-def test_an_empty_page_has_null_cursors(client: TestClient) -> None:
+def test_an_empty_page_has_null_cursors(client: httpx.Client) -> None:
     page = _get(client, {"accountIDs": "no-such-account"}).json()
     assert page == {"items": [], "hasMore": False, "oldestCursor": None, "newestCursor": None}
 
 
-def test_account_ids_filter_to_those_accounts(client: TestClient, default_store: ChatStore) -> None:
+def test_account_ids_filter_to_those_accounts(client: httpx.Client, default_store: ChatStore) -> None:
     accounts = default_store.account_ids[:2]
     page = _get(client, [("accountIDs", a) for a in accounts] + [("limit", "200")]).json()
     assert {c["accountID"] for c in page["items"]} == set(accounts)
@@ -103,13 +103,13 @@ def _assert_400(response: Any, *paths: tuple[str, ...]) -> list[dict[str, Any]]:
         ({"cursor": "999999999999999"}, "invalid_cursor", "outside the range"),
     ],
 )
-def test_each_bad_parameter_is_a_400_naming_it(client: TestClient, params: dict, code: str, words: str) -> None:
+def test_each_bad_parameter_is_a_400_naming_it(client: httpx.Client, params: dict, code: str, words: str) -> None:
     [name] = params
     [issue] = _assert_400(_get(client, params), ("query", name))
     assert issue["code"] == code and words in issue["message"]
 
 
-def test_every_problem_is_reported_at_once(client: TestClient) -> None:
+def test_every_problem_is_reported_at_once(client: httpx.Client) -> None:
     response = _get(client, {"direction": "up", "limit": "500", "cursor": "x"})
     _assert_400(response, ("query", "direction"), ("query", "limit"), ("query", "cursor"))
 
@@ -124,7 +124,7 @@ def test_every_problem_is_reported_at_once(client: TestClient) -> None:
         ({"Authorization": "fake-beeper-token"}, "Malformed Authorization header"),
     ],
 )
-def test_missing_or_wrong_tokens_are_a_401(client: TestClient, headers: dict, message: str) -> None:
+def test_missing_or_wrong_tokens_are_a_401(client: httpx.Client, headers: dict, message: str) -> None:
     response = _get(client, headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -133,23 +133,23 @@ def test_missing_or_wrong_tokens_are_a_401(client: TestClient, headers: dict, me
     assert message in body["message"]
 
 
-def test_auth_is_checked_before_parameters(client: TestClient) -> None:
+def test_auth_is_checked_before_parameters(client: httpx.Client) -> None:
     assert _get(client, {"limit": "0"}, headers={}).status_code == 401
 
 
-def test_the_bearer_scheme_is_case_insensitive(client: TestClient) -> None:
+def test_the_bearer_scheme_is_case_insensitive(client: httpx.Client) -> None:
     assert _get(client, headers={"Authorization": "bearer fake-beeper-token"}).status_code == 200
 
 
-def test_unknown_query_parameters_are_ignored(client: TestClient) -> None:
+def test_unknown_query_parameters_are_ignored(client: httpx.Client) -> None:
     assert _get(client, {"includeMuted": "true"}).status_code == 200
 
 
-def test_an_empty_cursor_means_the_first_page(client: TestClient) -> None:
+def test_an_empty_cursor_means_the_first_page(client: httpx.Client) -> None:
     assert _get(client, {"cursor": ""}).json() == _get(client).json()
 
 
-def test_unknown_paths_and_methods_get_the_error_shape(client: TestClient) -> None:
+def test_unknown_paths_and_methods_get_the_error_shape(client: httpx.Client) -> None:
     missing = client.get("/v1/nope", headers=AUTH)
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
     wrong = client.put("/v1/chats", headers=AUTH)

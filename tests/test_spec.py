@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
-from starlette.testclient import TestClient
 
 from fake_beeper import spec
+from fake_beeper.fake import IN_PROCESS_URL
+from fake_beeper.server import LiveServer
 from tests.conftest import AUTH
 
 
@@ -23,23 +27,37 @@ def test_the_package_carries_the_same_document_as_the_repository_root() -> None:
         assert spec.spec_text() == root.read()
 
 
-def test_served_openapi_json_is_openapi_yaml(client: TestClient) -> None:
+def test_served_openapi_json_is_openapi_yaml_with_the_fakes_own_address(client: httpx.Client,
+                                                                          live_server: LiveServer) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200
-    assert response.json() == yaml.safe_load(spec.spec_text())
+    served = response.json()
+    assert served.pop("servers") == [{"url": IN_PROCESS_URL, "description": "this fake-beeper"}]
+    written = yaml.safe_load(spec.spec_text())
+    del written["servers"]
+    assert served == written
+    # On a port, whatever it is, the document names that port (not Beeper's default 23373).
+    live = httpx.get(f"{live_server.url}/openapi.json").json()
+    assert live["servers"][0]["url"] == live_server.url
 
 
-def test_served_openapi_yaml_is_the_file_itself(client: TestClient) -> None:
+def test_served_openapi_yaml_is_the_file_itself(client: httpx.Client) -> None:
     response = client.get("/openapi.yaml")
     assert response.status_code == 200
     assert response.text == spec.spec_text()
 
 
-def test_swagger_ui_points_at_the_served_contract(client: TestClient) -> None:
+def test_swagger_ui_points_at_the_served_contract_and_works_offline(client: httpx.Client) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
-    assert "swagger-ui" in response.text
     assert "/openapi.json" in response.text
+    # Every script and style comes from the fake itself: no CDN, so /docs works without a network.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets and all(asset.startswith("/docs/assets/") for asset in assets), assets
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 100, asset
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
 
 
 def test_the_operation_has_its_documented_parameters_and_statuses() -> None:
@@ -60,7 +78,7 @@ def test_every_response_example_is_valid_against_its_schema(status: str) -> None
 
 
 @pytest.mark.parametrize("name", ["accountIDs", "cursor", "direction", "limit"])
-def test_the_fake_accepts_every_parameter_example(client: TestClient, name: str) -> None:
+def test_the_fake_accepts_every_parameter_example(client: httpx.Client, name: str) -> None:
     example = spec.query_parameters()[name]["example"]
     response = client.get("/v1/chats", params={name: example}, headers=AUTH)
     assert response.status_code == 200, response.text

@@ -1,6 +1,6 @@
 """Fixture files: reading, validating against ``openapi.yaml``, and writing.
 
-Two formats, chosen by extension:
+Two formats, chosen by extension (for reading and for writing):
 
 * ``.jsonl`` (JSON Lines, what ``fake-beeper generate`` writes): one chat per line; streams, so a
   million chats never sit in memory as text, and diffs line by line;
@@ -13,63 +13,62 @@ included; a broken file fails with a message naming the file, the line, the chat
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
+import tempfile
 import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from fake_beeper import spec
+from fake_beeper.errors import FakeBeeperError
+from fake_beeper.store import LoadedChat
 from fake_beeper.timestamps import to_millis
 
 CHAT_SCHEMA = "ChatListResponse"
 
 
-class FixtureError(ValueError):
+class FixtureError(FakeBeeperError, ValueError):
     """A fixture file that cannot be served; the message says where and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedChat:
-    """A validated chat: its ID, account, ``lastActivity`` millis (``None`` if absent) and JSON."""
-
-    id: str
-    account_id: str
-    last_activity: int | None
-    body: bytes
+Progress = Callable[[int], None]  # called with the number of chats done so far, every PROGRESS_STEP
+PROGRESS_STEP = 500
+FORMATS = (".jsonl", ".json")
 
 
-def read_chats(path: str | os.PathLike[str]) -> list[LoadedChat]:
+def read_chats(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[LoadedChat]:
     """Load and validate a fixture file; raise ``FixtureError`` on the first problem."""
     path = Path(path)
     try:
         if path.suffix == ".jsonl":
             workers = _parallel_workers(path)
             if workers > 1:
-                return _unique(_checked_in_parallel(path, workers), source=str(path))
+                return _unique(_checked_in_parallel(path, workers), str(path), progress)
             records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]] = _jsonl_records(path)
         else:
             records = _json_records(path)
         # streamed: a line is parsed, validated and dropped before the next is read
-        return validate_chats(records, source=str(path))
+        return validate_chats(records, source=str(path), progress=progress)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise FixtureError(f"{path}: nested too deep to be a chat") from None
 
 
 def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
-                   source: str = "chats") -> list[LoadedChat]:
+                   source: str = "chats", progress: Progress | None = None) -> list[LoadedChat]:
     """Validate ``(location, chat)`` pairs, e.g. ``("line 3", {...})``; IDs must be unique.
 
     A third item, the chat's JSON exactly as read (a JSON Lines line), is kept as the body to
     serve instead of serialising the chat again.
     """
-    return _unique(_checked(records, source), source)
+    return _unique(_checked(records, source), source, progress)
 
 
 def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
@@ -87,10 +86,13 @@ def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
             raise FixtureError(f"{source}, {where}: chat {_chat_label(chat)}: field lastActivity: {exc}") from None
 
 
-def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str) -> list[LoadedChat]:
+def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
+            progress: Progress | None = None) -> list[LoadedChat]:
     seen: dict[str, str] = {}
     loaded = []
     for where, chat in checked:
+        if progress is not None and len(loaded) % PROGRESS_STEP == 0:
+            progress(len(loaded))
         if chat.id in seen:
             raise FixtureError(f"{source}, {where}: chat {chat.id!r}: field id: duplicate of the chat at "
                                f"{seen[chat.id]}")
@@ -112,19 +114,54 @@ def to_loaded(chat: dict[str, Any], raw: bytes | None = None) -> LoadedChat:
     return LoadedChat(chat["id"], chat["accountID"], last_activity, raw)
 
 
-def write_chats(chats: Iterable[dict[str, Any]], path: str | os.PathLike[str], *, overwrite: bool = False) -> int:
-    """Write chats as JSON Lines; refuse to replace an existing file unless ``overwrite``."""
+def write_chats(chats: Iterable[dict[str, Any]], path: str | os.PathLike[str], *, overwrite: bool = False,
+                progress: Progress | None = None) -> int:
+    """Write chats in the format ``path``'s extension names: ``.jsonl`` lines or a ``.json`` array.
+
+    Refuses an existing path (a dangling symlink included) unless ``overwrite``, a missing parent
+    directory, and other extensions, each with a ``FileExistsError``/``FixtureError`` saying so. The
+    chats go to a private temporary file beside ``path`` that replaces it only when complete; if
+    writing stops for any reason (an error, Ctrl-C), the temporary file is removed and ``path`` is
+    as it was.
+    """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix not in FORMATS:
+        raise FixtureError(f"{path}: the name must end in .jsonl (JSON Lines) or .json (a JSON array)")
+    if os.path.lexists(path) and not overwrite:
+        kind = "is a dangling symlink" if path.is_symlink() and not path.exists() else "exists"
+        raise FileExistsError(f"{path} {kind}; pass --force to replace it")
+    if path.is_dir():
+        raise FixtureError(f"{path} is a directory")
+    if not path.parent.is_dir():
+        raise FixtureError(f"{path.parent} is not a directory (it is not created for you)")
+    descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            count = _write(out, chats, as_array=path.suffix == ".json", progress=progress)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)  # a reader never sees half a file
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return count
+
+
+def _write(out: Any, chats: Iterable[dict[str, Any]], *, as_array: bool, progress: Progress | None) -> int:
     count = 0
-    tmp = path.with_name(path.name + ".partial")
-    with tmp.open("wb") as out:
-        for chat in chats:
+    if as_array:
+        out.write(b"[")
+    for chat in chats:
+        if progress is not None and count % PROGRESS_STEP == 0:
+            progress(count)
+        if as_array:
+            out.write(b"\n" if count == 0 else b",\n")
+            out.write(orjson.dumps(chat))
+        else:
             out.write(orjson.dumps(chat, option=orjson.OPT_APPEND_NEWLINE))
-            count += 1
-    tmp.replace(path)  # a reader never sees half a file
+        count += 1
+    if as_array:
+        out.write(b"\n]\n")
     return count
 
 
@@ -163,16 +200,23 @@ def _parallel_workers(path: Path) -> int:
 
 
 def _checked_in_parallel(path: Path, workers: int) -> Iterator[tuple[str, LoadedChat]]:
-    """The first range is read here while forked workers read the others; all in file order."""
+    """The first range is read here while forked workers read the others; all in file order.
+
+    However this ends (done, a broken line, Ctrl-C in the parent), the workers are stopped.
+    """
     size = path.stat().st_size
     bounds = [0, *(_next_line_start(path, size * k // workers) for k in range(1, workers)), size]
-    with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        others = [pool.submit(_checked_range, path, start, stop) for start, stop in itertools.pairwise(bounds[1:])]
+    pool = multiprocessing.get_context("fork").Pool(workers - 1)
+    try:
+        others = [pool.apply_async(_checked_range, (path, start, stop)) for start, stop in itertools.pairwise(bounds[1:])]
         yield from _checked(_jsonl_records(path, 0, bounds[1]), str(path))
         for other in others:  # a worker's FixtureError is raised here, in file order
             # Plain tuples cross the process boundary: half the pickling cost of dataclasses.
-            for where, fields in other.result():
+            for where, fields in other.get():
                 yield where, LoadedChat(*fields)
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _checked_range(path: Path, start: int, stop: int) -> list[tuple[str, tuple[str, str, int | None, bytes]]]:

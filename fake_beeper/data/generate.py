@@ -37,9 +37,9 @@ from fake_beeper.data.networks import Network
 from fake_beeper.data.pools import EMOJI, NAME_LOCALES, Pools, pools
 from fake_beeper.timestamps import to_iso
 
-DEFAULT_SEED = 7
-DEFAULT_COUNT = 400
-DEFAULT_ACCOUNTS = 12
+from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED
+
+__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "generate_chats"]
 PARTICIPANT_CAP = 20  # "List and search endpoints return up to 20 participants per chat."
 NOW = 1_793_534_400_000  # 2026-11-01T12:00:00.000Z: the generated world's "now", fixed for determinism
 _DAY = 86_400_000

@@ -1,0 +1,9 @@
+"""The defaults a user meets first, in one light module (the CLI reads them before importing anything heavy)."""
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 23373  # Beeper Desktop's own port
+DEFAULT_TOKEN = "fake-beeper-token"
+DEFAULT_SEED = 7  # the committed default dataset: seed 7, 400 chats, 12 accounts
+DEFAULT_COUNT = 400
+DEFAULT_ACCOUNTS = 12
+DEFAULT_JOURNAL = 1000  # requests the CLI server keeps for GET /_fake-beeper/requests

@@ -1,0 +1,122 @@
+"""One fake's state, in one typed object: what requests read and what tests and the control API change.
+
+The HTTP app (``app.py``), the control API (``control.py``), ``FakeBeeper`` and the CLI all hold
+the same ``FakeState`` and call its methods; none keeps state of its own. Each part guards its
+own data (the store, the journal, the fault rules and the scripted pages each have a lock, so a
+page never sees half a change); this object's lock makes the changes that touch several parts
+at once atomic: a new scenario (rules, seed and activity plan together) and the planned
+activity that a served page may trigger, which an in-process and a live client can race on.
+
+``errors`` keeps every internal error the app hit (a bug in the fake, answered with a 500), with
+its traceback, so that a test can fail with the fake's own traceback instead of blaming the client.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass
+
+from fake_beeper.activity import Activity
+from fake_beeper.auth import DEFAULT_TOKEN, check_token
+from fake_beeper.faults import Faults, WalkPages
+from fake_beeper.journal import Journal
+from fake_beeper.scenario import ActivityPlan, Scenario
+from fake_beeper.scripted import ScriptedPages
+from fake_beeper.store import ChatStore
+
+
+@dataclass(frozen=True)
+class InternalError:
+    """An exception the app raised while serving a request (answered with a 500)."""
+
+    request: str  # "GET /v1/chats?limit=5"
+    exception: BaseException
+    traceback: str
+
+    def __str__(self) -> str:
+        return f"{self.request}: {type(self.exception).__name__}: {self.exception}\n{self.traceback}"
+
+
+class FakeState:
+    """The chats, the token, the journal, faults, walk pages, scripted pages, the activity plan and
+    the internal errors of one fake."""
+
+    def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
+                 scenario: Scenario | None = None) -> None:
+        self._lock = threading.Lock()
+        self.store = store
+        self.journal = journal if journal is not None else Journal()
+        self.faults = Faults()
+        self.walks = WalkPages()
+        self.scripted = ScriptedPages()
+        self._token = check_token(token)
+        self._activity = Activity(store)
+        self._plan: ActivityPlan | None = None
+        self._pages_since_change = 0
+        self._errors: list[InternalError] = []
+        self.apply_scenario(scenario)
+
+    # -- the token ------------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        """A new accepted token (checked: only what a bearer header can carry); the old one gets 401."""
+        self._token = check_token(value)
+
+    # -- scenario: faults and activity -------------------------------------------------------------
+
+    @property
+    def activity(self) -> Activity:
+        """Live changes of the store, drawn from the current scenario's seed."""
+        return self._activity
+
+    @property
+    def activity_plan(self) -> ActivityPlan | None:
+        return self._plan
+
+    def apply_scenario(self, scenario: Scenario | None) -> None:
+        """Replace the fault rules and the activity plan together, counted afresh (``None``: clear)."""
+        scenario = scenario or Scenario()
+        activity = Activity(self.store, seed=scenario.seed)
+        if scenario.activity is not None:
+            activity.warm_up()  # the Faker pools, drawn now rather than on a request
+        with self._lock:
+            self.faults.replace(list(scenario.rules), scenario.seed)
+            self._activity = activity
+            self._plan = scenario.activity
+            self._pages_since_change = 0
+
+    def page_served(self) -> None:
+        """Count a served page; after every ``activity.every``-th, one random change (the plan's)."""
+        with self._lock:
+            if self._plan is None:
+                return
+            self._pages_since_change += 1
+            if self._pages_since_change < self._plan.every:
+                return
+            self._pages_since_change = 0
+            self._activity.random_event(self._plan.events)
+
+    # -- internal errors -------------------------------------------------------------------------
+
+    def record_error(self, request: str, exception: BaseException) -> None:
+        text = "".join(traceback.format_exception(exception))
+        with self._lock:
+            self._errors.append(InternalError(request, exception, text))
+
+    @property
+    def errors(self) -> list[InternalError]:
+        """The internal errors so far, oldest first."""
+        with self._lock:
+            return list(self._errors)
+
+    def take_errors(self) -> list[InternalError]:
+        """The internal errors so far, and forget them."""
+        with self._lock:
+            errors, self._errors = self._errors, []
+            return errors
