@@ -134,7 +134,8 @@ class _Version(argparse.Action):
             version = metadata.version("fake-beeper")
         except metadata.PackageNotFoundError:  # pragma: no cover (run from a source tree)
             version = "unknown"
-        parser.exit(0, f"fake-beeper {version}\n")
+        print(f"fake-beeper {version}")
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import queue
+import random
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import orjson
@@ -25,12 +31,51 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*FAKE_BEEPER, *args], capture_output=True, text=True, timeout=60)
 
 
+class Lines:
+    """A child's output, read by a thread, so that no read blocks the test: ``next_line`` waits
+    at most ``timeout`` seconds (generous: the machine may be busy)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def next_line(self, timeout: float = 60.0) -> str:
+        line = self._queue.get(timeout=timeout)
+        if line is None:
+            raise EOFError("the process closed its output")
+        self.seen.append(line)
+        return line
+
+    def rest(self, timeout: float = 60.0) -> str:
+        """Everything until the process closes its output."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.next_line(max(0.01, deadline - time.monotonic()))
+            except EOFError:
+                return "".join(self.seen)
+
+
 class Served:
-    def __init__(self, process: subprocess.Popen[str], banner: list[str]) -> None:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
-        self.banner = banner
-        exports = next(line for line in banner if "export " in line).split("export ", 1)[1]
+        self.stdout = Lines(process.stdout)  # type: ignore[arg-type]
+        self.stderr = Lines(process.stderr)  # type: ignore[arg-type]
+        self.banner = [self.stdout.next_line() for _ in range(4)]
+        assert self.banner[0].startswith("fake-beeper: serving"), (self.banner, self.stderr.rest(5))
+        exports = next(line for line in self.banner if "export " in line).split("export ", 1)[1]
         self.env = dict(item.split("=", 1) for item in exports.split())
+        self.url = self.env["BEEPER_BASE_URL"]
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*FAKE_BEEPER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture
@@ -38,12 +83,9 @@ def serve() -> Iterator[Callable[..., Served]]:
     processes: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> Served:
-        process = subprocess.Popen([*FAKE_BEEPER, "serve", "--port", "0", *args], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        process = spawn("serve", "--port", "0", *args)
         processes.append(process)
-        banner = [process.stdout.readline() for _ in range(4)]
-        assert banner[0].startswith("fake-beeper: serving"), (banner, process.stderr.read())
-        return Served(process, banner)
+        return Served(process)
 
     yield start
     for process in processes:
@@ -67,9 +109,52 @@ def test_serve_prints_the_exports_the_sdks_need_and_serves_them(serve) -> None:
 def test_serve_stops_cleanly(serve, stop: signal.Signals) -> None:
     served = serve()
     served.process.send_signal(stop)
-    assert served.process.wait(15) == 0
-    assert "fake-beeper: stopped" in served.process.stdout.read()
-    assert "Traceback" not in served.process.stderr.read()
+    assert served.process.wait(60) == 0
+    assert "fake-beeper: stopped" in served.stdout.rest()
+    assert served.stderr.rest() == ""
+
+
+def handlers_installed(process: subprocess.Popen[str]) -> bool:
+    """Whether the process catches SIGTERM yet (its own handlers are in place), from /proc."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16)
+    return bool(caught & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc to know when the CLI runs")
+@pytest.mark.parametrize("seed", range(6))
+def test_a_stop_at_any_moment_is_clean(seed: int) -> None:
+    """SIGINT or SIGTERM at a random moment of the first 1.5 s (start-up, loading, bind, serving):
+    exit 0 once serving, 130 or 143 before; never a traceback, a warning or a hang."""
+    chooser = random.Random(seed)
+    stop = chooser.choice([signal.SIGINT, signal.SIGTERM])
+    process = spawn("serve", "--port", "0", "--seed", "1", "--count", "3000")  # loading takes ~1 s
+    out, err = Lines(process.stdout), Lines(process.stderr)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60
+    while not handlers_installed(process):  # before that, the interpreter itself is starting
+        assert process.poll() is None and time.monotonic() < deadline, err.rest(5)
+        time.sleep(0.001)
+    time.sleep(chooser.uniform(0, 1.5))
+    process.send_signal(stop)
+    assert process.wait(60) in (0, 128 + stop)
+    stdout, stderr = out.rest(), err.rest()
+    if process.returncode == 0:
+        assert "fake-beeper: stopped" in stdout and stderr == ""
+    else:
+        assert stderr.splitlines() == [f"fake-beeper: stopped by {stop.name} before serve finished"]
+    assert "Traceback" not in stderr + stdout and "Warning" not in stderr
+
+
+def test_a_stop_while_loading_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    process = spawn("serve", "--port", "0", "--seed", "1", "--count", "200000")
+    err = Lines(process.stderr)  # type: ignore[arg-type]
+    assert "loading" in err.next_line(), "progress is shown for a long load"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(60) == 130
+    assert err.rest().splitlines()[-1] == "fake-beeper: stopped by SIGINT before serve finished"
 
 
 def test_serve_generated_chats_with_a_custom_token(serve) -> None:
@@ -117,6 +202,13 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
         (["serve", "--port", "http"], ["invalid port"]),
         (["serve", "--port", "70000"], ["invalid port"]),
         (["serve", "--count", "5"], ["--count goes with --seed"]),
+        (["serve", "--accounts", "3"], ["--accounts goes with --seed"]),
+        (["serve", "--token", ""], ["not a valid bearer token"]),
+        (["serve", "--token", " padded "], ["not a valid bearer token"]),
+        (["serve", "--token", "été"], ["not a valid bearer token"]),
+        (["serve", "--control-token", "a b"], ["not a valid bearer token"]),
+        (["serve", "--cors-control"], ["--cors-control goes with --cors-origin"]),
+        (["serve", "--journal", "-1"], ["negative"]),
         (["serve", "--seed", "1", "--fixtures", "x.jsonl"], ["not allowed with"]),
         (["serve", "--fixtures", "/no/such/file.jsonl"], ["cannot read fixture file"]),
         (["generate", "--count", "-3", "--out", "x.jsonl"], ["negative"]),
@@ -140,6 +232,88 @@ def test_generate_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert path.read_bytes() == first
     assert _run("generate", "--seed", "5", "--count", "3", "--out", str(path), "--force").returncode == 0
     assert path.read_bytes() != first
+
+
+def test_generate_writes_what_the_extension_says(tmp_path: Path) -> None:
+    as_array, as_lines = tmp_path / "x.json", tmp_path / "x.jsonl"
+    for path in (as_array, as_lines):
+        assert _run("generate", "--count", "5", "--out", str(path)).returncode == 0
+        assert _run("validate", str(path)).returncode == 0
+    assert orjson.loads(as_array.read_bytes()) == [orjson.loads(line) for line in as_lines.read_bytes().splitlines()]
+    _one_line_error(_run("generate", "--count", "5", "--out", str(tmp_path / "x.txt")), ".jsonl", ".json")
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_generate_refuses_a_dangling_symlink_and_a_missing_directory(tmp_path: Path) -> None:
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(tmp_path / "nowhere.jsonl")
+    _one_line_error(_run("generate", "--count", "2", "--out", str(link)), "dangling symlink", "--force")
+    assert link.is_symlink() and not (tmp_path / "nowhere.jsonl").exists()
+    _one_line_error(_run("generate", "--count", "2", "--out", str(tmp_path / "no" / "dir" / "x.jsonl")),
+                    "is not a directory")
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_interrupted_generate_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "big.jsonl"
+    users_own = tmp_path / "big.jsonl.partial"
+    users_own.write_text("mine")
+    process = spawn("generate", "--count", "300000", "--out", str(out))
+    err = Lines(process.stderr)  # type: ignore[arg-type]
+    assert "generating" in err.next_line()  # the first progress line: well into the work
+    process.send_signal(signal.SIGINT)
+    assert process.wait(60) == 130
+    assert err.rest().splitlines()[-1] == "fake-beeper: stopped by SIGINT before generate finished"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl.partial"]
+    assert users_own.read_text() == "mine"
+
+
+def test_the_cli_server_keeps_a_bounded_journal_and_logs_each_request(serve) -> None:
+    served = serve("--journal", "3")
+    auth = {"Authorization": f"Bearer {served.env['BEEPER_ACCESS_TOKEN']}"}
+    for limit in range(1, 6):
+        httpx.get(f"{served.url}/v1/chats", params={"limit": limit}, headers=auth)
+    recorded = httpx.get(f"{served.url}/_fake-beeper/requests").json()
+    assert [r["query"] for r in recorded] == [[["limit", "3"]], [["limit", "4"]], [["limit", "5"]]]
+    newest = httpx.get(f"{served.url}/_fake-beeper/requests?limit=2").json()  # the journal's own reads count too
+    assert [(r["path"], r["query"]) for r in newest] == [("/v1/chats", [["limit", "5"]]), ("/_fake-beeper/requests", [])]
+    log = [served.stdout.next_line() for _ in range(6)]
+    assert re.fullmatch(r"fake-beeper: GET /v1/chats\?limit=1 200 [0-9.]+ms\n", log[0]), log[0]
+    assert "fake-beeper-token" not in "".join(log + served.banner[:1])
+
+
+def test_quiet_and_no_journal(serve) -> None:
+    served = serve("--quiet", "--journal", "0")
+    auth = {"Authorization": f"Bearer {served.env['BEEPER_ACCESS_TOKEN']}"}
+    assert httpx.get(f"{served.url}/v1/chats", headers=auth).status_code == 200
+    assert httpx.get(f"{served.url}/_fake-beeper/requests").json() == []
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(60) == 0
+    assert served.stdout.rest() .splitlines()[-1] == "fake-beeper: stopped"
+    assert "GET /v1/chats" not in "".join(served.stdout.seen)
+
+
+def test_a_port_in_use_is_reported_before_any_loading() -> None:
+    with bind("127.0.0.1", 0) as taken:
+        port = str(taken.getsockname()[1])
+        result = _run("serve", "--port", port, "--seed", "1", "--count", "200000")  # would load for ~40 s
+        _one_line_error(result, "cannot listen on 127.0.0.1:" + port, "in use")
+
+
+def test_a_non_loopback_bind_warns(serve) -> None:
+    process = spawn("serve", "--host", "0.0.0.0", "--port", "0")
+    try:
+        err = Lines(process.stderr)  # type: ignore[arg-type]
+        warning = err.next_line()
+        assert "warning: listening on 0.0.0.0" in warning and "control API is locked" in warning
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+def test_version() -> None:
+    result = _run("--version")
+    assert result.returncode == 0 and re.fullmatch(r"fake-beeper \d+\.\d+\.\d+\n", result.stdout)
 
 
 def test_validate_reports_a_good_file(tmp_path: Path) -> None:
