@@ -345,14 +345,23 @@ def test_serve_with_a_scenario_file(serve, tmp_path: Path) -> None:
     assert httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
+BILLION_LAUGHS = ('a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\ni: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n')
+
+
 @pytest.mark.parametrize(("content", "words"), [
-    ("rules:\n  - fault: {status: 418}\n", ["rules[0].fault.status", "418"]),
+    ("rules:\n  - fault: {status: 418}\n", ["rules[0].fault.status", "418 is not one of 401, 429, 500, 503"]),
+    (BILLION_LAUGHS, ["line 1", "anchors and aliases"]),
+    ("rules:\n  - fault: {latency: .inf}\n", ["rules[0].fault.latency", "inf is not a finite number"]),
+    ("rules:\n  - fault: {latency: .nan}\n", ["rules[0].fault.latency", "nan is not a finite number"]),
+    ("seed: 1\nx: " + "[" * 3000 + "]" * 3000 + "\n", ["nested more than 32 deep"]),
+    (b"seed: 1\n# caf\xe9\n", ["not UTF-8"]),
+    ("# padding\n" * 200_000, ["at most 1048576 bytes"]),
     ("rules: [\n", ["not valid YAML or JSON"]),
     ("activity: {every: 0}\n", ["activity.every"]),
     (None, ["cannot read scenario file"]),
 ])
-def test_a_bad_scenario_file_is_one_line(tmp_path: Path, content: str | None, words: list[str]) -> None:
+def test_a_bad_scenario_file_is_one_line(tmp_path: Path, content: str | bytes | None, words: list[str]) -> None:
     path = tmp_path / "scenario.yaml"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     _one_line_error(_run("serve", "--port", "0", "--scenario", str(path)), str(path), *words)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import httpx
 import pytest
 
-from fake_beeper import FakeBeeper, FixtureError, chat
-from fake_beeper.fake import IN_PROCESS_URL
+from fake_beeper import FakeBeeper, FixtureError, UsageError, chat
+from fake_beeper.fake import IN_PROCESS_URL, FakeBeeperServerError
 
 
 def test_in_process_until_started_then_live_on_loopback() -> None:
@@ -84,27 +85,27 @@ def test_a_token_change_applies_to_the_next_request() -> None:
 
 
 def test_the_sync_transport_serves_many_clients_and_threads_with_one_loop() -> None:
-    before = loop_threads()
+    before = set(threading.enumerate())
     with FakeBeeper() as fake:
         statuses: list[int] = []
+        walkers: set[threading.Thread] = set()
 
         def walk() -> None:
             with fake.http_client() as http:  # closing a client leaves the shared transport running
                 statuses.extend(http.get("/v1/chats", params={"limit": 3}).status_code for _ in range(20))
 
-        threads = [threading.Thread(target=walk) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for _ in range(4):
+            walker = threading.Thread(target=walk)
+            walkers.add(walker)
+            walker.start()
+        for walker in walkers:
+            walker.join()
         assert statuses == [200] * 80
-        assert len(loop_threads() - before) == 1
-    assert loop_threads() - before == set()
-
-
-def loop_threads() -> set[threading.Thread]:
-    """Event-loop threads of anyio portals (other tests' Starlette TestClients have them too)."""
-    return {t for t in threading.enumerate() if t.name.startswith("asyncio-portal")}
+        started = set(threading.enumerate()) - before - walkers
+        assert len(started) == 1, started  # one event-loop thread, whatever its name
+    started_thread = started.pop()
+    started_thread.join(10)
+    assert not started_thread.is_alive()
 
 
 def test_the_async_client() -> None:
@@ -116,10 +117,57 @@ def test_the_async_client() -> None:
         assert asyncio.run(first_id(fake)) == fake.ordered_ids()[0]
 
 
-def test_an_app_error_is_a_500_response_not_an_exception_in_the_client() -> None:
+def break_the_store(fake: FakeBeeper) -> None:
+    def broken(**_: object) -> object:
+        raise KeyError("a bug in the fake")
+    fake.store.page = broken  # type: ignore[method-assign]
+
+
+def test_an_app_error_is_a_500_response_kept_with_its_traceback() -> None:
     with FakeBeeper(chats=[]) as fake, fake.http_client() as http:
-        fake.app.state.store = None  # break the app
+        break_the_store(fake)
         response = http.get("/v1/chats")
         assert response.status_code == 500
         assert response.json()["code"] == "INTERNAL_ERROR"
         assert fake.journal.last.status == 500
+        (error,) = fake.errors
+        assert error.request == "GET /v1/chats" and "a bug in the fake" in error.traceback
+        with pytest.raises(FakeBeeperServerError, match="(?s)1 internal error.*KeyError.*a bug in the fake"):
+            fake.check()
+        fake.check()  # reported once
+
+
+def test_loaded_chats_read_like_dicts() -> None:
+    with FakeBeeper(chats=[chat("!a", unread_count=3)]) as fake:
+        (loaded,) = [fake.store.get("!a")]
+        assert loaded is not None and loaded["unreadCount"] == 3 and dict(loaded)["id"] == "!a"
+        assert FakeBeeper(chats=[loaded, chat("!b")]).ordered_ids() == ["!a", "!b"]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda fake: fake.fail(418), "FakeBeeper.fail: status: 418 is not one of 401, 429, 500, 503"),
+    (lambda fake: fake.fail(429, page=0), "FakeBeeper.fail: page: 0 is less than the minimum of 1"),
+    (lambda fake: fake.fail(429, retry_after_ms=-1), "FakeBeeper.fail: retry_after_ms: -1 is less than"),
+    (lambda fake: fake.fail(probability=2, latency=0.1), "FakeBeeper.fail: probability: 2 is greater than"),
+    (lambda fake: fake.fail(latency=float("inf")), "FakeBeeper.fail: latency: inf is not a finite number"),
+    (lambda fake: fake.fail(), "FakeBeeper.fail: say what happens: status=401|429|500|503"),
+    (lambda fake: fake.fail(429, drop=True), "FakeBeeper.fail: "),
+])
+def test_fail_speaks_in_the_callers_words(call: Any, message: str) -> None:
+    with FakeBeeper(chats=[]) as fake:
+        with pytest.raises(UsageError) as raised:
+            call(fake)
+        assert str(raised.value).startswith(message), str(raised.value)
+        assert "rules[0]" not in str(raised.value) and "Additional properties" not in str(raised.value)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'pge'"):
+            fake.fail(503, pge=3)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("token", ["", " padded ", "été", "two words"])
+def test_a_token_that_can_never_authenticate_is_refused(token: str) -> None:
+    with pytest.raises(UsageError, match="not a valid bearer token"):
+        FakeBeeper(chats=[], token=token)
+    with FakeBeeper(chats=[]) as fake:
+        with pytest.raises(UsageError, match="not a valid bearer token"):
+            fake.token = token
+        assert fake.token == "fake-beeper-token"

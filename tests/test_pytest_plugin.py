@@ -81,3 +81,77 @@ def test_a_broken_chat_fails_the_test_naming_chat_and_field(pytester: pytest.Pyt
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*chats[[]1[]]: chat '!bad': field type: \"channel\" is not one of*"])
+
+
+def test_one_test_gets_one_fake_whichever_fixtures_it_asks_for(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        def test_both(fake_beeper, fake_beeper_server, fake_beeper_env):
+            assert fake_beeper is fake_beeper_server is fake_beeper_env
+            fake_beeper.token = "rotated"
+            answer = httpx.get(f"{fake_beeper_server.base_url}/v1/chats",
+                               headers={"Authorization": "Bearer fake-beeper-token"})
+            assert answer.status_code == 401
+    """)
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_fake_beeper_chats_is_one_type_whatever_the_data(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+        from fake_beeper import LoadedChat, chat
+
+        def check(chats):
+            assert isinstance(chats, tuple) and all(isinstance(c, LoadedChat) for c in chats)
+            assert chats[0]["id"] == chats[0].id and "title" in chats[0]
+
+        def test_default(fake_beeper_chats):
+            check(fake_beeper_chats)
+
+        @pytest.mark.fake_beeper(seed=2, count=5)
+        def test_seeded(fake_beeper_chats):
+            check(fake_beeper_chats)
+
+        @pytest.mark.fake_beeper(chats=[chat("!a", unread_count=2)])
+        def test_given(fake_beeper_chats):
+            check(fake_beeper_chats)
+            assert fake_beeper_chats[0]["unreadCount"] == 2
+    """)
+    pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_a_bug_in_the_fake_fails_the_test_with_the_fakes_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        def broken(**_):
+            raise KeyError("bug inside the fake")
+
+        def test_client_sees_a_500(fake_beeper):
+            fake_beeper.store.page = broken
+            assert fake_beeper.http_client().get("/v1/chats").status_code == 500
+
+        @pytest.mark.fake_beeper(raise_server_errors=False)
+        def test_opted_out(fake_beeper):
+            fake_beeper.store.page = broken
+            assert fake_beeper.http_client().get("/v1/chats").status_code == 500
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_client_sees_a_500*",
+                                 "*fake-beeper hit 1 internal error(s)*not in your client*",
+                                 "*GET /v1/chats: KeyError*", "*bug inside the fake*"])
+
+
+def test_a_marker_token_that_can_never_authenticate_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.fake_beeper(token=" padded ")
+        def test_it(fake_beeper):
+            pass
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.fake_beeper: token ' padded ' is not a valid bearer token*"])
