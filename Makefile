@@ -34,7 +34,8 @@ serve: $(STAMP)
 
 # Every test, against the fake: a BEEPER_BASE_URL left in the shell must not redirect them.
 test: $(STAMP) $(NPM_STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests bench
+	$(BIN)/ruff check fake_beeper tests contract_tests bench conftest.py
+	$(BIN)/mypy
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
 
 # 5,000 negative Schemathesis cases and 50 clients for 30 s against a live fake (about 2 min).
@@ -59,7 +60,8 @@ $(MOCKS_STAMP): $(MOCKS)/package.json $(MOCKS)/package-lock.json
 	touch $(MOCKS_STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests bench
+	$(BIN)/ruff check fake_beeper tests contract_tests bench conftest.py
+	$(BIN)/mypy
 
 # Regenerate the committed default dataset (seed 7, 400 chats, 12 accounts).
 fixtures: $(STAMP)

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 def fake_command(port: int, fixtures: Path | None) -> list[str]:
-    command = [sys.executable, "-m", "fake_beeper.cli", "serve", "--port", str(port), "--token", TOKEN]
+    command = [sys.executable, "-m", "fake_beeper.cli", "serve", "--port", str(port), "--token", TOKEN, "--quiet"]
     return [*command, "--fixtures", str(fixtures)] if fixtures else command
 
 

@@ -40,7 +40,9 @@ _WHERE = {
     "chat": "fake_beeper.data.build", "create_app": "fake_beeper.app", "generate_chats": "fake_beeper.data",
     "load_chats": "fake_beeper.data",
 }
-__all__ = sorted(_WHERE)
+__all__ = ["DEFAULT_TOKEN", "ChatStore", "FakeBeeper", "FakeBeeperError", "FakeBeeperServerError", "FakeState",
+           "FixtureError", "Journal", "LiveServer", "LoadedChat", "RecordedRequest", "ScenarioError", "UsageError",
+           "chat", "create_app", "generate_chats", "load_chats"]
 
 
 def __getattr__(name: str) -> Any:

@@ -89,7 +89,8 @@ class Activity:
         event = self._random.choices(names, [weights[name] for name in names])[0]
         if event != "newChat" and not len(self.store):
             event = "newChat"  # nothing to change yet
-        act = {"message": self.message, "newChat": self.new_chat, "archive": self.archive, "remove": self.remove}
+        act: dict[str, Callable[[], str]] = {"message": self.message, "newChat": self.new_chat,
+                                             "archive": self.archive, "remove": self.remove}
         return event, act[event]()
 
     def _chat(self, chat_id: str | None) -> LoadedChat:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import hmac
 import re
 
-from fake_beeper.errors import ApiError, UsageError
-
 from fake_beeper.defaults import DEFAULT_TOKEN
+from fake_beeper.errors import ApiError, UsageError
 
 __all__ = ["DEFAULT_TOKEN", "authenticate", "check_token", "unauthorized"]
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")

@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--fixtures", metavar="PATH", help="a .jsonl or .json fixture file instead of the default data")
     source.add_argument("--seed", type=_natural, help="generate chats from this seed instead")
     serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
-    serve.add_argument("--accounts", type=_positive, help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
+    serve.add_argument("--accounts", type=_positive,
+                       help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
     serve.add_argument("--token", type=_token, default=DEFAULT_TOKEN,
                        help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
     serve.add_argument("--scenario", metavar="FILE",

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from starlette.types import Send
 
+
 class FakeBeeperError(Exception):
     """The base of every error fake-beeper raises on purpose; the message says what to change."""
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fake_beeper import spec
 from fake_beeper.errors import ApiError, send_json
@@ -241,7 +241,7 @@ class _Truncating:
         self.cycle = cycle
         self.body = b""
 
-    async def __call__(self, message: dict[str, Any]) -> None:
+    async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             if self.cycle is None:
                 message = {**message, "headers": [*message.get("headers", []),

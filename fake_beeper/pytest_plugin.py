@@ -86,7 +86,8 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
 
 
 @pytest.fixture
-def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
+def fake_beeper(request: pytest.FixtureRequest,
+                fake_beeper_chats: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
     """A fake Beeper Desktop in-process: ``fake_beeper.http_client()`` reaches it without a port."""
     arguments = _marker_arguments(request)
     try:

@@ -2,7 +2,7 @@
 
 Types, the ``direction`` enum, the ``limit`` range and its default all come from the spec: each
 raw string is coerced to its parameter's schema type, then validated with that schema, and every
-problem becomes an ``Issue`` of one 400 response (never FastAPI's 422). Only the cursor's inner
+problem becomes an ``Issue`` of one 400 response (never a framework's 422). Only the cursor's inner
 grammar, which the contract leaves opaque, is checked by ``cursors.decode``.
 """
 
@@ -122,13 +122,14 @@ _COERCE: dict[str, Callable[[str], Any]] = {"string": str, "integer": _to_intege
 
 def _issue(name: str, error: jsonschema_rs.ValidationError, path: Sequence[str | int]) -> Issue:
     kind = type(error.kind).__name__
+    details: Any = error.kind  # each kind has its own fields (limit, options …)
     message = error.message
     if kind in ("Maximum", "ExclusiveMaximum"):
-        message = f"must be at most {error.kind.limit}"
+        message = f"must be at most {details.limit}"
     elif kind in ("Minimum", "ExclusiveMinimum"):
-        message = f"must be at least {error.kind.limit}"
+        message = f"must be at least {details.limit}"
     elif kind == "Enum":
-        options = " or ".join(repr(o) for o in error.kind.options)
+        options = " or ".join(repr(o) for o in details.options)
         message = f"must be one of {options}, got {error.instance!r}"
     return Issue(_ISSUE_CODES.get(kind, INVALID_VALUE), f"{name} {message}",
                  (*path, *error.instance_path))

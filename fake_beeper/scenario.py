@@ -153,7 +153,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
     try:
-        document = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 (a SafeLoader, bounded)
+        document = yaml.load(text, Loader=_BoundedLoader)
     except _Refused as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -170,8 +170,8 @@ class _BoundedLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark is not None else "?"
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _Refused(f"line {line}: YAML anchors and aliases (& and *) are not allowed in a scenario")
@@ -179,7 +179,7 @@ class _BoundedLoader(yaml.SafeLoader):
             raise _Refused(f"line {line}: nested more than {MAX_DEPTH} deep")
         self._depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

@@ -88,7 +88,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing() or not self._in_head:
             return
         if self._head_bytes:
-            self._refuse(ApiError(408, "REQUEST_TIMEOUT", f"The request head did not arrive within {self.head_timeout:g}s"))
+            self._refuse(ApiError(408, "REQUEST_TIMEOUT",
+                                  f"The request head did not arrive within {self.head_timeout:g}s"))
         else:
             self.transport.close()
 

@@ -36,7 +36,8 @@ def spec() -> dict[str, Any]:
 
 def list_chats_operation() -> dict[str, Any]:
     """The ``GET /v1/chats`` operation object."""
-    return spec()["paths"][LIST_CHATS_PATH]["get"]
+    operation: dict[str, Any] = spec()["paths"][LIST_CHATS_PATH]["get"]
+    return operation
 
 
 def query_parameters() -> dict[str, dict[str, Any]]:
@@ -46,7 +47,8 @@ def query_parameters() -> dict[str, dict[str, Any]]:
 
 def component(name: str) -> dict[str, Any]:
     """``components.schemas[name]`` as written in the document."""
-    return spec()["components"]["schemas"][name]
+    schema: dict[str, Any] = spec()["components"]["schemas"][name]
+    return schema
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:

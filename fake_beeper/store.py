@@ -48,7 +48,7 @@ class LoadedChat(Mapping[str, Any]):
 
     __slots__ = ("account_id", "body", "id", "last_activity")
 
-    def __init__(self, id: str, account_id: str, last_activity: int | None, body: bytes) -> None:  # noqa: A002
+    def __init__(self, id: str, account_id: str, last_activity: int | None, body: bytes) -> None:
         self.id = id
         self.account_id = account_id
         self.last_activity = last_activity

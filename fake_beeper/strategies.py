@@ -97,7 +97,7 @@ def _restore_hypothesis_printer() -> None:
     from hypothesis import core
     from hypothesis.vendor import pretty
 
-    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[attr-defined]
 
 
 @st.composite

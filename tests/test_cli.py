@@ -276,7 +276,8 @@ def test_the_cli_server_keeps_a_bounded_journal_and_logs_each_request(serve) -> 
     recorded = httpx.get(f"{served.url}/_fake-beeper/requests").json()
     assert [r["query"] for r in recorded] == [[["limit", "3"]], [["limit", "4"]], [["limit", "5"]]]
     newest = httpx.get(f"{served.url}/_fake-beeper/requests?limit=2").json()  # the journal's own reads count too
-    assert [(r["path"], r["query"]) for r in newest] == [("/v1/chats", [["limit", "5"]]), ("/_fake-beeper/requests", [])]
+    assert [(r["path"], r["query"]) for r in newest] == [("/v1/chats", [["limit", "5"]]),
+                                                         ("/_fake-beeper/requests", [])]
     log = [served.stdout.next_line() for _ in range(6)]
     assert re.fullmatch(r"fake-beeper: GET /v1/chats\?limit=1 200 [0-9.]+ms\n", log[0]), log[0]
     assert "fake-beeper-token" not in "".join(log + served.banner[:1])
@@ -345,7 +346,10 @@ def test_serve_with_a_scenario_file(serve, tmp_path: Path) -> None:
     assert httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-BILLION_LAUGHS = ('a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\ni: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n')
+# About 400 bytes of YAML that expand to 9**9 strings (2 GB and more) if aliases are followed.
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True))
 
 
 @pytest.mark.parametrize(("content", "words"), [

@@ -132,7 +132,7 @@ def test_an_app_error_is_a_500_response_kept_with_its_traceback() -> None:
         assert fake.journal.last.status == 500
         (error,) = fake.errors
         assert error.request == "GET /v1/chats" and "a bug in the fake" in error.traceback
-        with pytest.raises(FakeBeeperServerError, match="(?s)1 internal error.*KeyError.*a bug in the fake"):
+        with pytest.raises(FakeBeeperServerError, match=r"(?s)1 internal error.*KeyError.*a bug in the fake"):
             fake.check()
         fake.check()  # reported once
 

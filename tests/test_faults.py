@@ -107,7 +107,7 @@ def test_latency_fixed_and_in_a_range(fake: FakeBeeper) -> None:
             assert http.get("/v1/chats").status_code == 200
             timings.append(time.perf_counter() - start)
     assert timings[0] >= 0.2 and timings[1] >= 0.05
-    assert [rule.applied for rule in fake.app.state.faults.rules] == [1, 1]  # none on the third
+    assert [rule.applied for rule in fake.state.faults.rules] == [1, 1]  # none on the third
 
 
 def test_every_nth_request_and_a_parameter_match(fake: FakeBeeper) -> None:
@@ -142,7 +142,8 @@ def test_faults_apply_to_the_beeper_api_only(fake: FakeBeeper) -> None:
 @pytest.mark.parametrize(("document", "message"), [
     ({"rules": [{"fault": {"status": 418}}]}, "rules[0].fault.status: 418 is not one of"),
     ({"rules": [{"fault": {"status": 429, "drop": True}}]}, "rules[0].fault"),
-    ({"rules": [{"match": {"pgae": 2}, "fault": {"status": 500}}]}, "rules[0].match: unknown key(s) 'pgae'; allowed: every, page, params, probability, request"),
+    ({"rules": [{"match": {"pgae": 2}, "fault": {"status": 500}}]},
+     "rules[0].match: unknown key(s) 'pgae'; allowed: every, page, params, probability, request"),
     ({"rules": [{"match": {"probability": 2}, "fault": {"drop": True}}]}, "rules[0].match.probability: 2"),
     ({"activity": {"every": 0}}, "activity.every: 0 is less than the minimum of 1"),
     ({"activity": {"every": 3, "events": {"message": 0, "newChat": 0, "archive": 0}}}, "every weight is 0"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 from fake_beeper import cursors, spec
 from fake_beeper.store import ChatStore

@@ -3,6 +3,7 @@ opt-in CORS, bounded connections."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -117,10 +118,8 @@ def live() -> Iterator[LiveServer]:
 def raw_exchange(server: LiveServer, payload: bytes, *, wait: float = 5.0) -> bytes:
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=wait) as sock:
-        try:
-            sock.sendall(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may close before it has read everything we send
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(payload)  # the server may close before it has read everything we send
         received = b""
         while chunk := sock.recv(65536):
             received += chunk

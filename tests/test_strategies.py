@@ -63,7 +63,8 @@ def test_pages_reach_the_edge_cases_the_schema_allows() -> None:
     # `seen` is boolean, a date-time string or a map. The date-time branch is left out here: in this
     # suite Schemathesis stops drawing it after some other tests have run (an order effect inside the
     # generator, not understood yet; see the README's notes on the strategies). The other two must appear.
-    seen = [type(chat["preview"]["seen"]) for page in pages for chat in page["items"] if "seen" in chat.get("preview", {})]
+    seen = [type(chat["preview"]["seen"]) for page in pages for chat in page["items"]
+            if "seen" in chat.get("preview", {})]
     assert bool in seen and dict in seen
     texts = [s for page in pages for s in strings(page)]
     assert any(any(ord(ch) > 0xFFFF for ch in s) for s in texts), "no character outside the BMP"

@@ -89,7 +89,7 @@ def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
 def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
             progress: Progress | None = None) -> list[LoadedChat]:
     seen: dict[str, str] = {}
-    loaded = []
+    loaded: list[LoadedChat] = []
     for where, chat in checked:
         if progress is not None and len(loaded) % PROGRESS_STEP == 0:
             progress(len(loaded))
@@ -208,7 +208,8 @@ def _checked_in_parallel(path: Path, workers: int) -> Iterator[tuple[str, Loaded
     bounds = [0, *(_next_line_start(path, size * k // workers) for k in range(1, workers)), size]
     pool = multiprocessing.get_context("fork").Pool(workers - 1)
     try:
-        others = [pool.apply_async(_checked_range, (path, start, stop)) for start, stop in itertools.pairwise(bounds[1:])]
+        others = [pool.apply_async(_checked_range, (path, start, stop))
+                  for start, stop in itertools.pairwise(bounds[1:])]
         yield from _checked(_jsonl_records(path, 0, bounds[1]), str(path))
         for other in others:  # a worker's FixtureError is raised here, in file order
             # Plain tuples cross the process boundary: half the pickling cost of dataclasses.

@@ -35,9 +35,8 @@ from fake_beeper.data.identities import (
 from fake_beeper.data.messages import MessageContext, Sender, dimensions, preview_message
 from fake_beeper.data.networks import Network
 from fake_beeper.data.pools import EMOJI, NAME_LOCALES, Pools, pools
-from fake_beeper.timestamps import to_iso
-
 from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED
+from fake_beeper.timestamps import to_iso
 
 __all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "generate_chats"]
 PARTICIPANT_CAP = 20  # "List and search endpoints return up to 20 participants per chat."
@@ -243,7 +242,8 @@ class _World:
         capabilities = dict(ident.account.network.capabilities)
         if ident.type == "group" and "participantActions" not in capabilities:
             capabilities["participantActions"] = {"ban": 0, "invite": 1, "kick": 1, "leave": 2, "revokeInvite": 0}
-        return _vary(rng, capabilities, spec.component("ChatCapabilities"))
+        varied: dict[str, Any] = _vary(rng, capabilities, spec.component("ChatCapabilities"))
+        return varied
 
     def _draft(self, rng: random.Random, index: int) -> dict[str, Any]:
         draft: dict[str, Any] = {"text": rng.choice(self.pools.sentences)}
