@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
 import queue
 import random
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -369,3 +374,18 @@ def test_a_bad_scenario_file_is_one_line(tmp_path: Path, content: str | bytes | 
     if content is not None:
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
     _one_line_error(_run("serve", "--port", "0", "--scenario", str(path)), str(path), *words)
+
+
+def test_a_long_generation_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
+    process = subprocess.Popen([*FAKE_BEEPER, "generate", "--count", "12000", "--out", str(tmp_path / "x.jsonl")],
+                               stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the process has closed the terminal
+        while chunk := os.read(primary, 4096):
+            shown += chunk
+    os.close(primary)
+    assert process.wait(60) == 0
+    assert b"fake-beeper: generating" in shown and b"/12.0k" in shown, shown[-300:]  # tqdm's bar
