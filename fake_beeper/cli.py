@@ -241,31 +241,90 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     except FixtureError as exc:
         sock.close()
         _fail(str(exc))
-    log = None if args.quiet else _access_log
+    log = None if args.quiet else AccessLog()
     state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario)
     server = server_for(create_app(state, access=access, log=log))
     stop.server = server  # from here a signal stops the server, even before it has started
     stop.check()
     _banner(args, store, scenario, url, time.perf_counter() - started)
     server.run(sockets=[sock])
-    print("fake-beeper: stopped", flush=True)
+    if log is not None:
+        log.close()
+    _say("fake-beeper: stopped")
     return 0
 
 
-def _access_log(line: str) -> None:
-    print(f"fake-beeper: {line}", flush=True)
+class AccessLog:
+    """One line per request on stdout, written by a thread of its own, so that the server never
+    waits for its output: if nobody reads it (a full pipe) or nobody can (a broken pipe), lines
+    are dropped and counted instead."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        import queue
+        import threading
+
+        self._lines: queue.Queue[str | None] = queue.Queue(capacity)
+        self._full = queue.Full
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._write, name="fake-beeper access log", daemon=True)
+        self._thread.start()
+
+    def __call__(self, line: str) -> None:
+        try:
+            self._lines.put_nowait(f"fake-beeper: {line}")
+        except self._full:
+            self.dropped += 1
+
+    def _write(self) -> None:
+        while (line := self._lines.get()) is not None:
+            if not _say(line, wait=0.2):
+                self.dropped += 1
+
+    def close(self) -> None:
+        """Write what is queued (for up to a second), then stop."""
+        try:
+            self._lines.put(None, timeout=1)
+        except self._full:
+            return
+        self._thread.join(1)
+        if self.dropped and not self._thread.is_alive():
+            _say(f"fake-beeper: {self.dropped} access-log line(s) dropped: stdout was not read fast enough")
+
+
+def _say(line: str, *, wait: float = 1.0) -> bool:
+    """Write a line to stdout, never waiting more than ``wait`` seconds for room in it.
+
+    ``False`` if the line could not be written: nobody reads stdout (a full pipe) or nobody will
+    (a broken pipe). Writes go straight to the file descriptor, so nothing is left in Python's
+    buffer to block or fail when the process exits.
+    """
+    import os
+    import select
+
+    data = (line + "\n").encode()
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+        while data:
+            if not select.select([], [fd], [], wait)[1]:
+                return False
+            data = data[os.write(fd, data[:4096]):]  # a pipe with room takes a page without blocking
+    except (OSError, ValueError):  # BrokenPipeError among them; ValueError: stdout closed
+        return False
+    return True
 
 
 def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | None, url: str, seconds: float) -> None:
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
-    print(f"fake-beeper: serving {len(store)} chats from {source} on {url} (loaded in {seconds:.2f}s)")
-    print("Point the Beeper SDKs at it:")
-    print(f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}")
+    lines = [f"fake-beeper: serving {len(store)} chats from {source} on {url} (loaded in {seconds:.2f}s)",
+             "Point the Beeper SDKs at it:",
+             f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
     if scenario is not None:
-        print(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
-              f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
-    print(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
-          "Stop: Ctrl-C", flush=True)
+        lines.append(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
+                     f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
+    lines.append(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
+                 "Stop: Ctrl-C")
+    _say("\n".join(lines))
 
 
 def _generate(args: argparse.Namespace, stop: StopSignals) -> int:

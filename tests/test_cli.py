@@ -9,6 +9,7 @@ import pty
 import queue
 import random
 import re
+import select
 import signal
 import socket
 import struct
@@ -389,3 +390,27 @@ def test_a_long_generation_shows_a_progress_bar_on_a_terminal(tmp_path: Path) ->
     os.close(primary)
     assert process.wait(60) == 0
     assert b"fake-beeper: generating" in shown and b"/12.0k" in shown, shown[-300:]  # tqdm's bar
+
+
+def test_an_unread_stdout_never_stalls_the_server() -> None:
+    """A parent that starts the server and never reads its output (the pipe fills after about a
+    thousand access-log lines) still gets every answer, and the server still stops cleanly."""
+    process = spawn("serve", "--port", "0")
+    assert process.stdout is not None
+    banner, deadline = b"", time.monotonic() + 60
+    while b"BEEPER_ACCESS_TOKEN=" not in banner:  # read just the banner, with a deadline, then no more
+        assert time.monotonic() < deadline and process.poll() is None, banner
+        if select.select([process.stdout], [], [], 1)[0]:
+            banner += os.read(process.stdout.fileno(), 4096)
+    base = banner.decode().split("BEEPER_BASE_URL=")[1].split()[0]
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": "Bearer fake-beeper-token"}, timeout=30) as http:
+            statuses = [http.get("/v1/chats", params={"limit": 1, "direction": "sideways"}).status_code
+                        for _ in range(3000)]  # ~80 bytes of log each: 240 kB, past any pipe buffer
+        assert set(statuses) == {400}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

@@ -57,7 +57,7 @@ schema = fuzz_schema()
 def server() -> Any:
     """The fake as users run it: the CLI, in its own process, on a free loopback port."""
     process = subprocess.Popen([sys.executable, "-m", "fake_beeper.cli", "serve", "--port", "0", "--seed", "9",
-                                "--count", "2000", "--token", "stress"], stdout=subprocess.PIPE, text=True)
+                                "--count", "2000", "--token", "stress", "--quiet"], stdout=subprocess.PIPE, text=True)
     banner = [process.stdout.readline() for _ in range(3)] if process.stdout else []
     url = banner[2].split("BEEPER_BASE_URL=", 1)[1].split()[0]
     yield url, process.pid
