@@ -24,7 +24,7 @@ def dataset(count: int, workers: int = 2) -> Path:
         return path
     DATA.mkdir(exist_ok=True)
     bounds = [count * k // workers for k in range(workers + 1)]
-    parts = [path.with_name(f"{path.name}.part{k}") for k in range(workers)]
+    parts = [path.with_name(f"{path.stem}.part{k}.jsonl") for k in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_write_range, parts, bounds[:-1], bounds[1:]))
     with path.with_name(path.name + ".partial").open("wb") as out:

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, overload
 from urllib.parse import parse_qsl
 
@@ -28,15 +29,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the fake saw it; ``status`` is what the fake answered."""
+    """One request as the fake saw it; ``status`` is what the fake answered.
+
+    The query string and headers are kept as received and parsed when first read, so that
+    recording costs a request almost nothing on a server nobody asks about its journal.
+    """
 
     method: str
     path: str
-    query: tuple[tuple[str, str], ...]
-    # lower-case names; a repeated header keeps its last value; left out of repr (it holds the token)
-    headers: dict[str, str] = field(repr=False)
+    query_string: bytes = field(repr=False)
+    raw_headers: tuple[tuple[bytes, bytes], ...] = field(repr=False)  # left out of repr: it holds the token
     status: int | None = None
     milliseconds: float | None = None  # from the request's arrival to the end of its response
+
+    @cached_property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        """The query parameters in order, repeats kept: ``(("limit", "5"), ("accountIDs", "a"))``."""
+        return tuple(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True))
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Lower-case names; a repeated header keeps its last value."""
+        return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in self.raw_headers}
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -54,7 +68,7 @@ class RecordedRequest:
     @property
     def target(self) -> str:
         """The path and query as sent: ``/v1/chats?limit=5``."""
-        query = "&".join(f"{k}={v}" for k, v in self.query)
+        query = self.query_string.decode("latin-1")
         return f"{self.path}{'?' + query if query else ''}"
 
     def as_json(self) -> dict[str, Any]:
@@ -151,10 +165,8 @@ class RequestLog:
             status = status or 500  # the outer error middleware answers 500 for an unhandled error
             raise
         finally:
-            query = scope.get("query_string", b"").decode("latin-1")
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            record = RecordedRequest(scope["method"], scope["path"], tuple(parse_qsl(query, keep_blank_values=True)),
-                                     headers, status, round((time.perf_counter() - started) * 1000, 3))
+            record = RecordedRequest(scope["method"], scope["path"], scope.get("query_string", b""),
+                                     tuple(scope["headers"]), status, round((time.perf_counter() - started) * 1000, 3))
             self.journal.record(record)
             if self.log is not None:
                 self.log(f"{record.method} {record.target} {status} {record.milliseconds:.1f}ms")
