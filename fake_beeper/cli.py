@@ -58,9 +58,14 @@ class StopSignals:
         self.signum: int | None = None
         self.server: Any = None  # uvicorn.Server, once serving
 
-    def install(self) -> None:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self._noted)
+    def install(self) -> dict[int, Any]:
+        """Note SIGINT and SIGTERM from now on; returns the handlers they had, for ``restore``."""
+        return {signum: signal.signal(signum, self._noted) for signum in STOP_SIGNALS}
+
+    @staticmethod
+    def restore(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
     def _noted(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is None:
@@ -187,17 +192,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     stop = StopSignals()
-    stop.install()  # first, so that a stop during start-up is as clean as any other
-    args = build_parser().parse_args(argv)
+    previous = stop.install()  # first, so that a stop during start-up is as clean as any other
     try:
-        if args.command == "serve":
-            return _serve(args, stop)
-        if args.command == "generate":
-            return _generate(args, stop)
-        return _validate(args, stop)
-    except Interrupted as interrupted:
-        sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
-        return 128 + interrupted.signum
+        args = build_parser().parse_args(argv)
+        try:
+            if args.command == "serve":
+                return _serve(args, stop)
+            if args.command == "generate":
+                return _generate(args, stop)
+            return _validate(args, stop)
+        except Interrupted as interrupted:
+            sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
+            return 128 + interrupted.signum
+    finally:
+        stop.restore(previous)  # a caller of main() in-process (a test) gets its own handlers back
 
 
 def _serve(args: argparse.Namespace, stop: StopSignals) -> int:

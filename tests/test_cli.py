@@ -414,3 +414,9 @@ def test_an_unread_stdout_never_stalls_the_server() -> None:
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+def test_main_in_process_gives_the_callers_signal_handlers_back(tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert main(["generate", "--count", "3", "--out", str(tmp_path / "x.jsonl")]) == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
