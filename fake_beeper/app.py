@@ -19,6 +19,7 @@ import html
 import importlib.util
 import logging
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import orjson
@@ -144,6 +145,7 @@ async def docs(request: Request) -> HTMLResponse:
 </body></html>""")
 
 
+@cache
 def _swagger_ui_assets() -> Path | None:
     """The static files of the ``swagger-ui-py`` package (found without importing it: it needs Jinja)."""
     found = importlib.util.find_spec("swagger_ui")

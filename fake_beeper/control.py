@@ -35,7 +35,6 @@ from fake_beeper.guard import CONTROL_PREFIX
 from fake_beeper.scenario import ScenarioError, parse_scenario
 from fake_beeper.state import FakeState
 
-PREFIX = CONTROL_PREFIX
 MAX_BODY = 1 << 20
 
 _ID = {"type": "string", "minLength": 1}
@@ -50,12 +49,12 @@ TOKEN_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["t
 
 def control_routes() -> list[Route]:
     return [
-        Route(f"{PREFIX}/scenario", get_scenario, methods=["GET"]),
-        Route(f"{PREFIX}/scenario", put_scenario, methods=["PUT"]),
-        Route(f"{PREFIX}/scenario", delete_scenario, methods=["DELETE"]),
-        Route(f"{PREFIX}/activity", post_activity, methods=["POST"]),
-        Route(f"{PREFIX}/token", put_token, methods=["PUT"]),
-        Route(f"{PREFIX}/requests", get_requests, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/scenario", get_scenario, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/scenario", put_scenario, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/scenario", delete_scenario, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/activity", post_activity, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/token", put_token, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/requests", get_requests, methods=["GET"]),
     ]
 
 

@@ -23,7 +23,6 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fake_beeper import spec
 from fake_beeper.errors import ApiError, send_json
 
 TRANSPORT_FAULT_HEADER = "x-fake-beeper-transport-fault"
@@ -183,8 +182,7 @@ class FaultMiddleware:
     """Applies ``faults`` to GET requests of the Beeper API (``is_faultable`` paths), before the
     app sees them; the spec, the docs and the control API are never faulted."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages,
-                 is_faultable: Callable[[str], bool] = lambda path: path == spec.LIST_CHATS_PATH) -> None:
+    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages, is_faultable: Callable[[str], bool]) -> None:
         self.app = app
         self.faults = faults
         self.walks = walks
