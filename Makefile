@@ -1,9 +1,13 @@
 # make serve: set up and run the fake on its default data.   make test: set up and run every test.
 # make contract BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=…: the contract suite against any server.
+# make test-lowest: the tests on the lowest versions pyproject.toml allows.  make lock: refresh both locks.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOWEST := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+COMPILE := $(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --quiet
 HOST ?= 127.0.0.1
 PORT ?= 23373
 
@@ -13,16 +17,33 @@ MOCKS := bench/mocks
 MOCKS_STAMP := $(MOCKS)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve test contract stress bench lint fixtures clean
+.PHONY: setup serve test test-lowest lock contract stress bench lint fixtures clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
-# Rebuilt whenever pyproject.toml changes; from scratch on a fresh clone.
-$(STAMP): pyproject.toml
+# Rebuilt whenever pyproject.toml or the lock changes; from scratch on a fresh clone. The exact
+# versions come from constraints.txt (the lock), so every run installs the same thing.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# The lowest version of every dependency that pyproject.toml allows (constraints-lowest.txt, uv's
+# lowest-direct resolution), in a venv of its own: the tests of tests/ must pass there too.
+$(LOWEST_STAMP): pyproject.toml constraints-lowest.txt
+	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[test]'
+	touch $(LOWEST_STAMP)
+
+test-lowest: $(LOWEST_STAMP)
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(LOWEST)/bin/python -m pytest tests -p no:cacheprovider
+
+# Re-resolve both locks from pyproject.toml (newest and lowest allowed versions); commit the result.
+lock: $(STAMP)
+	$(COMPILE) -o constraints.txt
+	$(COMPILE) --resolution lowest-direct -o constraints-lowest.txt
 
 # The official TypeScript SDK, exactly as package-lock.json pins it.
 $(NPM_STAMP): $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
@@ -68,4 +89,4 @@ fixtures: $(STAMP)
 	$(BIN)/fake-beeper generate --seed 7 --count 400 --accounts 12 --out fixtures/default_chats.jsonl --force
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules

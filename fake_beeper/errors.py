@@ -12,7 +12,7 @@ catches them all), and also a ``ValueError`` where the mistake is a bad value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from starlette.types import Send
@@ -79,3 +79,21 @@ async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str
            *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+class MissingExtraError(FakeBeeperError, ImportError):
+    """A feature whose optional dependencies are not installed; the message is the one line to run."""
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        super().__init__(f"{feature} needs the '{extra}' extra ({missing} is not installed): "
+                         f"pip install 'fake-beeper[{extra}]'", name=missing)
+        self.extra = extra
+
+
+def require_extra(feature: str, extra: str, modules: tuple[str, ...], exc: ModuleNotFoundError) -> NoReturn:
+    """Turn a ``ModuleNotFoundError`` for one of an extra's ``modules`` into a ``MissingExtraError``
+    (anything else, such as an import failing inside an installed module, is re-raised as it is)."""
+    missing = (exc.name or "").split(".")[0]
+    if missing in modules:
+        raise MissingExtraError(feature, extra, missing) from None
+    raise exc

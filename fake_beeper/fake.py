@@ -31,7 +31,7 @@ from fake_beeper.errors import FakeBeeperError, UsageError
 from fake_beeper.guard import IN_PROCESS_HOST
 from fake_beeper.journal import Journal
 from fake_beeper.scenario import ScenarioError, parse_scenario
-from fake_beeper.server import LiveServer
+from fake_beeper.server import LiveServer, SharedServer
 from fake_beeper.state import FakeState, InternalError
 from fake_beeper.store import ChatStore, LoadedChat
 from fake_beeper.transport import AsyncInProcessTransport, InProcessTransport
@@ -61,7 +61,7 @@ class FakeBeeper:
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
-        self._server: LiveServer | None = None
+        self._server: LiveServer | SharedServer | None = None
         # One event loop thread serves every in-process client of this fake, however many a
         # Hypothesis test creates; it stops with the fake.
         self._transport = InProcessTransport(self.app, shared=True)
@@ -201,17 +201,28 @@ class FakeBeeper:
             kwargs.setdefault("transport", self.async_transport())
         return httpx.AsyncClient(base_url=self.base_url, headers=self._auth_header(), **kwargs)
 
-    def start(self) -> Self:
+    def start(self, server: SharedServer | None = None) -> Self:
         """Serve on a free port of 127.0.0.1 in a background thread (until ``stop()``); the same
-        fake, so in-process clients made before keep working on the same state."""
+        fake, so in-process clients made before keep working on the same state.
+
+        With ``server``, a running ``SharedServer``, serve on that one instead of starting one:
+        the live pytest fixtures' way to give each test its own fake at no start-up cost.
+        """
         if self._server is None:
-            self._server = LiveServer(self.app).start()
+            if server is None:
+                self._server = LiveServer(self.app).start()
+            else:
+                server.attach(self.app)
+                self._server = server
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
+        """Stop serving on the port (a shared server goes on, serving no fake until the next one)."""
+        if isinstance(self._server, SharedServer):
+            self._server.detach(self.app)
+        elif self._server is not None:
             self._server.stop()
-            self._server = None
+        self._server = None
 
     def close(self) -> None:
         """Stop the server, if any, and the in-process transport's event loop thread."""

@@ -4,8 +4,10 @@ Fixtures, each giving a fresh ``FakeBeeper`` per test:
 
 * ``fake_beeper``: in-process; reach it with ``fake_beeper.http_client()`` (or pass that client to
   the SDK). No port, no thread per request.
-* ``fake_beeper_server``: the same fake, also on a free 127.0.0.1 port (``.base_url``), for
-  clients in other processes or languages. A test that asks for both gets one fake.
+* ``fake_beeper_server``: the same fake, also on a 127.0.0.1 port (``.base_url``), for clients in
+  other processes or languages. A test that asks for both gets one fake. The port belongs to one
+  server for the whole session that serves each test's own fake in turn (starting a server per
+  test would cost ~200 ms a test); between tests it answers 503.
 * ``fake_beeper_env``: ``fake_beeper_server`` with ``BEEPER_BASE_URL``, ``BEEPER_DESKTOP_BASE_URL``
   and ``BEEPER_ACCESS_TOKEN`` set for the test, so unchanged client code talks to the fake.
 * ``fake_beeper_chats``: the chats served, always a tuple of ``LoadedChat`` (each reads like the
@@ -30,15 +32,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fake_beeper.auth import DEFAULT_TOKEN
-from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, load_chats
-from fake_beeper.errors import FakeBeeperError
-from fake_beeper.fake import FakeBeeper, FakeBeeperServerError, loaded_chats
-from fake_beeper.store import LoadedChat
+from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_TOKEN
+
+if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none pays nothing for them
+    from fake_beeper.fake import FakeBeeper
+    from fake_beeper.server import SharedServer
+    from fake_beeper.store import LoadedChat
 
 MARKER = "fake_beeper"
 _MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario", "raise_server_errors"}
@@ -71,6 +74,8 @@ def _marker_arguments(request: pytest.FixtureRequest) -> dict[str, Any]:
 @cache
 def _generated(seed: int | None, count: int | None, accounts: int) -> tuple[LoadedChat, ...]:
     # Loaded chats are immutable, so one dataset serves every test that asks for it.
+    from fake_beeper.data import load_chats
+
     if seed is None and count is None:
         return tuple(load_chats())
     return tuple(load_chats(seed=seed, count=DEFAULT_COUNT if count is None else count, accounts=accounts))
@@ -81,6 +86,8 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
     """The chats the fake serves, as ``LoadedChat``s; override this fixture, or use the marker."""
     arguments = _marker_arguments(request)
     if "chats" in arguments:
+        from fake_beeper.fake import loaded_chats
+
         return tuple(loaded_chats(arguments["chats"]))
     return _generated(arguments.get("seed"), arguments.get("count"), arguments.get("accounts", DEFAULT_ACCOUNTS))
 
@@ -89,6 +96,9 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
 def fake_beeper(request: pytest.FixtureRequest,
                 fake_beeper_chats: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
     """A fake Beeper Desktop in-process: ``fake_beeper.http_client()`` reaches it without a port."""
+    from fake_beeper.errors import FakeBeeperError
+    from fake_beeper.fake import FakeBeeper, FakeBeeperServerError
+
     arguments = _marker_arguments(request)
     try:
         fake = FakeBeeper(fake_beeper_chats, token=arguments.get("token", DEFAULT_TOKEN),
@@ -104,10 +114,22 @@ def fake_beeper(request: pytest.FixtureRequest,
                 pytest.fail(str(exc), pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def fake_beeper_shared_server() -> Iterator[SharedServer]:
+    """One live server for the session (per xdist worker), lent to each test's fake in turn."""
+    from fake_beeper.server import SharedServer
+
+    with SharedServer() as server:
+        yield server
+
+
 @pytest.fixture
-def fake_beeper_server(fake_beeper: FakeBeeper) -> FakeBeeper:
-    """The test's fake, also on a free 127.0.0.1 port: ``fake_beeper_server.base_url``."""
-    return fake_beeper.start()
+def fake_beeper_server(fake_beeper: FakeBeeper, fake_beeper_shared_server: SharedServer) -> FakeBeeper:
+    """The test's fake, also on a 127.0.0.1 port: ``fake_beeper_server.base_url``.
+
+    The port is the session's shared server, serving this test's fake only while the test runs.
+    """
+    return fake_beeper.start(server=fake_beeper_shared_server)
 
 
 @pytest.fixture

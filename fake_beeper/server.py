@@ -22,11 +22,11 @@ import time
 from types import TracebackType
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from fake_beeper.defaults import DEFAULT_HOST, DEFAULT_PORT
-from fake_beeper.errors import ApiError
+from fake_beeper.errors import ApiError, UsageError, send_json
 
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT = 10.0
@@ -127,8 +127,9 @@ def base_url(sock: socket.socket) -> str:
 def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float = HEAD_TIMEOUT) -> uvicorn.Server:
     """A uvicorn server for ``app`` with the connection bounds above."""
     protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,), {"head_timeout": head_timeout})
+    # interface: every app here is ASGI 3; uvicorn's guess takes a bound method for ASGI 2.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http=protocol,
-                            timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
+                            interface="asgi3", timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
     return uvicorn.Server(config)
 
 
@@ -158,11 +159,66 @@ class LiveServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
+        """Stop at once: open connections are closed, not waited for (a test's server has no
+        request worth finishing once the test is over), and the port is free on return."""
+        self._server.should_exit = self._server.force_exit = True
         self._thread.join(timeout)
         self._sock.close()
 
     def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class SharedServer:
+    """One live server that serves one app at a time, in turn: the pytest plugin's session server.
+
+    Starting and stopping a server costs far more than a test's requests, so the live fixtures
+    start this once per session and ``attach`` each test's own fake (its own state: token,
+    journal, faults, chats) for the length of the test. Between tests, nothing is attached and
+    every request gets a 503 with the ``Error`` body, so a client left over from an earlier test
+    never reaches the next test's fake by accident of timing.
+    """
+
+    def __init__(self, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        self._app: ASGIApp | None = None
+        self._lock = threading.Lock()
+        self._live = LiveServer(self._serve, host, port)
+        self.url = self._live.url
+
+    def attach(self, app: ASGIApp) -> None:
+        """Serve ``app`` from now on; a ``UsageError`` if another app is attached."""
+        with self._lock:
+            if self._app is not None and self._app is not app:
+                raise UsageError(f"the shared fake-beeper server at {self.url} already serves another fake; "
+                                 "call start() without server= to give this one its own port")
+            self._app = app
+
+    def detach(self, app: ASGIApp) -> None:
+        """Stop serving ``app`` (if it is the one attached): requests get a 503 until the next ``attach``."""
+        with self._lock:
+            if self._app is app:
+                self._app = None
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._app
+        if app is not None:
+            await app(scope, receive, send)
+        elif scope["type"] == "http":
+            error = ApiError(503, "NO_FAKE_ATTACHED", "No test's fake is attached to this shared server right now")
+            await send_json(send, error.status, error.body())
+
+    def start(self) -> SharedServer:
+        self._live.start()
+        return self
+
+    def stop(self) -> None:
+        self._live.stop()
+
+    def __enter__(self) -> SharedServer:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

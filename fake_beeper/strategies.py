@@ -22,12 +22,16 @@ import pprint
 from functools import cache
 from typing import Any, TypeVar
 
-import schemathesis
-from hypothesis import note
-from hypothesis import strategies as st
-from schemathesis.generation import GenerationMode
-
 from fake_beeper import spec
+from fake_beeper.errors import require_extra
+
+try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
+    import schemathesis
+    from hypothesis import note
+    from hypothesis import strategies as st
+    from schemathesis.generation import GenerationMode
+except ModuleNotFoundError as exc:
+    require_extra("fake_beeper.strategies", "strategies", ("hypothesis", "schemathesis"), exc)
 
 T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 3

@@ -133,7 +133,9 @@ def attempt(read):
     except files.FixtureError as error:
         return str(error)
 
-serial = attempt(lambda: files.validate_chats(files._jsonl_records(path), source=str(path)))
+files.PARALLEL_MIN_BYTES = 2**62
+assert files._parallel_workers(path) == 1
+serial = attempt(lambda: files.read_chats(path))
 files.PARALLEL_MIN_BYTES = 0
 assert files._parallel_workers(path) > 1, "the parallel path was not taken"
 parallel = attempt(lambda: files.read_chats(path))
