@@ -37,6 +37,7 @@ from servers import (
     running,
     steady_command,
 )
+from userside import fixture_costs, generated_startup, pytest_startup
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIRST = "first page (limit 25)"
@@ -169,6 +170,21 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
     }
     if "100000" in sizes:
         checks["100k chats loaded < 5 s"] = sizes["100000"]["load_seconds"] < 5
+    if "1000000" in sizes:
+        checks["1M chats from a file: first response <= 15 s"] = \
+            sizes["1000000"]["spawn_to_first_response_seconds"] <= 15
+        checks["1M chats from a file: <= 3.14 KiB per chat"] = sizes["1000000"]["rss_per_chat_kib"] <= 3.14
+    user = report["user_side"]
+    for label, startup in user["pytest_startup"].items():
+        if isinstance(startup, dict):
+            checks[f"installed, unused: pytest start-up +<= 0.3 s ({label})"] = startup["added_seconds"] <= 0.3
+    fixtures = user["fixtures"]["added_ms"]
+    checks["in-process fixture <= 5 ms a test"] = fixtures["fake_beeper"]["median"] <= 5
+    for live in ("fake_beeper_server", "fake_beeper_env"):
+        checks[f"{live} <= 25 ms a test"] = fixtures[live]["median"] <= 25
+    generated = user["generated"]
+    checks[f"{generated['chats']:,} generated chats, cached: first response <= 2 s"] = \
+        generated["cached_median_seconds"] <= 2
     return checks
 
 
@@ -198,6 +214,20 @@ def markdown(report: dict[str, Any]) -> str:
               "|---|---|---|---|---|"]
     lines += [f"| {int(c):,} | {s['load_seconds']} | {s['spawn_to_first_response_seconds']} | {s['rss_mib']} | "
               f"{s['rss_per_chat_kib']} |" for c, s in report["sizes"].items()]
+    user = report["user_side"]
+    lines += ["", "| pytest --collect-only, trivial file (median) | pytest alone s | + fake-beeper s | added s |",
+              "|---|---|---|---|"]
+    lines += [f"| {label} | {s['median_seconds']['pytest alone']} | {s['median_seconds']['pytest + fake-beeper']} | "
+              f"**{s['added_seconds']}** |" for label, s in user["pytest_startup"].items() if isinstance(s, dict)]
+    fixtures = user["fixtures"]
+    lines += ["", f"| fixture ({fixtures['tests']} tests, one request each) | ms added per test, per round | median |",
+              "|---|---|---|"]
+    lines += [f"| {name} | {' / '.join(map(str, v['per_round']))} | **{v['median']}** |"
+              for name, v in fixtures["added_ms"].items()]
+    generated = user["generated"]
+    lines += ["", f"`serve --seed 1 --count {generated['chats']:,}`: first response after "
+                  f"{generated['cold_seconds']} s cold, "
+                  f"{' / '.join(map(str, generated['cached_seconds']))} s from the cache."]
     gen, walk = report["generation"], report["sdk_walk"]
     lines += ["", f"Generation: {gen['chats_per_second']:,} chats/s (one process). SDK walk of {walk['chats']:,} "
                   f"chats at limit={walk['limit']}: {walk['seconds']} s ({walk['pages']} pages; plain httpx: "
@@ -234,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["mocks"] = compare_with_mocks(args.seconds, args.rounds, args.connections)
     report["sizes"] = workloads_by_size(sizes, args.seconds, args.rounds, args.connections)
+    report["user_side"] = {"pytest_startup": pytest_startup(), "fixtures": fixture_costs(),
+                           "generated": generated_startup()}
     report["generation"] = generation_throughput(10_000)
     report["sdk_walk"] = sdk_walk(10_000, 200)
     report["targets"] = targets(report)

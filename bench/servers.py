@@ -61,13 +61,14 @@ def steady_command(port: int) -> list[str]:
 
 
 @contextmanager
-def running(name: str, command: list[str], port: int, *, timeout: float = 600) -> Iterator[Running]:
+def running(name: str, command: list[str], port: int, *, timeout: float = 600,
+            env: dict[str, str] | None = None) -> Iterator[Running]:
     """Start ``command``, wait for a 200 from ``/v1/chats``, yield, then stop it (SIGTERM, then kill)."""
     LOGS.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     with (LOGS / f"{name}.log").open("w") as log:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         try:
             startup = _wait_until_serving(url, process, start, timeout)
             yield Running(name, url, process.pid, startup)

@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
     serve.add_argument("--accounts", type=_positive,
                        help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
+    serve.add_argument("--no-cache", action="store_true",
+                       help="with --seed: generate afresh, neither reading nor writing the dataset cache "
+                            "($FAKE_BEEPER_CACHE_DIR, else the user cache directory)")
     serve.add_argument("--token", type=_token, default=DEFAULT_TOKEN,
                        help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
     serve.add_argument("--scenario", metavar="FILE",
@@ -220,9 +223,9 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.state import FakeState
     from fake_beeper.store import ChatStore
 
-    for option in ("count", "accounts"):
-        if getattr(args, option) is not None and args.seed is None:
-            _fail(f"--{option} goes with --seed")
+    for option in ("count", "accounts", "no_cache"):
+        if getattr(args, option) not in (None, False) and args.seed is None:
+            _fail(f"--{option.replace('_', '-')} goes with --seed")
     if args.cors_control and not args.cors_origin:
         _fail("--cors-control goes with --cors-origin")
     started = time.perf_counter()
@@ -243,7 +246,7 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
                          f"control API is {'locked' if access.control_locked else 'behind --control-token'}\n")
     try:
         with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
-            chats = load_chats(args.fixtures, seed=args.seed, count=args.count,
+            chats = load_chats(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
         store = ChatStore(chats)
     except FixtureError as exc:

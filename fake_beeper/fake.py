@@ -62,9 +62,7 @@ class FakeBeeper:
         if scenario:
             self.scenario(scenario)
         self._server: LiveServer | SharedServer | None = None
-        # One event loop thread serves every in-process client of this fake, however many a
-        # Hypothesis test creates; it stops with the fake.
-        self._transport = InProcessTransport(self.app, shared=True)
+        self._transport = InProcessTransport(self.app)
 
     @classmethod
     def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN) -> Self:
@@ -179,7 +177,7 @@ class FakeBeeper:
                 "BEEPER_ACCESS_TOKEN": self.token}
 
     def transport(self) -> httpx.BaseTransport:
-        """The in-process transport for ``httpx.Client``s (it stops with the fake, not the client)."""
+        """The in-process transport for ``httpx.Client``s (one for every client of this fake)."""
         return self._transport
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
@@ -225,9 +223,8 @@ class FakeBeeper:
         self._server = None
 
     def close(self) -> None:
-        """Stop the server, if any, and the in-process transport's event loop thread."""
+        """Stop the live server, if any (in-process clients need nothing stopped)."""
         self.stop()
-        self._transport.shutdown()
 
     def __enter__(self) -> Self:
         return self

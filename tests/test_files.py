@@ -133,11 +133,13 @@ def attempt(read):
     except files.FixtureError as error:
         return str(error)
 
+from fake_beeper.data.parallel import workers_for
+
 files.PARALLEL_MIN_BYTES = 2**62
-assert files._parallel_workers(path) == 1
+assert workers_for(path.stat().st_size, files.PARALLEL_MIN_BYTES) == 1
 serial = attempt(lambda: files.read_chats(path))
 files.PARALLEL_MIN_BYTES = 0
-assert files._parallel_workers(path) > 1, "the parallel path was not taken"
+assert workers_for(path.stat().st_size, files.PARALLEL_MIN_BYTES) > 1, "the parallel path was not taken"
 parallel = attempt(lambda: files.read_chats(path))
 if isinstance(parallel, str):
     print("ERROR", parallel, "(the same as read serially)" if parallel == serial else f"(serially: {serial})")

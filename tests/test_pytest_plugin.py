@@ -155,3 +155,37 @@ def test_a_marker_token_that_can_never_authenticate_is_refused(pytester: pytest.
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*@pytest.mark.fake_beeper: token ' padded ' is not a valid bearer token*"])
+
+
+def test_live_tests_share_one_port_but_never_each_others_fake(pytester: pytest.Pytester) -> None:
+    """One server for the session; each test's fake (token, journal, faults, live changes) is its own."""
+    pytester.makepyfile("""
+        import httpx, pytest
+
+        seen = {}
+
+        @pytest.mark.fake_beeper(token="first-token")
+        def test_first(fake_beeper_server):
+            seen["url"] = fake_beeper_server.base_url
+            fake_beeper_server.fail(503, times=None)
+            fake_beeper_server.activity.message(fake_beeper_server.ordered_ids()[-1])
+            seen["moved"] = fake_beeper_server.ordered_ids()[0]
+            headers = {"Authorization": "Bearer first-token"}
+            assert httpx.get(seen["url"] + "/v1/chats", headers=headers).status_code == 503
+
+        def test_second(fake_beeper_server):
+            assert fake_beeper_server.base_url == seen["url"]  # the same port...
+            assert len(fake_beeper_server.journal) == 0        # ...but none of the first test's requests
+            headers = {"Authorization": "Bearer first-token"}
+            assert httpx.get(seen["url"] + "/v1/chats", headers=headers).status_code == 401
+            headers = {"Authorization": f"Bearer {fake_beeper_server.token}"}
+            page = httpx.get(seen["url"] + "/v1/chats", headers=headers)
+            assert page.status_code == 200                     # no fault left over
+            assert page.json()["items"][0]["id"] != seen["moved"]  # nor the first test's live change
+            seen["server"] = fake_beeper_server
+
+        def test_between_tests_the_port_answers_503():
+            answer = httpx.get(seen["url"] + "/v1/chats")
+            assert answer.status_code == 503 and answer.json()["code"] == "NO_FAKE_ATTACHED"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)

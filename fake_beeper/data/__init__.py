@@ -6,11 +6,15 @@ seed, or the default dataset committed in ``fixtures/`` and shipped inside the p
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import resources
 
+from fake_beeper.data import cache as dataset_cache
 from fake_beeper.data.files import FixtureError, Progress, read_chats, validate_chats
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
+from fake_beeper.data.parallel import run_ranges, workers_for
+from fake_beeper.data.pools import pools
 from fake_beeper.store import LoadedChat
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
@@ -26,17 +30,45 @@ def default_fixtures_path() -> str:
 
 def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
                count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
-               progress: Progress | None = None) -> list[LoadedChat]:
+               progress: Progress | None = None, cache: bool = True) -> list[LoadedChat]:
     """Chats from ``path``, or generated from ``seed``/``count``, or the default dataset.
 
-    ``progress`` is called with the number of chats done so far as the work goes (see ``Progress``).
+    Generated chats come from the dataset cache when an earlier run made them (see ``cache``;
+    ``cache=False`` generates afresh and leaves the cache alone). ``progress`` is called with the
+    number of chats done so far as the work goes (see ``Progress``).
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
     if seed is not None or count is not None:
         seed = DEFAULT_SEED if seed is None else seed
         count = DEFAULT_COUNT if count is None else count
-        generated = generate_chats(seed, count, accounts)
-        return validate_chats(((f"chat {i}", chat) for i, chat in enumerate(generated)),
-                              source=f"generated (seed {seed})", progress=progress)
+        if count < 0 or accounts < 1:
+            raise ValueError("count must be zero or more, and there must be at least one account")
+        generate = functools.partial(_generate, seed, count, accounts, progress)
+        return dataset_cache.cached(seed, count, accounts, generate) if cache else generate()
     return read_chats(path if path is not None else default_fixtures_path(), progress=progress)
+
+
+# Below this many chats, forking workers costs more than it saves.
+PARALLEL_MIN_CHATS = 20_000
+
+
+def _generate(seed: int, count: int, accounts: int, progress: Progress | None) -> list[LoadedChat]:
+    """Generate and validate ``count`` chats, in ranges on every core when there are many."""
+    pools(seed)  # drawn once, here: forked workers inherit them
+    workers = workers_for(count, PARALLEL_MIN_CHATS)
+    bounds = [count * k // workers for k in range(workers + 1)]
+    ranges = run_ranges(functools.partial(_generate_range, seed, accounts), bounds, progress)
+    return [LoadedChat(*fields) for columns in ranges for fields in zip(*columns, strict=True)]
+
+
+Columns = tuple[list[str], list[str], list[int | None], list[bytes]]
+
+
+def _generate_range(seed: int, accounts: int, start: int, stop: int, report: Progress) -> Columns:
+    # Columns of plain values cross from a worker process far cheaper than LoadedChat objects.
+    generated = generate_chats(seed, stop - start, accounts, first=start)
+    chats = validate_chats(((f"chat {i}", chat) for i, chat in enumerate(generated, start=start)),
+                           source=f"generated (seed {seed})", progress=report)
+    return ([c.id for c in chats], [c.account_id for c in chats], [c.last_activity for c in chats],
+            [c.body for c in chats])

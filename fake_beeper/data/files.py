@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import array
 import contextlib
-import itertools
+import functools
 import mmap
-import multiprocessing
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ import jsonschema_rs
 import orjson
 
 from fake_beeper import spec
+from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.store import LoadedChat
 from fake_beeper.timestamps import to_millis
@@ -171,7 +170,7 @@ def _write(out: Any, chats: Iterable[dict[str, Any]], *, as_array: bool, progres
 # JSON Lines files are read in two passes. The first parses and validates every line and keeps
 # only what the store orders by (ID, account, lastActivity) and where the line's JSON lies in the
 # file; it is CPU-bound (orjson and jsonschema-rs take most of it), so a large file is split at
-# line boundaries and indexed on every core. The second copies each chat's JSON, exactly as
+# line boundaries and indexed on every core (``parallel``). The second copies each chat's JSON, exactly as
 # written, out of a memory map of the file: served as written, never serialised again, and the
 # parsed chats are never held all at once.
 PARALLEL_MIN_BYTES = 16 * 2**20
@@ -190,9 +189,9 @@ class _Index:
 
 def _read_jsonl(path: Path, progress: Progress | None) -> list[LoadedChat]:
     size = path.stat().st_size
-    workers = _parallel_workers(path)
+    workers = workers_for(size, PARALLEL_MIN_BYTES)
     bounds = [0, *(_next_line_start(path, size * k // workers) for k in range(1, workers)), size]
-    indexes = list(_indexed(path, bounds, progress))
+    indexes = list(run_ranges(functools.partial(_index_range, path), bounds, progress))
     _check_unique(path, indexes)
     if size == 0:
         return []
@@ -205,59 +204,10 @@ def _read_jsonl(path: Path, progress: Progress | None) -> list[LoadedChat]:
     return loaded
 
 
-def _parallel_workers(path: Path) -> int:
-    # Only forked workers start fast enough to pay, and forking a process that runs threads is
-    # unsafe, so a loader inside a threaded program (a test suite, a server) reads serially.
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if path.stat().st_size < PARALLEL_MIN_BYTES:
-        return 1
-    return min(len(os.sched_getaffinity(0)), 8)
-
-
-# Chats indexed so far by each range's worker: forked workers inherit this shared array.
-_done: Any = None
-
-
-def _indexed(path: Path, bounds: list[int], progress: Progress | None) -> Iterator[_Index]:
-    """The index of each range in file order: the first read here, the others by forked workers.
-
-    However this ends (done, a broken line, Ctrl-C in the parent), the workers are stopped.
-    """
-    global _done
-    ranges = list(itertools.pairwise(bounds))
-    if len(ranges) == 1:
-        yield _index_range(path, *ranges[0], report=progress)
-        return
-    context = multiprocessing.get_context("fork")
-    _done = context.RawArray("q", len(ranges))
-    pool = context.Pool(len(ranges) - 1)
-    try:
-        others = [pool.apply_async(_index_range, (path, start, stop, slot))
-                  for slot, (start, stop) in enumerate(ranges[1:], start=1)]
-
-        def report(count: int) -> None:
-            _done[0] = count
-            if progress is not None:
-                progress(sum(_done))
-
-        yield _index_range(path, *ranges[0], report=report)
-        for other in others:  # a worker's FixtureError is raised here, in file order
-            while not other.ready():
-                other.wait(0.25)
-                report(_done[0])  # progress goes on, and a Ctrl-C check with it
-            yield other.get()
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-def _index_range(path: Path, start: int, stop: int, slot: int | None = None,
-                 report: Progress | None = None) -> _Index:
+def _index_range(path: Path, start: int, stop: int, report: Progress) -> _Index:
     """Parse and validate the lines that begin in bytes [start, stop) of ``path``."""
     validator = spec.validator(CHAT_SCHEMA)
     index = _Index()
-    lines_before = 0
     with path.open("rb") as lines:
         lines.seek(start)
         position = start
@@ -265,7 +215,6 @@ def _index_range(path: Path, start: int, stop: int, slot: int | None = None,
             if position >= stop:
                 break
             begin, position = position, position + len(line)
-            lines_before += 1
             body = line.strip()
             if not body:
                 continue
@@ -285,10 +234,7 @@ def _index_range(path: Path, start: int, stop: int, slot: int | None = None,
             lead = begin + len(line) - len(line.lstrip())
             index.spans.extend((lead, lead + len(body)))
             if len(index.ids) % PROGRESS_STEP == 0:
-                if slot is not None:
-                    _done[slot] = len(index.ids)
-                if report is not None:
-                    report(len(index.ids))
+                report(len(index.ids))
     return index
 
 

@@ -1,0 +1,118 @@
+"""Generated datasets, cached: a second ``serve --seed N --count M`` reads what the first generated.
+
+Generating costs about 0.2 ms a chat (building each chat from the seed's Faker pools, then
+validating it against the contract): 45 s for 200k chats. The chats of one seed, count and number
+of accounts are always the same for one generator, so the first run writes them to the user's
+cache directory and later runs read them back without generating or validating anything.
+
+* **The key** is the seed, the count, the accounts and the generator's version: a digest of the
+  generator's own source files, of ``openapi.yaml`` (which the chats were validated against) and
+  of the Faker version. A changed generator never serves stale chats; files of an older
+  version stay unused. The directory is safe to delete at any time.
+* **Where**: ``$FAKE_BEEPER_CACHE_DIR``, else the platform's user cache directory (platformdirs:
+  ``~/.cache/fake-beeper`` on Linux), under ``datasets/``.
+* **Damage** is a miss, never an error: a truncated, foreign or unreadable file is generated
+  again and replaced. A file is written to a temporary name and renamed when complete, so a
+  reader never sees half of one; a cache that cannot be written is skipped.
+
+The format: a magic line, one JSON line with the index (IDs, accounts, ``lastActivity`` millis
+and the length of each chat's JSON), then the chats' JSON back to back. Reading it is one pass
+over the file with no JSON parsing of the chats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+
+import orjson
+
+from fake_beeper.store import LoadedChat
+
+MAGIC = b"fake-beeper cached chats 1\n"
+ENVIRONMENT = "FAKE_BEEPER_CACHE_DIR"
+# The modules whose code decides what a seed generates (a change in any of them is a new version).
+GENERATOR_MODULES = ("build", "generate", "identities", "messages", "networks", "pools")
+
+
+def cache_dir() -> Path:
+    """Where cached datasets live: ``$FAKE_BEEPER_CACHE_DIR``, or the user cache directory."""
+    configured = os.environ.get(ENVIRONMENT)
+    if configured:
+        return Path(configured) / "datasets"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("fake-beeper", appauthor=False)) / "datasets"
+
+
+@cache
+def generator_version() -> str:
+    """A digest of everything that decides the generated chats (see the module's docstring)."""
+    digest = hashlib.sha256(metadata.version("faker").encode())
+    package = resources.files("fake_beeper")
+    for module in GENERATOR_MODULES:
+        digest.update(package.joinpath("data", f"{module}.py").read_bytes())
+    digest.update(package.joinpath("openapi.yaml").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def path_for(seed: int, count: int, accounts: int) -> Path:
+    return cache_dir() / f"seed{seed}-count{count}-accounts{accounts}-{generator_version()}.chats"
+
+
+def read(path: Path) -> list[LoadedChat] | None:
+    """The chats cached at ``path``, or ``None`` if there is no such file or it is damaged."""
+    try:
+        with path.open("rb") as file:
+            if file.readline() != MAGIC:
+                return None
+            index = orjson.loads(file.readline())
+            ids, accounts, millis, lengths = (index[key] for key in ("ids", "accounts", "millis", "lengths"))
+            if not len(ids) == len(accounts) == len(millis) == len(lengths):
+                return None
+            bodies = [file.read(length) for length in lengths]
+            if file.read(1) or (bodies and len(bodies[-1]) != lengths[-1]):
+                return None  # longer or shorter than its index says
+            return list(map(LoadedChat, ids, accounts, millis, bodies))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(path: Path, chats: Sequence[LoadedChat]) -> bool:
+    """Cache ``chats`` at ``path`` (atomically); ``False`` if the cache cannot be written."""
+    index = {"ids": [chat.id for chat in chats], "accounts": [chat.account_id for chat in chats],
+             "millis": [chat.last_activity for chat in chats], "lengths": [len(chat.body) for chat in chats]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(MAGIC)
+            out.write(orjson.dumps(index, option=orjson.OPT_APPEND_NEWLINE))
+            out.writelines(chat.body for chat in chats)
+        os.replace(temporary, path)
+        return True
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def cached(seed: int, count: int, accounts: int,
+           generate: Callable[[], list[LoadedChat]]) -> list[LoadedChat]:
+    """The chats of ``seed``/``count``/``accounts`` from the cache, or from ``generate()`` (then cached)."""
+    path = path_for(seed, count, accounts)
+    chats = read(path)
+    if chats is None:
+        chats = generate()
+        write(path, chats)
+    return chats

@@ -1,0 +1,86 @@
+"""Loading and generating large datasets on every core: ranges of work in forked processes.
+
+Reading a fixture file and generating chats are CPU-bound Python (orjson, jsonschema-rs and
+Faker's pools take most of it), so large jobs are split into ranges: the first runs in this
+process, which reports progress for all of them, while forked workers run the others. Only forked
+workers start fast enough to pay (they inherit the loaded contract and the Faker pools), and
+forking a process that runs threads is unsafe, so inside a threaded program (a test suite, a
+running server) everything runs here, serially.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+Report = Callable[[int], None]  # called with the number of items done so far in one range
+
+
+def workers_for(size: int, threshold: int) -> int:
+    """How many processes a job of ``size`` should use (1: stay serial)."""
+    if size < threshold or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(len(os.sched_getaffinity(0)), 8)
+
+
+# Items done by each range; forked workers inherit it and write their own slot.
+_done: Any = None
+
+
+def run_ranges(task: Callable[[int, int, Report], R], bounds: list[int], progress: Report | None = None) -> Iterator[R]:
+    """``task(start, stop, report)`` for each consecutive pair of ``bounds``; the results in order.
+
+    ``progress`` gets the total done across all ranges. However this ends (done, an error in any
+    range, which is raised here in range order, or Ctrl-C), the workers are stopped.
+    """
+    global _done
+    ranges = list(itertools.pairwise(bounds))
+    if len(ranges) == 1:
+        yield task(*ranges[0], progress or _ignore)
+        return
+    context = multiprocessing.get_context("fork")
+    _done = context.RawArray("q", len(ranges))
+    pool = context.Pool(len(ranges) - 1, initializer=_worker_signals)
+    try:
+        others = [pool.apply_async(_in_worker, (task, start, stop, slot))
+                  for slot, (start, stop) in enumerate(ranges[1:], start=1)]
+
+        def report(count: int) -> None:
+            _done[0] = count
+            if progress is not None:
+                progress(sum(_done))
+
+        yield task(*ranges[0], report)
+        for other in others:
+            while not other.ready():
+                other.wait(0.25)
+                report(_done[0])  # progress goes on (and with it a Ctrl-C check) while workers finish
+            yield other.get()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _worker_signals() -> None:
+    """A forked worker inherits the parent's signal handlers (the CLI's note the signal and carry
+    on), so ``terminate()``'s SIGTERM would not stop it: it gets the default back. Ctrl-C at a
+    terminal reaches the whole process group; the parent alone answers it, and stops the workers."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_worker(task: Callable[[int, int, Report], R], start: int, stop: int, slot: int) -> R:
+    def report(count: int) -> None:
+        _done[slot] = count
+
+    return task(start, stop, report)
+
+
+def _ignore(count: int) -> None:
+    pass
