@@ -19,6 +19,7 @@ before, one line, no traceback. Heavy modules are imported after the handlers ar
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import time
@@ -249,6 +250,7 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
             chats = load_chats(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
         store = ChatStore(chats)
+        gc.freeze()  # the chats live as long as the server: later collections need not scan them
     except FixtureError as exc:
         sock.close()
         _fail(str(exc))

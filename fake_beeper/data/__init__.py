@@ -15,7 +15,7 @@ from fake_beeper.data.files import FixtureError, Progress, read_chats, validate_
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.data.pools import pools
-from fake_beeper.store import LoadedChat
+from fake_beeper.store import LoadedChat, gc_paused
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
 
@@ -39,6 +39,12 @@ def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None =
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
+    with gc_paused():
+        return _load(path, seed, count, accounts, progress, cache)
+
+
+def _load(path: str | os.PathLike[str] | None, seed: int | None, count: int | None, accounts: int,
+          progress: Progress | None, cache: bool) -> list[LoadedChat]:
     if seed is not None or count is not None:
         seed = DEFAULT_SEED if seed is None else seed
         count = DEFAULT_COUNT if count is None else count
