@@ -17,7 +17,7 @@ MOCKS := bench/mocks
 MOCKS_STAMP := $(MOCKS)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup serve test test-lowest lock contract stress bench lint fixtures clean
+.PHONY: setup serve test test-lowest lock contract stress bench lint fixtures pools clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -55,7 +55,7 @@ serve: $(STAMP)
 
 # Every test, against the fake: a BEEPER_BASE_URL left in the shell must not redirect them.
 test: $(STAMP) $(NPM_STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests bench conftest.py
+	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
 
@@ -81,12 +81,16 @@ $(MOCKS_STAMP): $(MOCKS)/package.json $(MOCKS)/package-lock.json
 	touch $(MOCKS_STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fake_beeper tests contract_tests bench conftest.py
+	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
 
 # Regenerate the committed default dataset (seed 7, 400 chats, 12 accounts).
 fixtures: $(STAMP)
 	$(BIN)/fake-beeper generate --seed 7 --count 400 --accounts 12 --out fixtures/default_chats.jsonl --force
+
+# Redraw the word lists that generated chats pick from, with Faker (then `make fixtures`).
+pools: $(STAMP)
+	$(BIN)/python tools/draw_pools.py fake_beeper/data/pools.json
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules

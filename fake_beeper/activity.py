@@ -45,7 +45,7 @@ class Activity:
         self._lock = threading.Lock()  # one change at a time, so "newest" stays the newest
 
     def warm_up(self) -> None:
-        """Draw the seed's Faker pools (about a second, once per process) ahead of the first message."""
+        """Pick the seed's word pools (once per process) ahead of the first message."""
         pools(self._seed)
 
     def message(self, chat_id: str | None = None, *, text: str | None = None) -> str:

@@ -84,7 +84,7 @@ class FakeState:
         scenario = scenario or Scenario()
         activity = Activity(self.store, seed=scenario.seed)
         if scenario.activity is not None:
-            activity.warm_up()  # the Faker pools, drawn now rather than on a request
+            activity.warm_up()  # the word pools, picked now rather than on a request
         with self._lock:
             self.faults.replace(list(scenario.rules), scenario.seed)
             self._activity = activity

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import runpy
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -13,10 +16,11 @@ import pytest
 from fake_beeper import spec
 from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, default_fixtures_path, generate_chats
 from fake_beeper.data.files import write_chats
-from fake_beeper.data.pools import RTL_LOCALES
+from fake_beeper.data.pools import RTL_LOCALES, SNAPSHOT
 from fake_beeper.timestamps import to_millis
 from tests.schema_coverage import Coverage, expectations, observe
 
+ROOT = Path(__file__).resolve().parent.parent
 CHAT = {"$ref": "#/components/schemas/ChatListResponse"}
 
 
@@ -44,6 +48,22 @@ def test_the_committed_default_dataset_is_exactly_what_the_generator_writes(tmp_
     out = tmp_path / "chats.jsonl"
     write_chats(generate_chats(DEFAULT_SEED, DEFAULT_COUNT, DEFAULT_ACCOUNTS), out)
     assert out.read_bytes() == Path(default_fixtures_path()).read_bytes()
+
+
+def test_the_committed_word_lists_are_exactly_what_faker_draws() -> None:
+    """If this fails, tools/draw_pools.py or Faker changed: run `make pools`, then `make fixtures`."""
+    draw_pools = runpy.run_path(str(ROOT / "tools" / "draw_pools.py"))
+    drawn = orjson.dumps(draw_pools["draw"](), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    assert drawn == (ROOT / "fake_beeper" / "data" / SNAPSHOT).read_bytes()
+
+
+def test_generating_needs_no_faker() -> None:
+    """Faker is a tool of the repository, not a dependency: a user's pytest never loads it."""
+    code = ("import sys; sys.modules['faker'] = None\n"
+            "from fake_beeper.data import load_chats\n"
+            "print(len(load_chats(seed=3, count=30, cache=False)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "30"), done.stderr
 
 
 def test_a_smaller_count_is_a_prefix_of_a_larger_one() -> None:

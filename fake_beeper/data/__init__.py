@@ -15,7 +15,7 @@ from fake_beeper.data.files import FixtureError, Progress, read_chats, validate_
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.data.pools import pools
-from fake_beeper.store import LoadedChat, gc_paused
+from fake_beeper.store import LoadedChat, gc_paused, list_order
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
 
@@ -33,9 +33,9 @@ def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None =
                progress: Progress | None = None, cache: bool = True) -> list[LoadedChat]:
     """Chats from ``path``, or generated from ``seed``/``count``, or the default dataset.
 
-    Generated chats come from the dataset cache when an earlier run made them (see ``cache``;
-    ``cache=False`` generates afresh and leaves the cache alone). ``progress`` is called with the
-    number of chats done so far as the work goes (see ``Progress``).
+    Generated chats come in list order (newest first), from the dataset cache when an earlier run
+    made them (see ``cache``; ``cache=False`` generates afresh and leaves the cache alone).
+    ``progress`` is called with the number of chats done so far as the work goes (see ``Progress``).
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
@@ -65,7 +65,11 @@ def _generate(seed: int, count: int, accounts: int, progress: Progress | None) -
     workers = workers_for(count, PARALLEL_MIN_CHATS)
     bounds = [count * k // workers for k in range(workers + 1)]
     ranges = run_ranges(functools.partial(_generate_range, seed, accounts), bounds, progress)
-    return [LoadedChat(*fields) for columns in ranges for fields in zip(*columns, strict=True)]
+    chats = [LoadedChat(*fields) for columns in ranges for fields in zip(*columns, strict=True)]
+    # In list order, as the cache keeps them (the same order with and without the cache), and
+    # so that a store built from them sorts presorted keys: linear, not n log n.
+    chats.sort(key=list_order)
+    return chats
 
 
 Columns = tuple[list[str], list[str], list[int | None], list[bytes]]

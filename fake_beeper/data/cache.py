@@ -1,14 +1,14 @@
 """Generated datasets, cached: a second ``serve --seed N --count M`` reads what the first generated.
 
-Generating costs about 0.2 ms a chat (building each chat from the seed's Faker pools, then
-validating it against the contract): 45 s for 200k chats. The chats of one seed, count and number
+Generating costs about 0.2 ms a chat (building each chat from the seed's word pools, then
+validating it against the contract): 45 s for 200k chats on one core. The chats of one seed, count and number
 of accounts are always the same for one generator, so the first run writes them to the user's
 cache directory and later runs read them back without generating or validating anything.
 
 * **The key** is the seed, the count, the accounts and the generator's version: a digest of the
-  generator's own source files, of ``openapi.yaml`` (which the chats were validated against) and
-  of the Faker version. A changed generator never serves stale chats; files of an older
-  version stay unused. The directory is safe to delete at any time.
+  generator's own source files, of the word lists it picks from (``pools.json``) and of
+  ``openapi.yaml`` (which the chats were validated against). A changed generator never serves
+  stale chats; files of an older version stay unused. The directory is safe to delete at any time.
 * **Where**: ``$FAKE_BEEPER_CACHE_DIR``, else the platform's user cache directory (platformdirs:
   ``~/.cache/fake-beeper`` on Linux), under ``datasets/``.
 * **Damage** is a miss, never an error: a truncated, foreign or unreadable file is generated
@@ -30,11 +30,12 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 import orjson
 
+from fake_beeper.data.pools import SNAPSHOT
 from fake_beeper.store import LoadedChat, list_order
 
 MAGIC = b"fake-beeper cached chats 1\n"
@@ -56,10 +57,11 @@ def cache_dir() -> Path:
 @cache
 def generator_version() -> str:
     """A digest of everything that decides the generated chats (see the module's docstring)."""
-    digest = hashlib.sha256(metadata.version("faker").encode())
+    digest = hashlib.sha256()
     package = resources.files("fake_beeper")
     for module in GENERATOR_MODULES:
         digest.update(package.joinpath("data", f"{module}.py").read_bytes())
+    digest.update(package.joinpath("data", SNAPSHOT).read_bytes())
     digest.update(package.joinpath("openapi.yaml").read_bytes())
     return digest.hexdigest()[:16]
 

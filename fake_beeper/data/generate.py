@@ -1,8 +1,9 @@
 """Deterministic fixture chats: ``generate_chats(seed, count)`` gives the same chats on every machine.
 
 Chat *i* is a pure function of ``(seed, i, accounts)``: it draws from a ``random.Random`` seeded
-with a string naming the seed and the index, and from Faker pools drawn once per seed. So output
-is byte-identical for a seed (with the pinned Faker), the generator streams in constant memory
+with a string naming the seed and the index, and from word pools picked once per seed from the
+committed ``pools.json`` (see ``pools``). So output is byte-identical for a seed on every machine,
+whatever else is installed, the generator streams in constant memory
 to any count, and the first N chats of a larger dataset are the chats of a smaller one.
 
 The mix aims at the contract's corners as much as at realism: every optional field is sometimes

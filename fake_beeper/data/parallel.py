@@ -1,9 +1,9 @@
 """Loading and generating large datasets on every core: ranges of work in forked processes.
 
-Reading a fixture file and generating chats are CPU-bound Python (orjson, jsonschema-rs and
-Faker's pools take most of it), so large jobs are split into ranges: the first runs in this
+Reading a fixture file and generating chats are CPU-bound Python (building chats, orjson and
+jsonschema-rs take most of it), so large jobs are split into ranges: the first runs in this
 process, which reports progress for all of them, while forked workers run the others. Only forked
-workers start fast enough to pay (they inherit the loaded contract and the Faker pools), and
+workers start fast enough to pay (they inherit the loaded contract and the seed's pools), and
 forking a process that runs threads is unsafe, so inside a threaded program (a test suite, a
 running server) everything runs here, serially.
 """

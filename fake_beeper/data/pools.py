@@ -1,18 +1,27 @@
-"""Realistic text drawn from Faker once per seed, then picked from per chat.
+"""Realistic text, picked per seed from word lists drawn once from Faker and shipped as data.
 
-Reseeding Faker for every chat costs about 140 µs a call, which would make a million chats take
-an hour; drawing fixed-size pools once and picking from them with a per-chat ``random.Random``
-keeps chats independent of each other (chat *i* depends only on the seed and *i*) at a small
-fraction of the cost. Pool sizes do not depend on the chat count, so the first N chats of a
+``pools.json`` holds names in fifteen locales, sentences, group names, words, domains and user
+names, drawn with Faker by ``tools/draw_pools.py`` (``make pools``) and committed. A seed picks
+fixed-size pools from those lists once, and each chat then picks from the pools with its own
+``random.Random``, so chats stay independent of each other (chat *i* depends only on the seed
+and *i*) and cheap to make. Pool sizes do not depend on the chat count, so the first N chats of a
 larger dataset are the N chats of a smaller one.
+
+Why not run Faker here: it is not needed at run time, so it is not a dependency of the package
+(its pytest plugin would add ~0.1 s, and with ``PYTHONDONTWRITEBYTECODE`` ~0.7 s, to every pytest
+run of every user), a seed's chats are byte-identical whatever Faker a user has installed, and
+the pools of a seed take milliseconds, not the second that fifteen seeded Fakers took.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from typing import Any
 
-from faker import Faker
+import orjson
 
 # Locales mix scripts on purpose: Latin with diacritics, CJK, and right-to-left (ar, he, fa).
 NAME_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_MX", "pt_BR", "tr_TR", "ru_RU",
@@ -24,8 +33,18 @@ REACTION_SHORTCODES = ("smiling-face", "thumbs-up", "party-popper", "eyes", "100
 _NAMES_PER_LOCALE = 120
 _SENTENCES = 600
 _GROUP_NAMES = 300
+_RTL_GROUP_NAMES_PER_LOCALE = 20
+_WORDS = 400
+_DOMAINS = 100
+_USER_NAMES = 600
+# How many of each tools/draw_pools.py draws: four times what one seed picks, so that seeds differ;
+# for words, the 900 of Faker's en_US list of about 970 (it has no more).
+SNAPSHOT_SIZES = {"names": 4 * _NAMES_PER_LOCALE, "sentences": 4 * _SENTENCES, "group_names": 4 * _GROUP_NAMES,
+                  "rtl_group_names": 4 * _RTL_GROUP_NAMES_PER_LOCALE, "words": 900,
+                  "domains": 4 * _DOMAINS, "user_names": 4 * _USER_NAMES}
 _LABEL_NAMES = ("Work", "Family", "Friends", "Clients", "Travel", "Finance", "Important",
                 "Later", "Newsletters", "Hobbies")
+SNAPSHOT = "pools.json"
 
 
 @dataclass(frozen=True)
@@ -41,41 +60,30 @@ class Pools:
 
 
 @cache
+def snapshot() -> dict[str, Any]:
+    """The word lists of ``pools.json``."""
+    lists: dict[str, Any] = orjson.loads(resources.files("fake_beeper.data").joinpath(SNAPSHOT).read_bytes())
+    return lists
+
+
+@cache
 def pools(seed: int) -> Pools:
-    """Draw every pool for ``seed``. Cached: the generator asks for it once per chat."""
-    fakers = {}
-    for locale in NAME_LOCALES:
-        faker = Faker(locale)
-        faker.seed_instance(seed)
-        fakers[locale] = faker
-    en = fakers["en_US"]
-    names = {loc: tuple(f.name() for _ in range(_NAMES_PER_LOCALE)) for loc, f in fakers.items()}
-    group_names = tuple(
-        _group_name(en, i) for i in range(_GROUP_NAMES)
-    )
-    rtl_group_names = tuple(fakers[loc].city() + " " + fakers[loc].last_name()
-                            for loc in RTL_LOCALES for _ in range(20))
+    """The pools of ``seed``: the same every run and on every machine. Cached per process."""
+    lists = snapshot()
+    rng = random.Random(f"pools {seed}")
+
+    def pick(values: list[str], count: int) -> tuple[str, ...]:
+        return tuple(rng.sample(values, count))
+
     label_count = 4 + seed % 5
     return Pools(
-        names=names,
-        sentences=tuple(en.sentence(nb_words=en.random_int(3, 18)) for _ in range(_SENTENCES)),
-        group_names=group_names,
-        rtl_group_names=rtl_group_names,
-        words=tuple(en.words(nb=400, unique=True)),
-        domains=tuple(en.domain_name() for _ in range(100)),
-        user_names=tuple(en.unique.user_name() for _ in range(600)),
+        names={locale: pick(lists["names"][locale], _NAMES_PER_LOCALE) for locale in NAME_LOCALES},
+        sentences=pick(lists["sentences"], _SENTENCES),
+        group_names=pick(lists["group_names"], _GROUP_NAMES),
+        rtl_group_names=tuple(name for locale in RTL_LOCALES
+                              for name in pick(lists["rtl_group_names"][locale], _RTL_GROUP_NAMES_PER_LOCALE)),
+        words=pick(lists["words"], _WORDS),
+        domains=pick(lists["domains"], _DOMAINS),
+        user_names=pick(lists["user_names"], _USER_NAMES),
         labels=tuple((f"lbl_{i + 1}", name) for i, name in enumerate(_LABEL_NAMES[:label_count])),
     )
-
-
-def _group_name(faker: Faker, i: int) -> str:
-    kind = i % 5
-    if kind == 0:
-        return f"{faker.company()} team"
-    if kind == 1:
-        return f"{faker.last_name()} family {EMOJI[i % len(EMOJI)]}"
-    if kind == 2:
-        return faker.catch_phrase()
-    if kind == 3:
-        return f"{faker.city()} {faker.word()} club"
-    return f"{faker.first_name()}'s {faker.word()} chat"
