@@ -28,7 +28,8 @@ def to_millis(text: str) -> int:
     moment = datetime.fromisoformat(text.upper())
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset")
-    millis = (moment - _EPOCH) // timedelta(milliseconds=1)
+    since = moment - _EPOCH  # whole days, seconds and microseconds: integer arithmetic, exact
+    millis = (since.days * 86_400 + since.seconds) * 1000 + since.microseconds // 1000
     if not EARLIEST <= millis <= LATEST:
         raise ValueError(f"{text!r} is outside the instants the fake can serve: in UTC it must lie within "
                          f"{to_iso(EARLIEST)} .. {to_iso(LATEST)}")

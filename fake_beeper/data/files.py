@@ -172,7 +172,8 @@ def _write(out: Any, chats: Iterable[dict[str, Any]], *, as_array: bool, progres
 # file; it is CPU-bound (orjson and jsonschema-rs take most of it), so a large file is split at
 # line boundaries and indexed on every core (``parallel``). The second copies each chat's JSON,
 # exactly as written, out of the file: served as written, never serialised again, and the parsed
-# chats are never held all at once.
+# chats are never held all at once. The range indexed in this process keeps each chat's JSON as
+# it goes (the line is in hand), so only the workers' ranges need the second pass.
 PARALLEL_MIN_BYTES = 16 * 2**20
 
 
@@ -185,20 +186,25 @@ class _Index:
     accounts: list[str] = field(default_factory=list)
     millis: list[int | None] = field(default_factory=list)
     spans: array.array[int] = field(default_factory=lambda: array.array("q"))  # start, end of each chat
+    bodies: list[bytes] | None = None  # each chat's JSON, when the range was indexed in this process
 
 
 def _read_jsonl(path: Path, progress: Progress | None) -> list[LoadedChat]:
     size = path.stat().st_size
     workers = workers_for(size, PARALLEL_MIN_BYTES)
     bounds = [0, *(_next_line_start(path, size * k // workers) for k in range(1, workers)), size]
-    indexes = list(run_ranges(functools.partial(_index_range, path), bounds, progress))
+    indexes = list(run_ranges(functools.partial(_index_range, path), bounds, progress,
+                              local_task=functools.partial(_index_range, path, keep_bodies=True)))
     _check_unique(path, indexes)
     spans = array.array("q")
     for index in indexes:
-        spans += index.spans
+        if index.bodies is None:
+            spans += index.spans
+    copied = _bodies(path, spans)
+    bodies = itertools.chain.from_iterable(copied if index.bodies is None else index.bodies for index in indexes)
     return list(map(LoadedChat, itertools.chain.from_iterable(index.ids for index in indexes),
                     itertools.chain.from_iterable(index.accounts for index in indexes),
-                    itertools.chain.from_iterable(index.millis for index in indexes), _bodies(path, spans)))
+                    itertools.chain.from_iterable(index.millis for index in indexes), bodies))
 
 
 def _bodies(path: Path, spans: array.array[int]) -> Iterator[bytes]:
@@ -225,10 +231,12 @@ READ_BLOCK = 8 * 2**20
 _WHITESPACE = frozenset(b" \t\r\n")
 
 
-def _index_range(path: Path, start: int, stop: int, report: Progress) -> _Index:
-    """Parse and validate the lines that begin in bytes [start, stop) of ``path``."""
+def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bodies: bool = False) -> _Index:
+    """Parse and validate the lines that begin in bytes [start, stop) of ``path`` (with
+    ``keep_bodies``, keep each chat's JSON too)."""
     validator = spec.validator(CHAT_SCHEMA)
-    index = _Index()
+    index = _Index(bodies=[] if keep_bodies else None)
+    bodies = index.bodies
     with path.open("rb") as lines:
         lines.seek(start)
         position = start
@@ -260,6 +268,8 @@ def _index_range(path: Path, start: int, stop: int, report: Progress) -> _Index:
             index.accounts.append(chat["accountID"])
             index.spans.append(begin + first)
             index.spans.append(begin + last)
+            if bodies is not None:
+                bodies.append(line[first:last])
             if len(index.ids) % PROGRESS_STEP == 0:
                 report(len(index.ids))
     return index

@@ -33,16 +33,20 @@ def workers_for(size: int, threshold: int) -> int:
 _done: Any = None
 
 
-def run_ranges(task: Callable[[int, int, Report], R], bounds: list[int], progress: Report | None = None) -> Iterator[R]:
+def run_ranges(task: Callable[[int, int, Report], R], bounds: list[int], progress: Report | None = None, *,
+               local_task: Callable[[int, int, Report], R] | None = None) -> Iterator[R]:
     """``task(start, stop, report)`` for each consecutive pair of ``bounds``; the results in order.
 
-    ``progress`` gets the total done across all ranges. However this ends (done, an error in any
-    range, which is raised here in range order, or Ctrl-C), the workers are stopped.
+    The first range runs in this process, with ``local_task`` if given: work whose result is
+    dear to send from a worker (the chats' JSON itself) can be done there directly. ``progress``
+    gets the total done across all ranges. However this ends (done, an error in any range, which
+    is raised here in range order, or Ctrl-C), the workers are stopped.
     """
     global _done
     ranges = list(itertools.pairwise(bounds))
+    here = local_task or task
     if len(ranges) == 1:
-        yield task(*ranges[0], progress or _ignore)
+        yield here(*ranges[0], progress or _ignore)
         return
     context = multiprocessing.get_context("fork")
     _done = context.RawArray("q", len(ranges))
@@ -56,7 +60,7 @@ def run_ranges(task: Callable[[int, int, Report], R], bounds: list[int], progres
             if progress is not None:
                 progress(sum(_done))
 
-        yield task(*ranges[0], report)
+        yield here(*ranges[0], report)
         for other in others:
             while not other.ready():
                 other.wait(0.25)
