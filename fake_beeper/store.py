@@ -38,6 +38,8 @@ from fake_beeper.cursors import NO_ACTIVITY, Position
 
 Direction = Literal["after", "before"]
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
+AfterMode = Literal["adjacent", "newest"]
+_UNDATED = -NO_ACTIVITY  # the first part of the key of a chat without lastActivity
 
 
 @contextlib.contextmanager
@@ -126,11 +128,14 @@ class ChatStore:
                 if chat.id in seen:
                     raise ValueError(f"duplicate chat id {chat.id!r}")
                 seen.add(chat.id)
-        order = sorted(map(_key, chats))  # flat (int, str) keys: the cheapest tuples to compare
+        # Each account's keys sorted on their own, then the whole order from those sorted runs
+        # (a sort of presorted runs is a merge): cheaper than one sort and a pass that splits it.
         by_account: dict[str, list[Key]] = {}
-        for key in order:  # in list order, so each account's keys come sorted
-            by_account.setdefault(self._chats[key[1]].account_id, []).append(key)
-        self._order = SortedList(order)
+        for chat in chats:
+            by_account.setdefault(chat.account_id, []).append(_key(chat))
+        for keys in by_account.values():
+            keys.sort()  # flat (int, str) keys: the cheapest tuples to compare
+        self._order = SortedList(sorted(itertools.chain.from_iterable(by_account.values())))
         self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
 
     def __len__(self) -> int:
@@ -143,11 +148,12 @@ class ChatStore:
     def account_ids(self) -> list[str]:
         return sorted(self._by_account)
 
-    def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
-        """Every chat ID in list order (for tests and tools; O(n))."""
+    def ordered_ids(self, account_ids: Sequence[str] | None = None, *, undated: bool = True) -> list[str]:
+        """Every chat ID in list order (for tests and tools; O(n)); ``undated=False`` leaves
+        chats without ``lastActivity`` out, as pages then do."""
         with self._lock:
-            indexes = self._indexes(account_ids)
-            return [key[1] for key in heapq.merge(*indexes)]
+            keys = heapq.merge(*self._indexes(account_ids))
+            return [key[1] for key in (keys if undated else filter(_is_dated, keys))]
 
     def random_id(self, rng: random.Random) -> str | None:
         """A chat ID drawn with ``rng`` (O(log n)); ``None`` if there are no chats."""
@@ -190,21 +196,27 @@ class ChatStore:
         return True
 
     def page(self, *, cursor: Position | None = None, direction: Direction = "before", limit: int = 25,
-             account_ids: Sequence[str] | None = None) -> Page:
+             account_ids: Sequence[str] | None = None, after: AfterMode = "adjacent",
+             undated: bool = True) -> Page:
+        """One page (see the module's docstring). ``after="newest"`` makes an ``after`` page the
+        newest ``limit`` chats newer than the cursor, and ``undated=False`` leaves chats without
+        ``lastActivity`` out (``fake_beeper.behaviour``)."""
         with self._lock:
-            return self._page(cursor, direction, limit, account_ids)
+            return self._page(cursor, direction, limit, account_ids, after, undated)
 
     def _page(self, cursor: Position | None, direction: Direction, limit: int,
-              account_ids: Sequence[str] | None) -> Page:
+              account_ids: Sequence[str] | None, after: AfterMode, undated: bool) -> Page:
         indexes = self._indexes(account_ids)
         if cursor is None:
-            keys, has_more = _take(indexes, None, limit)
+            keys, has_more = _take(indexes, None, limit, undated)
             if direction == "after":
                 has_more = False  # nothing is newer than the newest page
         elif direction == "before":
-            keys, has_more = _take(indexes, _older_than(cursor), limit)
+            keys, has_more = _take(indexes, _older_than(cursor), limit, undated)
+        elif after == "newest":
+            keys, has_more = _take(indexes, None, limit, undated, below=_newer_than(cursor))
         else:
-            keys, has_more = _take_newer(indexes, _newer_than(cursor), limit)
+            keys, has_more = _take_newer(indexes, _newer_than(cursor), limit, undated)
         if not keys:
             return Page([], has_more, None, None)
         bodies = [self._chats[key[1]].body for key in keys]
@@ -241,31 +253,47 @@ def _newer_than(cursor: Position) -> Key:
     return (-cursor.millis, "" if cursor.chat_id is None else cursor.chat_id)
 
 
-def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int) -> tuple[list[Key], bool]:
-    """The first ``limit`` keys past ``bound`` across ``indexes``, and whether more follow."""
+def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int, undated: bool,
+          below: Key | None = None) -> tuple[list[Key], bool]:
+    """The first ``limit`` keys past ``bound`` (and before ``below``) across ``indexes``, and
+    whether more follow; without the undated keys unless ``undated``."""
     # `irange` walks from a key without SortedList's positional index, which a bisect-then-islice
     # would consult: a deep page then costs the same as the first.
     runs = []
     for index in indexes:
-        if bound is None:
+        if bound is None and below is None:
             run = iter(index)
         else:
-            key, inclusive = bound
-            run = index.irange(minimum=key, inclusive=(inclusive, True))
+            key, inclusive = bound if bound is not None else (None, True)
+            run = index.irange(minimum=key, maximum=below, inclusive=(inclusive, False))
+        if not undated:
+            run = itertools.takewhile(_is_dated, run)  # undated keys come last: stop at the first
         runs.append(itertools.islice(run, limit + 1))
     # One index (no filter, or one account) needs no merge: the common case, kept cheap.
     merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs), limit + 1))
     return merged[:limit], len(merged) > limit
 
 
-def _take_newer(indexes: list[SortedList], bound: Key, limit: int) -> tuple[list[Key], bool]:
+def _take_newer(indexes: list[SortedList], bound: Key, limit: int, undated: bool) -> tuple[list[Key], bool]:
     """The ``limit`` keys just before ``bound`` across ``indexes`` (newest first), and whether more precede."""
-    runs = [itertools.islice(index.irange(maximum=bound, inclusive=(True, False), reverse=True), limit + 1)
-            for index in indexes]
+    runs = []
+    for index in indexes:
+        run = index.irange(maximum=bound, inclusive=(True, False), reverse=True)
+        if not undated:
+            run = itertools.dropwhile(_is_undated, run)  # walking backwards, undated keys come first
+        runs.append(itertools.islice(run, limit + 1))
     merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs, reverse=True), limit + 1))
     page = merged[:limit]
     page.reverse()
     return page, len(merged) > limit
+
+
+def _is_dated(key: Key) -> bool:
+    return key[0] != _UNDATED
+
+
+def _is_undated(key: Key) -> bool:
+    return key[0] == _UNDATED
 
 
 def _json_str(value: str | None) -> bytes:
