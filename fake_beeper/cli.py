@@ -1,7 +1,7 @@
 """``fake-beeper``: serve the fake, generate fixture files, check them.
 
     fake-beeper serve [--host 127.0.0.1] [--port 23373] [--fixtures PATH | --seed N [--count N] [--accounts N]]
-                      [--token T] [--scenario FILE] [--journal N] [--quiet]
+                      [--token T] [--scenario FILE] [--behaviour KEY=VALUE]... [--journal N] [--quiet]
                       [--allow-host NAME]... [--cors-origin ORIGIN]... [--cors-control] [--control-token T]
     fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
@@ -19,6 +19,7 @@ before, one line, no traceback. Heavy modules are imported after the handlers ar
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import signal
 import sys
@@ -167,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", metavar="FILE",
                        help="faults and live activity to apply (YAML or JSON; see the README); "
                             "change them later through /_fake-beeper/scenario")
+    serve.add_argument("--behaviour", action="append", default=[], metavar="KEY=VALUE",
+                       help="answer like another server where the contract is silent (repeatable; e.g. "
+                            "after=newest; see the README, or the line fake-beeper check prints); on top of a "
+                            "scenario's behaviour section")
     serve.add_argument("--journal", type=_natural, default=DEFAULT_JOURNAL, metavar="N",
                        help=f"keep the newest N requests for GET /_fake-beeper/requests (default {DEFAULT_JOURNAL}; "
                             "0: none)")
@@ -214,12 +219,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.app import create_app
+    from fake_beeper.behaviour import BehaviourError, parse_flags
     from fake_beeper.data import FixtureError, load_chats
     from fake_beeper.errors import UsageError
     from fake_beeper.guard import Access, is_loopback
     from fake_beeper.journal import Journal
     from fake_beeper.progress import Progress
-    from fake_beeper.scenario import ScenarioError, load_scenario
+    from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
     from fake_beeper.server import base_url, bind, server_for
     from fake_beeper.state import FakeState
     from fake_beeper.store import ChatStore
@@ -232,9 +238,12 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     started = time.perf_counter()
     try:
         scenario = load_scenario(args.scenario) if args.scenario else None
+        if args.behaviour:
+            base = scenario or Scenario()
+            scenario = dataclasses.replace(base, behaviour=parse_flags(args.behaviour, base=base.behaviour))
         access = Access.for_bind(args.host, allow_hosts=args.allow_host, control_token=args.control_token,
                                  cors_origins=args.cors_origin, cors_control=args.cors_control)
-    except (ScenarioError, UsageError) as exc:
+    except (BehaviourError, ScenarioError, UsageError) as exc:
         _fail(str(exc))
     try:  # before loading: a port in use is said at once, not after a long load
         sock = bind(args.host, args.port)
@@ -332,9 +341,13 @@ def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | Non
     lines = [f"fake-beeper: serving {len(store)} chats from {source} on {url} (loaded in {seconds:.2f}s)",
              "Point the Beeper SDKs at it:",
              f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
-    if scenario is not None:
+    if args.scenario:
+        assert scenario is not None
         lines.append(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
                      f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
+    if scenario is not None and scenario.behaviour.changes():
+        chosen = ", ".join(f"{key}={value}" for key, value in scenario.behaviour.changes().items())
+        lines.append(f"Behaviour where the contract is silent: {chosen}")
     lines.append(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
                  "Stop: Ctrl-C")
     _say("\n".join(lines))

@@ -10,6 +10,8 @@ any other bind they are locked unless the fake was given a control token (``guar
 | ``PUT /_fake-beeper/scenario`` | a scenario (see ``scenario.py``) | replaces rules and activity |
 | ``DELETE /_fake-beeper/scenario`` | | no faults, no activity |
 | ``POST /_fake-beeper/activity`` | ``{"event": "message", "chatID"?, "text"?}`` | one live change |
+| ``GET /_fake-beeper/behaviour`` | | every behaviour choice (see ``behaviour.py``) |
+| ``PUT /_fake-beeper/behaviour`` | ``{"after": "newest", ...}`` | those choices; the others back to the default |
 | ``PUT /_fake-beeper/token`` | ``{"token": "..."}`` | the token changes (the old one now gets 401) |
 | ``GET /_fake-beeper/requests?limit=N`` | | the newest N requests received (all kept, by default) |
 
@@ -30,6 +32,7 @@ from starlette.routing import Route
 
 from fake_beeper import spec
 from fake_beeper.activity import EVENTS
+from fake_beeper.behaviour import BEHAVIOUR_SCHEMA, parse_behaviour
 from fake_beeper.errors import ApiError, FakeBeeperError
 from fake_beeper.guard import CONTROL_PREFIX
 from fake_beeper.scenario import ScenarioError, parse_scenario
@@ -53,6 +56,8 @@ def control_routes() -> list[Route]:
         Route(f"{CONTROL_PREFIX}/scenario", put_scenario, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/scenario", delete_scenario, methods=["DELETE"]),
         Route(f"{CONTROL_PREFIX}/activity", post_activity, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/behaviour", get_behaviour, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/behaviour", put_behaviour, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/token", put_token, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/requests", get_requests, methods=["GET"]),
     ]
@@ -101,6 +106,7 @@ async def get_scenario(request: Request) -> Response:
     return _json({
         "rules": [{"name": r.name, "times": r.times, "applied": r.applied} for r in state.faults.rules],
         "activity": None if plan is None else {"every": plan.every, "events": plan.events},
+        "behaviour": state.behaviour.as_json(),
     })
 
 
@@ -137,6 +143,16 @@ async def post_activity(request: Request) -> Response:
     except ValueError as exc:  # a hand-made new chat that is not schema-valid
         raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
     return _json({"event": body["event"], "chatID": changed})
+
+
+async def get_behaviour(request: Request) -> Response:
+    return _json(_state(request).behaviour.as_json())
+
+
+async def put_behaviour(request: Request) -> Response:
+    body = await _body(request, BEHAVIOUR_SCHEMA)
+    _state(request).behaviour = parse_behaviour(body)
+    return await get_behaviour(request)
 
 
 async def put_token(request: Request) -> Response:

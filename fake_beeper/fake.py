@@ -26,6 +26,7 @@ import httpx
 from fake_beeper.activity import Activity
 from fake_beeper.app import FakeBeeperApp, create_app
 from fake_beeper.auth import DEFAULT_TOKEN
+from fake_beeper.behaviour import Behaviour, parse_behaviour
 from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, validate_chats
 from fake_beeper.errors import FakeBeeperError, UsageError
 from fake_beeper.guard import IN_PROCESS_HOST
@@ -56,11 +57,14 @@ class FakeBeeper:
     """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``)."""
 
     def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
-                 token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None) -> None:
+                 token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
+                 behaviour: Mapping[str, str] | Behaviour | None = None) -> None:
         self.state = FakeState(ChatStore(load_chats() if chats is None else loaded_chats(chats)), token=token)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
+        if behaviour is not None:  # on top of the scenario's own behaviour section
+            self.behaviour = behaviour
         self._server: LiveServer | SharedServer | None = None
         self._transport = InProcessTransport(self.app)
 
@@ -90,8 +94,21 @@ class FakeBeeper:
         self.state.token = value
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
-        """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset)."""
-        return self.store.ordered_ids(account_ids)
+        """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset);
+        without the undated chats when the behaviour leaves them out."""
+        return self.store.ordered_ids(account_ids, undated=self.state.behaviour.undated == "last")
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """How the fake answers where the contract is silent (see ``fake_beeper.behaviour``)."""
+        return self.state.behaviour
+
+    @behaviour.setter
+    def behaviour(self, value: Mapping[str, str] | Behaviour) -> None:
+        """``fake.behaviour = {"after": "newest"}``: those choices, the others as they were."""
+        if not isinstance(value, Behaviour):
+            value = parse_behaviour(value, source="FakeBeeper.behaviour", base=self.state.behaviour)
+        self.state.behaviour = value
 
     @property
     def activity(self) -> Activity:

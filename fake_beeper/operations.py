@@ -66,14 +66,16 @@ class Router:
 
 def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
+    behaviour = state.behaviour
     if state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
-        parse_list_chats_query(request.query_params, decode_cursor=False)
+        parse_list_chats_query(request.query_params, decode_cursor=False, behaviour=behaviour)
         scripted = state.scripted.take()
         if scripted is not None:
             return scripted
-    query = parse_list_chats_query(request.query_params)
+    query = parse_list_chats_query(request.query_params, behaviour=behaviour)
     page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
-                            account_ids=query.account_ids)
+                            account_ids=query.account_ids, after=behaviour.after,
+                            undated=behaviour.undated == "last")
     state.walks.issued(state.walks.page_of(request.query_params.get("cursor")), page.oldest_cursor,
                        page.newest_cursor)
     state.page_served()

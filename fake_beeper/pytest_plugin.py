@@ -19,6 +19,7 @@ The data is the default dataset unless the ``fake_beeper`` marker says otherwise
     @pytest.mark.fake_beeper(chats=[{...}, {...}])             # built by the test
     @pytest.mark.fake_beeper(token="another-token")
     @pytest.mark.fake_beeper(scenario={"rules": [{"match": {"page": 2}, "fault": {"status": 503}}]})
+    @pytest.mark.fake_beeper(behaviour={"after": "newest"})   # where the contract is silent
     @pytest.mark.fake_beeper(raise_server_errors=False)        # see below
 
 or a test module overrides the ``fake_beeper_chats`` fixture.
@@ -44,14 +45,15 @@ if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none p
     from fake_beeper.store import LoadedChat
 
 MARKER = "fake_beeper"
-_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario", "raise_server_errors"}
+_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario", "behaviour", "raise_server_errors"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, token='{DEFAULT_TOKEN}', "
-        "scenario=None, raise_server_errors=True): the data, token and scenario (faults, activity) of the "
+        "scenario=None, behaviour=None, raise_server_errors=True): the data, token, scenario (faults, activity) "
+        "and behaviour choices of the "
         "fake_beeper fixtures (default: the committed 400-chat dataset, no faults)",
     )
 
@@ -102,7 +104,7 @@ def fake_beeper(request: pytest.FixtureRequest,
     arguments = _marker_arguments(request)
     try:
         fake = FakeBeeper(fake_beeper_chats, token=arguments.get("token", DEFAULT_TOKEN),
-                          scenario=arguments.get("scenario"))
+                          scenario=arguments.get("scenario"), behaviour=arguments.get("behaviour"))
     except FakeBeeperError as exc:
         pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
     with fake:

@@ -17,6 +17,7 @@ from typing import Any, Protocol, cast
 import jsonschema_rs
 
 from fake_beeper import cursors, spec
+from fake_beeper.behaviour import Behaviour
 from fake_beeper.cursors import Position
 from fake_beeper.errors import (
     INVALID_TYPE,
@@ -29,6 +30,7 @@ from fake_beeper.errors import (
 )
 from fake_beeper.store import Direction
 
+DEFAULT_BEHAVIOUR = Behaviour()
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _ISSUE_CODES = {"Minimum": TOO_SMALL, "ExclusiveMinimum": TOO_SMALL, "Maximum": TOO_BIG,
                 "ExclusiveMaximum": TOO_BIG, "Enum": INVALID_VALUE, "Type": INVALID_TYPE}
@@ -57,16 +59,18 @@ class _Parameter:
     default: Any
 
 
-def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True) -> ListChatsQuery:
+def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
+                           behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> ListChatsQuery:
     """Parse and validate; raise a 400 ``ApiError`` listing every issue at once.
 
     With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
     ``None``): scripted pages hand out cursors of their own, which are not store positions.
+    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.behaviour``).
     """
     values: dict[str, Any] = {}
     issues: list[Issue] = []
     for parameter in _parameters():
-        raw = params.getlist(parameter.name)
+        raw = _raw_values(params, parameter, behaviour)
         if not raw:
             values[parameter.name] = parameter.default
             continue
@@ -97,6 +101,20 @@ def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True) -
         direction=cast(Direction, values.get("direction") or "before"),
         limit=values["limit"],
     )
+
+
+def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour) -> list[str]:
+    """The raw values of ``parameter``, as ``behaviour`` reads them."""
+    raw = params.getlist(parameter.name)
+    if parameter.name == "limit" and behaviour.limit == "ignored":
+        return []
+    if parameter.name == "direction" and raw == [""] and behaviour.empty_direction == "before":
+        return []
+    if parameter.is_array and behaviour.account_ids_comma == "split":
+        return [part for value in raw for part in value.split(",") if part]
+    if not parameter.is_array and len(raw) > 1 and behaviour.repeated_params != "rejected":
+        return [raw[0] if behaviour.repeated_params == "first" else raw[-1]]
+    return raw
 
 
 @cache

@@ -15,6 +15,7 @@ The same document drives ``fake-beeper serve --scenario FILE`` (YAML or JSON), t
     activity:
       every: 10                           # after every 10th GET /v1/chats, one change
       events: {message: 8, newChat: 1, archive: 1, remove: 0}
+    behaviour: {after: newest}            # where the contract is silent (see behaviour.py)
 
 It is checked against ``SCENARIO_SCHEMA`` (jsonschema-rs); a mistake is reported with its place,
 e.g. ``rules[0].fault.status: 418 is not one of 401, 429, 500, 503``.
@@ -36,6 +37,7 @@ import jsonschema_rs
 import yaml
 
 from fake_beeper import spec
+from fake_beeper.behaviour import BEHAVIOUR_SCHEMA, Behaviour, parse_behaviour
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.faults import Fault, Match, Rule
 
@@ -93,6 +95,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                 }},
             },
         },
+        "behaviour": BEHAVIOUR_SCHEMA,
     },
 }
 DEFAULT_EVENTS = {"message": 8, "newChat": 1, "archive": 1, "remove": 0}
@@ -119,6 +122,7 @@ class Scenario:
     seed: int = 0
     rules: tuple[Rule, ...] = ()
     activity: ActivityPlan | None = None
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
 
 def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
@@ -135,7 +139,7 @@ def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
         plan = ActivityPlan(activity["every"], {**DEFAULT_EVENTS, **activity.get("events", {})})
     if plan is not None and not any(plan.events.values()):
         raise ScenarioError(f"{source}: activity.events: every weight is 0")
-    return Scenario(document.get("seed", 0), rules, plan)
+    return Scenario(document.get("seed", 0), rules, plan, parse_behaviour(document.get("behaviour", {}), source=source))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from fake_beeper.activity import Activity
 from fake_beeper.auth import DEFAULT_TOKEN, check_token
+from fake_beeper.behaviour import Behaviour
 from fake_beeper.faults import Faults, WalkPages
 from fake_beeper.journal import Journal
 from fake_beeper.scenario import ActivityPlan, Scenario
@@ -55,6 +56,7 @@ class FakeState:
         self._plan: ActivityPlan | None = None
         self._pages_since_change = 0
         self._errors: list[InternalError] = []
+        self.behaviour = Behaviour()  # where the contract is silent; a scenario may set it
         self.apply_scenario(scenario)
 
     # -- the token ------------------------------------------------------------------------------
@@ -80,7 +82,8 @@ class FakeState:
         return self._plan
 
     def apply_scenario(self, scenario: Scenario | None) -> None:
-        """Replace the fault rules and the activity plan together, counted afresh (``None``: clear)."""
+        """Replace the fault rules, the activity plan and the behaviour together, counted afresh
+        (``None``: no faults, no activity, the default behaviour)."""
         scenario = scenario or Scenario()
         activity = Activity(self.store, seed=scenario.seed)
         if scenario.activity is not None:
@@ -90,6 +93,7 @@ class FakeState:
             self._activity = activity
             self._plan = scenario.activity
             self._pages_since_change = 0
+            self.behaviour = scenario.behaviour
 
     def page_served(self) -> None:
         """Count a served page; after every ``activity.every``-th, one random change (the plan's)."""

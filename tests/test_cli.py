@@ -214,6 +214,8 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
         (["serve", "--token", "été"], ["not a valid bearer token"]),
         (["serve", "--control-token", "a b"], ["not a valid bearer token"]),
         (["serve", "--cors-control"], ["--cors-control goes with --cors-origin"]),
+        (["serve", "--behaviour", "after=sideways"], ["after: 'sideways' is not one of 'adjacent', 'newest'"]),
+        (["serve", "--behaviour", "after"], ["expected KEY=VALUE"]),
         (["serve", "--journal", "-1"], ["negative"]),
         (["serve", "--seed", "1", "--fixtures", "x.jsonl"], ["not allowed with"]),
         (["serve", "--fixtures", "/no/such/file.jsonl"], ["cannot read fixture file"]),
@@ -350,6 +352,18 @@ def test_serve_with_a_scenario_file(serve, tmp_path: Path) -> None:
     first = httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"})
     assert (first.status_code, first.headers["retry-after"]) == (429, "2")
     assert httpx.get(f"{url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_serve_with_behaviour_flags_on_top_of_a_scenario(serve, tmp_path: Path) -> None:
+    scenario = tmp_path / "like-easymatrix.yaml"
+    scenario.write_text("behaviour: {after: newest, limit: ignored}\n")
+    served = serve("--scenario", str(scenario), "--behaviour", "limit=honoured", "--behaviour", "repeatedParams=last")
+    assert served.stdout.next_line() == "Behaviour where the contract is silent: after=newest, repeatedParams=last\n"
+    url, token = served.env["BEEPER_BASE_URL"], served.env["BEEPER_ACCESS_TOKEN"]
+    behaviour = httpx.get(f"{url}/_fake-beeper/behaviour").json()
+    assert (behaviour["after"], behaviour["limit"], behaviour["repeatedParams"]) == ("newest", "honoured", "last")
+    page = httpx.get(f"{url}/v1/chats?limit=1&limit=3", headers={"Authorization": f"Bearer {token}"})
+    assert len(page.json()["items"]) == 3
 
 
 # About 400 bytes of YAML that expand to 9**9 strings (2 GB and more) if aliases are followed.

@@ -1,8 +1,9 @@
 """Live changes while clients page, and the guarantees a walker gets (keyset cursors).
 
 A ``before`` walk never yields a chat twice and never skips a chat that did not move. A chat that
-moved (a new message) or appeared during the walk is found by an ``after`` poll from the walk's
-first ``newestCursor``. Once changes stop, a fresh walk is exactly the store.
+moved (a new message) or appeared during the walk is found by polling newer chats from the walk's
+first ``newestCursor`` (how, depends on the ``after`` behaviour: see ``poll_newer``). Once changes
+stop, a fresh walk is exactly the store. Each holds under every behaviour choice that changes pages.
 """
 
 from __future__ import annotations
@@ -80,11 +81,40 @@ def test_a_scenario_makes_a_change_every_n_pages() -> None:
         assert len(set(tops)) > 1
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def poll_newer(http: httpx.Client, first: dict[str, Any], limit: int, after: str) -> set[str]:
+    """The chats newer than a walk's first page, polled as a client must under each ``after`` choice.
+
+    ``adjacent``: ``after`` pages from the first ``newestCursor``, each from the last one's, while
+    ``hasMore``. ``newest``: one ``after`` page (the newest chats); while ``hasMore``, ``before``
+    pages from its ``oldestCursor`` down to the walk's first chat.
+    """
+    found: set[str] = set()
+    newer = first["newestCursor"]
+    if after == "adjacent":
+        while newer:
+            up = page(http, limit=limit, cursor=newer, direction="after")
+            found |= {c["id"] for c in up["items"]}
+            newer = up["newestCursor"] if up["hasMore"] else None
+        return found
+    up = page(http, limit=limit, cursor=newer, direction="after")
+    found |= {c["id"] for c in up["items"]}
+    top = first["items"][0]["lastActivity"]
+    down = up["oldestCursor"] if up["hasMore"] else None
+    while down:
+        older = page(http, limit=limit, cursor=down)
+        fresh = [c for c in older["items"] if c.get("lastActivity") and c["lastActivity"] >= top]
+        found |= {c["id"] for c in fresh}
+        down = older["oldestCursor"] if older["hasMore"] and len(fresh) == len(older["items"]) else None
+    return found
+
+
+@pytest.mark.parametrize("behaviour", [{}, {"after": "newest"}, {"undated": "omitted"},
+                                       {"after": "newest", "undated": "omitted"}], ids=repr)
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), limit=st.integers(1, 15))
-def test_a_walk_during_changes_keeps_its_guarantees(chats: list[LoadedChat], data: st.DataObject,
-                                                    limit: int) -> None:
-    with FakeBeeper(chats) as fake, fake.http_client() as http:  # a fresh store for every example
+def test_a_walk_during_changes_keeps_its_guarantees(chats: list[LoadedChat], behaviour: dict[str, str],
+                                                    data: st.DataObject, limit: int) -> None:
+    with FakeBeeper(chats, behaviour=behaviour) as fake, fake.http_client() as http:  # fresh for every example
         at_start = set(fake.ordered_ids())
         moved: set[str] = set()
         first = page(http, limit=limit)
@@ -110,11 +140,7 @@ def test_a_walk_during_changes_keeps_its_guarantees(chats: list[LoadedChat], dat
         assert len(walked) == len(set(walked)), "a chat came twice"
         unmoved = at_start - moved
         assert unmoved <= set(walked), f"skipped chats that did not move: {sorted(unmoved - set(walked))[:3]}"
-        found, newer = set(), first["newestCursor"]
-        while newer:  # poll upwards from where the walk began
-            up = page(http, limit=limit, cursor=newer, direction="after")
-            found |= {c["id"] for c in up["items"]}
-            newer = up["newestCursor"] if up["hasMore"] else None
+        found = poll_newer(http, first, limit, fake.behaviour.after)  # upwards from where the walk began
         still_there = moved & set(fake.ordered_ids())
         assert still_there <= found | set(walked), "a moved chat was neither walked nor found by an after poll"
         assert [c["id"] for c in page(http, limit=200)["items"][:limit]] == fake.ordered_ids()[:limit]
