@@ -24,6 +24,9 @@ SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesi
 # The target's token, known once options are parsed: Schemathesis builds some cases (the
 # examples phase) at collection, before any fixture runs.
 TARGET_TOKEN = [DEFAULT_TOKEN]
+# True when the target is another server (maybe a person's real Beeper Desktop): then nothing but
+# GET and the harmless OPTIONS/TRACE probes is sent to it.
+TARGET_IS_FOREIGN = [False]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("beeper_base_url"):
         TARGET_TOKEN[:] = [config.getoption("beeper_token") or ""]
+        TARGET_IS_FOREIGN[:] = [True]
     config.addinivalue_line("markers", "needs_fake_data: compares with the fake's own dataset; "
                                        "skipped against another server")
 

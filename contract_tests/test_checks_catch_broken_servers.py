@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.pagination import Walk, assert_client_walk, check_walk, walk
 from fake_beeper import FakeBeeper, chat
+from fake_beeper.check.pagination import Walk, assert_client_walk, check_walk, walk
 
 
 def page(*chats: dict, more: bool, oldest: str | None = "c-old", newest: str | None = "c-new") -> dict:

@@ -9,7 +9,7 @@ import pytest
 from beeper_desktop_api import AsyncBeeperDesktop, AuthenticationError, BadRequestError, BeeperDesktop
 
 from contract_tests.conftest import Target
-from contract_tests.pagination import Walk, assert_client_walk, walk
+from fake_beeper.check.pagination import Walk, assert_client_walk, walk
 
 
 @pytest.fixture(scope="module")

@@ -1,49 +1,36 @@
 """Schemathesis against the target server: every phase, every check, over real HTTP.
 
-Examples, coverage and fuzzing run per case through ``@schema.parametrize()``; the stateful phase
-follows links added here to the contract (the Beeper document has none): ``OlderPage`` (cursor
-from ``oldestCursor`` with ``before``) and ``NewerPage`` (``newestCursor`` with ``after``), so
-Schemathesis walks pages with server-issued cursors. The configuration and the reason for each
-widened expectation are in ``schemathesis.toml``.
+The schema is the one ``fake-beeper check`` runs (``fake_beeper.check.schema``): the contract with
+``OlderPage``/``NewerPage`` links added, so the stateful phase walks pages with server-issued
+cursors, and ``schemathesis.toml`` (the reason for each widened expectation is there). Here
+examples, coverage and fuzzing run per case through ``@schema.parametrize()``: against the fake
+with every unexpected method the configuration lists, against another server with the harmless
+``OPTIONS`` and ``TRACE`` only.
 """
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
 
-from contract_tests.conftest import SCHEMATHESIS_STATUSES, TARGET_TOKEN, Target
-from fake_beeper import spec
+from contract_tests.conftest import SCHEMATHESIS_STATUSES, TARGET_IS_FOREIGN, TARGET_TOKEN, Target
+from fake_beeper.check.schema import SAFE_UNEXPECTED_METHODS
+from fake_beeper.check.schema import load_schema as packaged_schema
 
-ROOT = Path(__file__).resolve().parent.parent
 ISSUED_CURSORS: set[str] = set()  # cursors the server handed out
 FOLLOWED_CURSORS: list[str] = []  # requests that sent one of them back and got a page
-
-
-def contract_with_page_links() -> dict[str, Any]:
-    document = copy.deepcopy(spec.spec())
-    operation_id = spec.list_chats_operation()["operationId"]
-    ok = document["paths"][spec.LIST_CHATS_PATH]["get"]["responses"]["200"]
-    ok["links"] = {
-        "OlderPage": {"operationId": operation_id,
-                      "parameters": {"cursor": "$response.body#/oldestCursor", "direction": "before"}},
-        "NewerPage": {"operationId": operation_id,
-                      "parameters": {"cursor": "$response.body#/newestCursor", "direction": "after"}},
-    }
-    return document
 
 
 def load_schema() -> schemathesis.BaseSchema:
     # Loaded at import, as @schema.parametrize() needs; the target's URL and token arrive with the
     # `api_schema` fixture. (`schemathesis.pytest.from_fixture`, the lazy loader, fails under
     # pytest 9: it writes a node attribute that pytest no longer has.)
-    loaded = schemathesis.openapi.from_dict(contract_with_page_links(),
-                                            config=schemathesis.Config.from_path(ROOT / "schemathesis.toml"))
+    loaded: schemathesis.BaseSchema = packaged_schema(lambda: TARGET_TOKEN[0])
+    if TARGET_IS_FOREIGN[0]:  # never PUT, PATCH, DELETE or POST to someone's real Beeper Desktop
+        loaded.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
 
     @loaded.hook
     def after_call(context: Any, case: Any, response: Any) -> None:
@@ -54,17 +41,6 @@ def load_schema() -> schemathesis.BaseSchema:
         if response.status_code == 200:
             body = response.json()
             ISSUED_CURSORS.update(c for c in (body.get("oldestCursor"), body.get("newestCursor")) if c)
-
-    @loaded.auth()
-    class TargetToken:
-        """The target's bearer token, as Schemathesis's auth provider: it is left off the cases
-        that test authentication (ignored_auth, missing-credential negatives)."""
-
-        def get(self, case: schemathesis.Case, context: Any) -> str:
-            return TARGET_TOKEN[0]
-
-        def set(self, case: schemathesis.Case, data: str, context: Any) -> None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
     return loaded
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import Target
-from contract_tests.pagination import Walk, assert_client_walk, walk
+from fake_beeper.check.pagination import Walk, assert_client_walk, walk
 
 HERE = Path(__file__).resolve().parent / "typescript"
 

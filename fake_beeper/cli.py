@@ -5,6 +5,8 @@
                       [--allow-host NAME]... [--cors-origin ORIGIN]... [--cors-control] [--control-token T]
     fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
+    fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N]
+                      [--json PATH] [--junit PATH] [--markdown PATH] [--force]
     fake-beeper --version
 
 Bad input gets one line on stderr and exit status 2; nothing the user owns is overwritten
@@ -24,12 +26,16 @@ import gc
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from fake_beeper.defaults import (
     DEFAULT_ACCOUNTS,
+    DEFAULT_CHECK_MAX_EXAMPLES,
+    DEFAULT_CHECK_MAX_TIME,
+    DEFAULT_CHECK_RATE,
+    DEFAULT_CHECK_SEED,
     DEFAULT_COUNT,
     DEFAULT_HOST,
     DEFAULT_JOURNAL,
@@ -196,6 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a fixture file against openapi.yaml")
     validate.add_argument("path")
+
+    check = commands.add_parser("check", help="check a server against the contract (GET requests only) and "
+                                              "learn how it behaves where the contract is silent")
+    check.add_argument("url", help="the server, e.g. http://localhost:23373")
+    check.add_argument("--token", type=_token, help="its access token (default: $BEEPER_ACCESS_TOKEN)")
+    check.add_argument("--rate", type=_rate, default=DEFAULT_CHECK_RATE, metavar="N",
+                       help=f"at most N requests a second (default {DEFAULT_CHECK_RATE:g})")
+    check.add_argument("--max-time", type=_seconds, default=DEFAULT_CHECK_MAX_TIME, metavar="S",
+                       help=f"stop Schemathesis S seconds into the check (default {DEFAULT_CHECK_MAX_TIME:g})")
+    check.add_argument("--seed", type=_natural, default=DEFAULT_CHECK_SEED, help=f"default {DEFAULT_CHECK_SEED}")
+    check.add_argument("--max-examples", type=_positive, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
+                       help=f"Schemathesis's fuzzing cases per operation (default {DEFAULT_CHECK_MAX_EXAMPLES})")
+    check.add_argument("--json", metavar="PATH", help="write the findings as JSON")
+    check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
+    check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")
+    check.add_argument("--force", action="store_true", help="replace report files that exist")
     return parser
 
 
@@ -209,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _serve(args, stop)
             if args.command == "generate":
                 return _generate(args, stop)
+            if args.command == "check":
+                return _check(args, stop)
             return _validate(args, stop)
         except Interrupted as interrupted:
             sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
@@ -381,6 +405,70 @@ def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
         _fail(str(exc))
     print(f"fake-beeper: {args.path}: {len(chats)} chats, all valid against openapi.yaml")
     return 0
+
+
+def _check(args: argparse.Namespace, stop: StopSignals) -> int:
+    import importlib.util
+    import json
+    import os
+    from pathlib import Path
+
+    missing = [name for name in ("schemathesis", "hypothesis") if importlib.util.find_spec(name) is None]
+    if missing:
+        _fail(f"check needs {' and '.join(missing)}: pip install 'fake-beeper[check]'")
+    token = args.token or os.environ.get("BEEPER_ACCESS_TOKEN")
+    if not token:
+        _fail("check needs the server's token: --token T, or BEEPER_ACCESS_TOKEN")
+    _token(token)
+    outputs = {kind: Path(path) for kind in ("json", "junit", "markdown") if (path := getattr(args, kind))}
+    for kind, path in outputs.items():
+        if os.path.lexists(path) and not args.force:
+            _fail(f"--{kind} {path} exists; pass --force to replace it")
+        if not path.parent.is_dir():
+            _fail(f"--{kind} {path}: {path.parent} is not a directory")
+
+    from fake_beeper.check import CheckError, CheckInterrupted, CheckOptions, run_check
+
+    def stage(name: str) -> None:
+        stop.check()
+        sys.stderr.write(f"fake-beeper check: {name}\n")
+
+    options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples)
+    try:
+        report = run_check(args.url, token, options, progress=stage, interrupted=lambda: stop.signum is not None)
+    except CheckError as exc:
+        _fail(str(exc))
+    except CheckInterrupted:
+        stop.check()  # a stop signal: said as any other stop is
+        _fail("the check was stopped before it finished")
+    stop.check()
+    writers: dict[str, Callable[[], bytes]] = {
+        "json": lambda: json.dumps(report.as_json(), indent=2).encode() + b"\n",
+        "junit": report.junit, "markdown": lambda: report.markdown().encode()}
+    for kind, path in outputs.items():
+        path.write_bytes(writers[kind]())
+    _say(report.summary())
+    return report.exit_status
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of requests a second: {text!r}") from None
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 10000, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 86400 seconds, got {text}")
+    return value
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,3 +7,9 @@ DEFAULT_SEED = 7  # the committed default dataset: seed 7, 400 chats, 12 account
 DEFAULT_COUNT = 400
 DEFAULT_ACCOUNTS = 12
 DEFAULT_JOURNAL = 1000  # requests the CLI server keeps for GET /_fake-beeper/requests
+
+# fake-beeper check
+DEFAULT_CHECK_RATE = 50.0  # requests a second, at most
+DEFAULT_CHECK_MAX_TIME = 110.0  # seconds for the whole check, so that it ends within two minutes
+DEFAULT_CHECK_SEED = 20261121
+DEFAULT_CHECK_MAX_EXAMPLES = 100  # Schemathesis's fuzzing cases per operation

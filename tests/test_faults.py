@@ -147,7 +147,7 @@ def test_faults_apply_to_the_beeper_api_only(fake: FakeBeeper) -> None:
     ({"rules": [{"match": {"probability": 2}, "fault": {"drop": True}}]}, "rules[0].match.probability: 2"),
     ({"activity": {"every": 0}}, "activity.every: 0 is less than the minimum of 1"),
     ({"activity": {"every": 3, "events": {"message": 0, "newChat": 0, "archive": 0}}}, "every weight is 0"),
-    ({"rulez": []}, "(the document): unknown key(s) 'rulez'; allowed: activity, rules, seed"),
+    ({"rulez": []}, "(the document): unknown key(s) 'rulez'; allowed: activity, behaviour, rules, seed"),
 ])
 def test_a_bad_scenario_is_refused_with_its_place(document: dict, message: str) -> None:
     with pytest.raises(ScenarioError, match=r"^scenario: ") as error:

@@ -33,7 +33,8 @@ class FetchedPage:
 
     @property
     def chats(self) -> list[dict[str, Any]]:
-        return self.body["items"]
+        items: list[dict[str, Any]] = self.body["items"]
+        return items
 
     @property
     def where(self) -> str:
@@ -44,6 +45,7 @@ class FetchedPage:
 @dataclass
 class Walk:
     pages: list[FetchedPage] = field(default_factory=list)
+    complete: bool = True  # False: stopped at ``max_pages`` while the server said hasMore
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -66,9 +68,10 @@ def fetch(client: httpx.Client, number: int = 1, **params: Any) -> FetchedPage:
 
 
 def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | None = None,
-         limit: int | None = None, account_ids: Sequence[str] | None = None) -> Walk:
+         limit: int | None = None, account_ids: Sequence[str] | None = None, max_pages: int | None = None) -> Walk:
     """Follow the cursors the way the SDKs do (``oldestCursor`` for ``before``, ``newestCursor``
-    for ``after``) until ``hasMore`` is false, a page is empty, or the cursor is missing."""
+    for ``after``) until ``hasMore`` is false, a page is empty, or the cursor is missing; or, with
+    ``max_pages``, until that many pages (the walk is then not ``complete``)."""
     result = Walk()
     follow = "newestCursor" if direction == "after" else "oldestCursor"
     while True:
@@ -78,6 +81,9 @@ def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | No
         check_page_consistent(page)
         cursor = page.body.get(follow)
         if not page.body.get("hasMore") or not page.chats or not cursor:
+            return result
+        if max_pages is not None and len(result.pages) >= max_pages:
+            result.complete = False
             return result
         assert len(result.pages) < MAX_WALK_PAGES, f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages"
 
@@ -144,7 +150,7 @@ def check_walk(result: Walk, direction: str = "before") -> None:
             previous = result.pages[index - 1]
             cursor_chat = previous.chats[-1] if direction == "before" else previous.chats[0]
             check_beyond_cursor(page, cursor_chat, direction)
-        last = index == len(result.pages) - 1
+        last = index == len(result.pages) - 1 and result.complete
         assert page.body["hasMore"] is not last or not page.chats, \
             f"{page.where}: hasMore is {page.body['hasMore']} on {'the last' if last else 'a middle'} page"
     if direction == "before":
@@ -152,8 +158,11 @@ def check_walk(result: Walk, direction: str = "before") -> None:
 
 
 def check_subset(filtered: Walk, full: Walk, account_ids: Sequence[str]) -> None:
-    """A walk filtered on ``accountIDs`` is exactly the matching chats of the full walk, in order."""
+    """A walk filtered on ``accountIDs`` is exactly the matching chats of the full walk, in order
+    (its first chats, if the filtered walk stopped early)."""
     expected = [chat["id"] for chat in full.chats if chat["accountID"] in account_ids]
+    if not filtered.complete:
+        expected = expected[:len(filtered.ids)]
     strays = [describe(chat) for chat in filtered.chats if chat["accountID"] not in account_ids]
     assert not strays, f"accountIDs={list(account_ids)} returned chats of other accounts: {strays[:3]}"
     missing = sorted(set(expected) - set(filtered.ids))
@@ -170,14 +179,19 @@ def assert_client_walk(client_name: str, got_ids: Sequence[str], expected: Walk)
     """
     if list(got_ids) == expected.ids:
         return
-    position = next((i for i, (a, b) in enumerate(zip(got_ids, expected.ids, strict=False)) if a != b),
-                    min(len(got_ids), len(expected.ids)))
+    position = parting(got_ids, expected.ids)
     page = _page_holding(expected, position)
     expected_id = expected.ids[position] if position < len(expected.ids) else "(end of the walk)"
     got_id = got_ids[position] if position < len(got_ids) else "(nothing: the client stopped)"
     raise AssertionError(
         f"{client_name} yielded {len(got_ids)} chats, the server's walk has {len(expected.ids)}; they part at "
         f"chat #{position}: expected {expected_id!r}{f' from {page.where}' if page else ''}, got {got_id!r}")
+
+
+def parting(got: Sequence[str], expected: Sequence[str]) -> int:
+    """The first position where two lists of IDs differ (the shorter one's length if one is a prefix)."""
+    differing = (i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b)
+    return next(differing, min(len(got), len(expected)))
 
 
 def _page_holding(result: Walk, position: int) -> FetchedPage | None:

@@ -1,0 +1,167 @@
+"""``fake-beeper check URL``: validate any Beeper Desktop API server, and learn how it behaves.
+
+    from fake_beeper.check import run_check
+    report = run_check("http://localhost:23373", token)
+    report.exit_status          # 0: keeps the contract, 1: violations
+    report.behaviour            # {"after": "adjacent", "undated": "last", ...}
+
+In this order, all through one ``Polite`` gate (GET and harmless probes only, at a bounded rate):
+
+1. one request to see that the server answers and takes the token (``CheckError`` if not);
+2. one full walk at ``limit=200``, which every later check compares with;
+3. the behaviour probes (``probes``): facts where the contract is silent;
+4. the pagination checks (``walks``) and the walker state machine (``machine``), told how
+   ``after`` behaves, so a server is held to what it does where the contract leaves it open;
+5. Schemathesis over every operation of ``openapi.yaml`` (``schema``).
+
+It needs the ``check`` extra (Schemathesis and Hypothesis): ``pip install 'fake-beeper[check]'``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+
+from fake_beeper.check.client import CheckInterrupted, Polite, UnsafeRequest, polite_client
+from fake_beeper.check.pagination import LIST_CHATS, Walk, walk
+from fake_beeper.check.probes import Probing, learn, serve_flags
+from fake_beeper.check.report import Finding, Report, curl
+from fake_beeper.defaults import (
+    DEFAULT_CHECK_MAX_EXAMPLES,
+    DEFAULT_CHECK_MAX_TIME,
+    DEFAULT_CHECK_RATE,
+    DEFAULT_CHECK_SEED,
+)
+from fake_beeper.errors import FakeBeeperError
+
+T = TypeVar("T")
+_REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
+
+__all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "Report", "UnsafeRequest", "run_check"]
+
+
+class CheckError(FakeBeeperError):
+    """The check could not run: the server is unreachable, refuses the token, or is no API."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    rate: float = DEFAULT_CHECK_RATE  # requests a second, at most
+    max_time: float = DEFAULT_CHECK_MAX_TIME  # seconds; Schemathesis is stopped where it is past it
+    seed: int = DEFAULT_CHECK_SEED
+    max_examples: int = DEFAULT_CHECK_MAX_EXAMPLES  # Schemathesis's fuzzing phase, per operation
+    machine_examples: int = 25  # walker state machine runs
+
+
+def run_check(base_url: str, token: str, options: CheckOptions | None = None,
+              progress: Callable[[str], None] | None = None,
+              interrupted: Callable[[], bool] | None = None) -> Report:
+    """Check the server at ``base_url``; ``progress`` is told each stage as it starts. Once
+    ``interrupted()`` is true, no more requests are sent and ``CheckInterrupted`` is raised."""
+    options = options or CheckOptions()
+    say = progress or (lambda stage: None)
+    base_url = base_url.rstrip("/")
+    polite = Polite(rate=options.rate, interrupted=interrupted)
+    started = time.monotonic()
+    report = Report(base_url, seed=options.seed)
+    with polite_client(base_url, token, polite) as http:
+        _reachable(http, base_url)
+        say("walking every chat at limit=200")
+        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=200), base_url)
+        if full is not None:
+            say("probing behaviour where the contract is silent")
+            probing = Probing(http, base_url, full, report.findings)
+            report.behaviour = learn(probing)
+            report.serve_flags = serve_flags(report.behaviour)
+            _pagination(report, http, full, options, say)
+    say("Schemathesis: examples, coverage, fuzzing, stateful")
+    from fake_beeper.check.schema import run_schemathesis
+
+    found, passed = run_schemathesis(base_url, token, polite, seed=options.seed, max_examples=options.max_examples,
+                                     deadline=started + options.max_time)
+    if interrupted is not None and interrupted():
+        raise CheckInterrupted("stopped before the check finished")
+    report.findings += found
+    report.passed += passed
+    report.requests = polite.requests
+    report.methods = dict(polite.methods)
+    report.seconds = time.monotonic() - started
+    report.scrub(token)
+    return report
+
+
+def _reachable(http: httpx.Client, base_url: str) -> None:
+    try:
+        response = http.get(LIST_CHATS, params={"limit": 1})
+    except httpx.HTTPError as exc:
+        raise CheckError(f"cannot reach {base_url}: {exc}") from None
+    if response.status_code == 401:
+        raise CheckError(f"{base_url} refuses the token (401): check --token or BEEPER_ACCESS_TOKEN")
+    if response.status_code != 200:
+        raise CheckError(f"GET {base_url}{LIST_CHATS}?limit=1 answered {response.status_code}, not 200: "
+                         f"{' '.join(response.text[:200].split())}")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise CheckError(f"{base_url}{LIST_CHATS} is not a Beeper Desktop API: no page of chats in its answer")
+
+
+def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOptions,
+                say: Callable[[str], None]) -> None:
+    from hypothesis.reporting import with_reporter
+
+    from fake_beeper.check.machine import run_machine
+    from fake_beeper.check.walks import CHECKS, Server
+
+    server = Server(http, full, after=report.behaviour.get("after", "other"))
+    for name, check in CHECKS.items():
+        say(name)
+        _contract_holds(report, name, lambda check=check: check(server), report.base_url)  # type: ignore[misc]
+    say("pagination: interleaved walkers match the model")
+    if full.chats:
+        with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
+            _contract_holds(report, "pagination: interleaved walkers match the model",
+                            lambda: run_machine(http, full.chats, after=server.after,
+                                                max_examples=options.machine_examples, steps=10),
+                            report.base_url)
+
+
+def _contract_holds(report: Report, name: str, check: Callable[[], T], base_url: str) -> T | None:
+    """Run one check; an ``AssertionError`` is a violation, with the request it names as a curl."""
+    try:
+        result = check()
+    except (AssertionError, ExceptionGroup) as raised:
+        exc = _first_assertion(raised)
+        if exc is None:
+            raise
+        message = " ".join(str(exc).split("\n")[0].split())  # Hypothesis appends its steps below
+        request = _REQUEST.search(message)
+        reproduce = curl(base_url, request.group(1)) if request else None
+        report.findings.append(Finding("violation", name, message, reproduce))
+        return None
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        report.findings.append(Finding("violation", name, f"the server's answers could not be read: "
+                                                          f"{type(exc).__name__}: {exc}"))
+        return None
+    report.passed.append(name)
+    return result
+
+
+def _first_assertion(raised: BaseException) -> AssertionError | None:
+    """The assertion itself, or the first one in a group (Hypothesis raises a group when it finds
+    several distinct failures)."""
+    if isinstance(raised, AssertionError):
+        return raised
+    if isinstance(raised, BaseExceptionGroup):
+        for inner in raised.exceptions:
+            found = _first_assertion(inner)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,222 @@
+"""Behaviour probes: how a server answers where ``openapi.yaml`` is silent, read off its answers.
+
+Each probe sends a few GET requests chosen so that the possible behaviours give different
+answers, and reports one value under the key the fake's ``--behaviour`` uses
+(``fake_beeper.behaviour``), or a fact of its own:
+
+* ``after``: ``adjacent`` | ``newest`` (a ``direction=after`` page from the oldest dated chat);
+* ``undated``: ``last`` | ``none-seen`` (``omitted`` cannot be told from "there are none" through
+  the list alone, so it is never claimed);
+* ``accountIDsComma``: ``split`` | ``literal`` (``accountIDs=a,b`` as one value);
+* ``repeatedParams``: ``rejected`` | ``first`` | ``last`` (``limit=2&limit=3``);
+* ``emptyDirection``: ``rejected`` | ``before`` (``direction=``);
+* ``limit``: ``honoured`` | ``ignored`` (``limit=3``);
+* ``unknownParams``: ``ignored`` | ``rejected`` (a query parameter the contract does not name);
+* ``emptyCursor``: ``first-page`` | ``rejected`` (``cursor=``).
+
+A probe whose data cannot tell the answers apart (too few chats, one account) says ``unknown``,
+and one whose answer matches none of them says ``other``; both keep the default in the
+``serve`` flags. A probe that sees the contract broken (a ``limit`` ignored, a 5xx) adds a
+violation. The hygiene probe adds warnings: an unknown path should get a 404 with the
+contract's ``Error`` body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from fake_beeper.behaviour import CHOICES
+from fake_beeper.check.pagination import LIST_CHATS, Walk
+from fake_beeper.check.report import Finding, curl
+
+UNKNOWN = "unknown"
+OTHER = "other"
+
+
+@dataclass
+class Probing:
+    """What the probes share: the client, the server's chats in list order, and the findings."""
+
+    http: httpx.Client
+    base_url: str
+    walk: Walk  # every chat, in list order, as pages of up to 200
+    findings: list[Finding]
+
+    @property
+    def chats(self) -> list[dict[str, Any]]:
+        return self.walk.chats
+
+    @property
+    def ids(self) -> list[str]:
+        return self.walk.ids
+
+    def get(self, query: str) -> httpx.Response:
+        """``GET /v1/chats?<query>``, the query exactly as written (repeated or empty values)."""
+        response = self.http.get(f"{LIST_CHATS}?{query}")
+        if response.status_code >= 500:
+            self.violation("probes: no server errors", f"HTTP {response.status_code} for GET {LIST_CHATS}?{query}: "
+                           f"{response.text[:200]}", query)
+        return response
+
+    def page_ids(self, query: str) -> list[str] | None:
+        """The chat IDs of a 200 page, or ``None`` for any other answer."""
+        response = self.get(query)
+        if response.status_code != 200:
+            return None
+        return [chat["id"] for chat in response.json().get("items", [])]
+
+    def violation(self, check: str, message: str, query: str) -> None:
+        self.findings.append(Finding("violation", check, message, curl(self.base_url, f"{LIST_CHATS}?{query}")))
+
+    def warning(self, check: str, message: str, path: str) -> None:
+        self.findings.append(Finding("warning", check, message, curl(self.base_url, path)))
+
+
+def probe_limit(probing: Probing) -> str:
+    if len(probing.chats) < 4:
+        return UNKNOWN
+    got = probing.page_ids("limit=3")
+    if got is None:
+        return OTHER
+    if len(got) <= 3:
+        return "honoured"
+    probing.violation("probes: limit is a maximum", f"GET {LIST_CHATS}?limit=3 returned {len(got)} chats; "
+                      "openapi.yaml makes limit the most a page may hold", "limit=3")
+    return "ignored"
+
+
+def probe_after(probing: Probing) -> str:
+    at = _deep_cursor(probing)
+    if at is None:
+        return UNKNOWN
+    last, cursor = at
+    got = probing.page_ids(f"direction=after&limit=3&cursor={_quote(cursor)}")
+    if not got:
+        return OTHER
+    count = len(got)
+    if count >= last:
+        return UNKNOWN  # the page holds every newer chat: adjacent and newest look the same
+    if got == probing.ids[last - count:last]:
+        return "adjacent"
+    if got == probing.ids[:count]:
+        return "newest"
+    return OTHER
+
+
+def probe_undated(probing: Probing) -> str:
+    return "last" if any(not chat.get("lastActivity") for chat in probing.chats) else "none-seen"
+
+
+def probe_account_ids_comma(probing: Probing) -> str:
+    accounts = list(dict.fromkeys(chat["accountID"] for chat in probing.chats if "," not in chat["accountID"]))
+    if len(accounts) < 2:
+        return UNKNOWN
+    pair = accounts[:2]
+    got = probing.get(f"limit=200&accountIDs={_quote(','.join(pair))}")
+    if got.status_code != 200:
+        return OTHER
+    seen = {chat["accountID"] for chat in got.json().get("items", [])}
+    if not seen:
+        return "literal"
+    return "split" if seen <= set(pair) and len(seen) == 2 else OTHER
+
+
+def probe_repeated_params(probing: Probing, limit: str) -> str:
+    if limit != "honoured":
+        return UNKNOWN  # told apart by the page size
+    got = probing.get("limit=2&limit=3")
+    if got.status_code == 400:
+        return "rejected"
+    if got.status_code != 200:
+        return OTHER
+    return {2: "first", 3: "last"}.get(len(got.json().get("items", [])), OTHER)
+
+
+def probe_empty_direction(probing: Probing) -> str:
+    got = probing.get("direction=")
+    if got.status_code == 400:
+        return "rejected"
+    first = probing.page_ids("")
+    if got.status_code == 200 and first is not None and [c["id"] for c in got.json().get("items", [])] == first:
+        return "before"
+    return OTHER
+
+
+def probe_unknown_params(probing: Probing) -> str:
+    got = probing.get("x-fake-beeper-probe=1")
+    return {200: "ignored", 400: "rejected"}.get(got.status_code, OTHER)
+
+
+def probe_empty_cursor(probing: Probing) -> str:
+    got = probing.get("cursor=")
+    if got.status_code == 400:
+        return "rejected"
+    first = probing.page_ids("")
+    if got.status_code == 200 and first is not None and [c["id"] for c in got.json().get("items", [])] == first:
+        return "first-page"
+    return OTHER
+
+
+def hygiene(probing: Probing) -> None:
+    """An unknown path gets a 404 with the ``Error`` body (``code``, ``message``)."""
+    path = "/v1/fake-beeper-check-no-such-path"
+    response = probing.http.get(path)
+    if response.status_code != 404:
+        probing.warning("hygiene: unknown paths", f"GET {path} answered {response.status_code}, not 404", path)
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not (isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("message"), str)):
+        probing.warning("hygiene: unknown paths", f"GET {path}: the 404 body is not the contract's Error "
+                        f"shape: {response.text[:120]!r}", path)
+
+
+def learn(probing: Probing) -> dict[str, str]:
+    """Every probe's answer, by key (the fake's behaviour keys first, in their order)."""
+    limit = probe_limit(probing)
+    probes: dict[str, Callable[[], str]] = {
+        "after": lambda: probe_after(probing),
+        "undated": lambda: probe_undated(probing),
+        "accountIDsComma": lambda: probe_account_ids_comma(probing),
+        "repeatedParams": lambda: probe_repeated_params(probing, limit),
+        "emptyDirection": lambda: probe_empty_direction(probing),
+        "limit": lambda: limit,
+        "unknownParams": lambda: probe_unknown_params(probing),
+        "emptyCursor": lambda: probe_empty_cursor(probing),
+    }
+    learned = {key: probe() for key, probe in probes.items()}
+    hygiene(probing)
+    return learned
+
+
+def serve_flags(learned: dict[str, str]) -> str:
+    """The ``fake-beeper serve`` flags that make the fake answer as the server did."""
+    return " ".join(f"--behaviour {key}={value}" for key, value in learned.items()
+                    if key in CHOICES and value in CHOICES[key] and value != CHOICES[key][0])
+
+
+def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
+    """A dated chat with at least five chats newer than it, and the cursor that ends there: the
+    end of a page of the walk, or of a first page that stops at the oldest dated chat."""
+    end = 0
+    for page in probing.walk.pages:
+        end += len(page.chats)
+        if end > 5 and page.chats[-1].get("lastActivity") and page.body.get("oldestCursor"):
+            return end - 1, page.body["oldestCursor"]
+    dated = [i for i, chat in enumerate(probing.chats) if chat.get("lastActivity")]
+    if not dated or dated[-1] < 5 or dated[-1] >= 200:
+        return None
+    response = probing.get(f"limit={dated[-1] + 1}")
+    if response.status_code == 200 and [c["id"] for c in response.json()["items"]][-1:] == [probing.ids[dated[-1]]]:
+        return dated[-1], response.json()["oldestCursor"]
+    return None
+
+
+def _quote(value: str) -> str:
+    return str(httpx.QueryParams({"v": value}))[2:]

@@ -1,0 +1,131 @@
+"""What a check found, and the ways it is written out: the terminal, JSON, JUnit XML, Markdown.
+
+Three kinds of finding:
+
+* a **violation** breaks the contract (the exit status is then 1);
+* a **warning** is hygiene the contract does not demand (a 501 for ``TRACE``, a plain-text 404);
+* **behaviour** is a fact where the contract is silent (``after: newest``), never a failure.
+
+Each violation and warning carries the request that shows it, as a ``curl`` line. The token never
+appears in any output: it is replaced by ``$BEEPER_ACCESS_TOKEN`` everywhere.
+"""
+
+from __future__ import annotations
+
+import shlex
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["violation", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: Kind
+    check: str  # which check found it: "schemathesis: ignored_auth", "pagination: every chat once" …
+    message: str  # names the page, the request and the chat where there are such
+    curl: str | None = None
+
+
+@dataclass
+class Report:
+    base_url: str
+    findings: list[Finding] = field(default_factory=list)
+    behaviour: dict[str, str] = field(default_factory=dict)
+    serve_flags: str = ""
+    passed: list[str] = field(default_factory=list)  # the checks that ran and found nothing
+    requests: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    seed: int = 0
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.kind == "violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.kind == "warning"]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.violations else 0
+
+    def scrub(self, token: str) -> None:
+        """Take the token out of every finding, leaving ``$BEEPER_ACCESS_TOKEN`` in its place
+        (also where Schemathesis wrote ``[Filtered]``, so that its curl lines run as they are)."""
+        def clean(text: str) -> str:
+            text = text.replace("Authorization: [Filtered]", "Authorization: Bearer $BEEPER_ACCESS_TOKEN")
+            return text.replace(token, "$BEEPER_ACCESS_TOKEN") if token else text
+
+        self.findings = [Finding(f.kind, f.check, clean(f.message), clean(f.curl) if f.curl else None)
+                         for f in self.findings]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"baseURL": self.base_url, "violations": [asdict(f) for f in self.violations],
+                "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
+                "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
+                "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed}
+
+    def summary(self) -> str:
+        """The terminal summary: each finding in a line or two, then the behaviour and the verdict."""
+        lines = [f"fake-beeper check {self.base_url}: {self.requests} requests "
+                 f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
+        for finding in self.findings:
+            lines.append(f"{finding.kind.upper()} [{finding.check}] {finding.message}")
+            if finding.curl:
+                lines.append(f"    {finding.curl}")
+        lines.append("behaviour where the contract is silent: " +
+                     ", ".join(f"{key}={value}" for key, value in self.behaviour.items()))
+        lines.append(f"the fake behaves the same with: fake-beeper serve {self.serve_flags}" if self.serve_flags
+                     else "the fake behaves the same by default: fake-beeper serve")
+        lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s), "
+                     f"{len(self.passed)} check(s) passed: "
+                     f"{'FAILED' if self.violations else 'passed'}")
+        return "\n".join(lines)
+
+    def junit(self) -> bytes:
+        """JUnit XML: one test case per check, failed by its violations (warnings as system-out)."""
+        suite = ET.Element("testsuite", name="fake-beeper check", tests=str(len(self._checks())),
+                           failures=str(len({f.check for f in self.violations})), time=f"{self.seconds:.1f}")
+        for check in self._checks():
+            case = ET.SubElement(suite, "testcase", classname="fake-beeper.check", name=check)
+            for finding in (f for f in self.findings if f.check == check):
+                text = finding.message + (f"\n{finding.curl}" if finding.curl else "")
+                if finding.kind == "violation":
+                    ET.SubElement(case, "failure", message=finding.message).text = text
+                else:
+                    ET.SubElement(case, "system-out").text = f"warning: {text}"
+        xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+        return xml
+
+    def markdown(self) -> str:
+        """A report a person reads afterwards."""
+        out = [f"# fake-beeper check of {self.base_url}", "",
+               f"{'**Failed**' if self.violations else '**Passed**'}: {len(self.violations)} violation(s), "
+               f"{len(self.warnings)} warning(s); {self.requests} requests in {self.seconds:.1f} s (seed {self.seed}).",
+               ""]
+        for title, findings in (("Violations", self.violations), ("Warnings", self.warnings)):
+            out += [f"## {title}", ""]
+            out += [f"- **{f.check}**: {f.message}" + (f"\n\n  ```sh\n  {f.curl}\n  ```" if f.curl else "")
+                    for f in findings] or ["None."]
+            out.append("")
+        out += ["## Behaviour where the contract is silent", "", "| choice | this server |", "|---|---|"]
+        out += [f"| `{key}` | `{value}` |" for key, value in self.behaviour.items()]
+        out += ["", "The fake answers the same way with:", "", "```sh",
+                f"fake-beeper serve {self.serve_flags}".rstrip(), "```", "", "## Checks that passed", ""]
+        out += [f"- {check}" for check in self.passed] or ["None."]
+        return "\n".join(out) + "\n"
+
+    def _checks(self) -> list[str]:
+        return list(dict.fromkeys([*self.passed, *(f.check for f in self.findings)]))
+
+
+def curl(base_url: str, path_and_query: str, *, method: str = "GET", token: bool = True) -> str:
+    """The ``curl`` line that sends this request again (the token left as a variable)."""
+    parts = ["curl", "-sS"]
+    if method != "GET":
+        parts += ["-X", method]
+    line = " ".join([*parts, shlex.quote(base_url.rstrip("/") + path_and_query)])
+    return line + (' -H "Authorization: Bearer $BEEPER_ACCESS_TOKEN"' if token else "")

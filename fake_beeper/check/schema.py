@@ -1,0 +1,149 @@
+"""Schemathesis over every operation of ``openapi.yaml``: examples, coverage, fuzzing, stateful.
+
+The contract is loaded with the ``OlderPage``/``NewerPage`` links added (the Beeper document has
+none), so the stateful phase walks pages with cursors the server issued, and with
+``schemathesis.toml`` (beside this module; every built-in check on, and the reason for each
+widened expectation). For ``fake-beeper check`` the run is made safe for a real Beeper Desktop:
+the coverage phase probes undeclared methods with ``OPTIONS`` and ``TRACE`` only, and every
+request Schemathesis sends passes the check's ``Polite`` gate, which refuses anything but safe
+methods and keeps the rate. What a server answers to those probes is hygiene: a failure on an
+``OPTIONS`` or ``TRACE`` request (a 501, no ``Allow`` header) is a warning, not a violation.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from fake_beeper import spec
+from fake_beeper.check.client import Polite
+from fake_beeper.check.report import Finding, Kind
+
+HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
+SAFE_UNEXPECTED_METHODS = {"options", "trace"}
+SAFE_UNEXPECTED_METHODS_UPPER = {method.upper() for method in SAFE_UNEXPECTED_METHODS}
+
+
+def contract_with_page_links() -> dict[str, Any]:
+    """``openapi.yaml`` with links from a page to the next one older and newer."""
+    document = copy.deepcopy(spec.spec())
+    operation_id = spec.list_chats_operation()["operationId"]
+    ok = document["paths"][spec.LIST_CHATS_PATH]["get"]["responses"]["200"]
+    ok["links"] = {
+        "OlderPage": {"operationId": operation_id,
+                      "parameters": {"cursor": "$response.body#/oldestCursor", "direction": "before"}},
+        "NewerPage": {"operationId": operation_id,
+                      "parameters": {"cursor": "$response.body#/newestCursor", "direction": "after"}},
+    }
+    return document
+
+
+def config_path() -> Any:
+    return resources.files("fake_beeper.check").joinpath("schemathesis.toml")
+
+
+def load_schema(token: Callable[[], str]) -> Any:
+    """The contract as a Schemathesis schema, with the project's configuration and ``token()``
+    given through an auth provider (so the cases that test authentication really leave it out)."""
+    import schemathesis
+
+    with resources.as_file(config_path()) as path:
+        config = schemathesis.Config.from_path(path)
+    schema = schemathesis.openapi.from_dict(contract_with_page_links(), config=config)
+
+    @schema.auth()
+    class TargetToken:
+        def get(self, case: Any, context: Any) -> str:
+            return token()
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    return schema
+
+
+@contextmanager
+def _gated(polite: Polite) -> Iterator[None]:
+    """Every request Schemathesis sends passes ``polite``, for as long as this lasts.
+
+    Schemathesis sends through ``requests``, and not every request goes through its hooks (its
+    probes, the re-sends of some checks), so the gate sits where every one of them passes: the
+    ``send`` of ``requests``' HTTP adapter, put back as it was afterwards.
+    """
+    from requests.adapters import HTTPAdapter
+
+    original = HTTPAdapter.send
+
+    def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+        polite.before(request.method or "GET")
+        response = original(adapter, request, *args, **kwargs)
+        polite.after(response.status_code)
+        return response
+
+    HTTPAdapter.send = send  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        HTTPAdapter.send = original  # type: ignore[method-assign]
+
+
+def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
+                     deadline: float) -> tuple[list[Finding], list[str]]:
+    """Run every phase once against ``base_url``; the findings, and the checks that passed.
+
+    ``deadline`` is a ``time.monotonic()`` past which the run is stopped where it is.
+    """
+    import time
+
+    from schemathesis.engine import events, from_schema
+
+    schema = load_schema(lambda: token)
+    schema.config.update(base_url=base_url)
+    schema.config.seed = seed
+    schema.config.generation.max_examples = max_examples
+    schema.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
+    findings: dict[tuple[str, str, str], Finding] = {}
+    ran: set[str] = set()
+    errors: list[str] = []
+    with _gated(polite):
+        stream = from_schema(schema).execute()
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), stream.stop)
+        timer.start()
+        try:
+            for event in stream:
+                if isinstance(event, events.ScenarioFinished):
+                    _collect(event.recorder, findings, ran)
+                elif isinstance(event, events.NonFatalError):
+                    errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+                elif isinstance(event, events.FatalError):
+                    errors.append(f"Schemathesis stopped: {event.exception}")
+        finally:
+            timer.cancel()
+    found = list(findings.values())
+    found += [Finding("violation", "schemathesis: errors", error) for error in errors]
+    failed = {f.check for f in found}
+    return found, sorted(f"schemathesis: {name}" for name in ran if f"schemathesis: {name}" not in failed)
+
+
+def _collect(recorder: Any, findings: dict[tuple[str, str, str], Finding], ran: set[str]) -> None:
+    for case_id, checks in recorder.checks.items():
+        case = recorder.cases.get(case_id)
+        method = str(getattr(getattr(case, "value", None), "method", "GET")).upper()
+        interaction = recorder.interactions.get(case_id)
+        status = getattr(getattr(interaction, "response", None), "status_code", None)
+        for check in checks:
+            ran.add(check.name)
+            info = check.failure_info
+            if info is None:
+                continue
+            failure = info.failure
+            hygiene = check.name in HYGIENE_CHECKS or method in SAFE_UNEXPECTED_METHODS_UPPER
+            kind: Kind = "warning" if hygiene else "violation"
+            detail = " ".join(str(failure.message).split()) or f"HTTP {status} for {method}"
+            message = f"{failure.title}: {detail}"
+            key = (check.name, failure.title, message)
+            findings.setdefault(key, Finding(kind, f"schemathesis: {check.name}", message, info.code_sample))

@@ -1,0 +1,279 @@
+"""``fake-beeper check``: it passes the fake under each behaviour, reads each behaviour back, fails
+broken servers with a message that names the page, the request and the chat, and sends nothing
+but GET and harmless probes.
+
+The broken servers are the fake behind a small ASGI wrapper that spoils its answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import orjson
+import pytest
+
+from fake_beeper import FakeBeeper, cursors
+from fake_beeper.check import CheckOptions, Report, run_check
+from fake_beeper.check.client import Polite, UnsafeRequest, polite_client
+from fake_beeper.server import LiveServer
+
+FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
+Mutate = Callable[[dict[str, Any], dict[str, list[str]], FakeBeeper], dict[str, Any]]
+
+
+def check(base_url: str, token: str = "fake-beeper-token") -> Report:
+    return run_check(base_url, token, FAST)
+
+
+@pytest.mark.parametrize(("behaviour", "read_back"), [
+    ({}, {}),
+    ({"after": "newest"}, {}),
+    ({"accountIDsComma": "split", "repeatedParams": "first"}, {}),
+    ({"repeatedParams": "last", "emptyDirection": "before"}, {}),
+    # Through the list alone, chats left out cannot be told from chats that do not exist.
+    ({"undated": "omitted"}, {"undated": "none-seen"}),
+    ({"after": "newest", "undated": "omitted", "accountIDsComma": "split", "repeatedParams": "last",
+      "emptyDirection": "before"}, {"undated": "none-seen"}),
+], ids=repr)
+def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
+        behaviour: dict[str, str], read_back: dict[str, str]) -> None:
+    with FakeBeeper(behaviour=behaviour).start() as fake:
+        report = check(fake.base_url)
+    assert report.violations == [] and report.warnings == [], report.summary()
+    expected = {**fake.behaviour.as_json(), **read_back}
+    assert {key: report.behaviour[key] for key in expected} == expected
+    assert report.serve_flags == fake.behaviour.serve_flags().replace(" --behaviour undated=omitted", "").replace(
+        "--behaviour undated=omitted", "").strip()
+    assert "pagination: interleaved walkers match the model" in report.passed
+
+
+def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
+    with FakeBeeper(behaviour={"limit": "ignored"}).start() as fake:
+        report = check(fake.base_url)
+    assert report.behaviour["limit"] == "ignored"
+    assert any("limit=3 returned 25 chats" in finding.message for finding in report.violations)
+    assert report.exit_status == 1
+
+
+class Broken:
+    """The fake's app, with its ``GET /v1/chats`` bodies passed through ``mutate``, or other defects."""
+
+    def __init__(self, fake: FakeBeeper, mutate: Mutate | None = None, *, any_token: bool = False,
+                 trace: int | None = None, query: Callable[[bytes], bytes] | None = None) -> None:
+        self.fake, self.mutate, self.any_token, self.trace, self.query = fake, mutate, any_token, trace, query
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        app = self.fake.app
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if self.trace is not None and scope["method"] == "TRACE":
+            await send({"type": "http.response.start", "status": self.trace, "headers": []})
+            return await send({"type": "http.response.body", "body": b""})
+        if self.query is not None:
+            scope = {**scope, "query_string": self.query(scope["query_string"])}
+        if self.any_token:
+            headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
+            scope = {**scope, "headers": [*headers, (b"authorization", f"Bearer {self.fake.token}".encode())]}
+        if self.mutate is None or scope["path"] != "/v1/chats":
+            return await app(scope, receive, send)
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+
+        await app(scope, receive, capture)
+        body = b"".join(chunks)
+        if started["status"] == 200:
+            query = parse_qs(scope["query_string"].decode(), keep_blank_values=True)
+            assert self.mutate is not None
+            body = orjson.dumps(self.mutate(orjson.loads(body), query, self.fake))
+        headers = [(k, v) for k, v in started["headers"] if k != b"content-length"]
+        await send({**started, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def broken() -> Iterator[Callable[..., str]]:
+    servers: list[LiveServer] = []
+
+    def serve(*args: Any, **kwargs: Any) -> str:
+        fake = FakeBeeper()
+        server = LiveServer(Broken(fake, *args, **kwargs)).start()  # type: ignore[arg-type]
+        servers.append(server)
+        return server.url
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+def _cursors_chat(query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any] | None:
+    """The chat the request's cursor points at, if it is one of the fake's."""
+    cursor = query.get("cursor", [""])[0]
+    chat_id = cursors.decode(cursor).chat_id if cursor else None
+    chat = fake.store.get(chat_id) if chat_id is not None else None
+    return chat.to_dict() if chat is not None else None
+
+
+def _repeat_the_cursors_chat(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
+    chat = _cursors_chat(query, fake)
+    if chat is not None and query.get("direction", ["before"])[0] != "after" and page["items"]:
+        page["items"] = [chat, *page["items"][:-1]]  # as many chats as asked for, one of them seen before
+    return page
+
+
+def _swap_the_first_two(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
+    if len(page["items"]) > 1 and "cursor" not in query:
+        page["items"][:2] = page["items"][1::-1]
+    return page
+
+
+def _always_more(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
+    return {**page, "hasMore": True}
+
+
+def _ignore_account_ids(query: bytes) -> bytes:
+    """The filter dropped before the fake sees it: every account's chats come back."""
+    return b"&".join(part for part in query.split(b"&") if not part.startswith(b"accountIDs="))
+
+
+def _drop_titles(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
+    for chat in page["items"]:
+        chat.pop("title", None)
+    return page
+
+
+def _newer_after_page(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
+    """``after`` pages that also hold the cursor's own chat: neither adjacent nor newest."""
+    chat = _cursors_chat(query, fake)
+    if chat is not None and query.get("direction") == ["after"] and page["items"]:
+        page["items"] = [*page["items"][:-1], chat]
+    return page
+
+
+PAGE_AND_CHAT = [r"page \d+ \(GET /v1/chats\?[^)]*\)", r"chat '![^']+'"]
+
+
+@pytest.mark.parametrize(("defect", "check_name", "words"), [
+    ({"mutate": _repeat_the_cursors_chat}, "pagination", [*PAGE_AND_CHAT, "also on page 1"]),
+    ({"mutate": _swap_the_first_two}, "pagination", [*PAGE_AND_CHAT, "is listed before the more recent"]),
+    ({"mutate": _always_more}, "pagination", [PAGE_AND_CHAT[0], "an empty page says hasMore: true"]),
+    ({"query": _ignore_account_ids}, "pagination: accountIDs", [r"accountIDs=\[", "returned chats of other accounts",
+                                                                 r"chat '![^']+'"]),
+    ({"mutate": _newer_after_page}, "pagination", [*PAGE_AND_CHAT, "direction=after", "cursor's own chat"]),
+    ({"mutate": _drop_titles}, "contract: every chat", [*PAGE_AND_CHAT, "\"title\" is a required property"]),
+], ids=["a chat twice", "out of order", "hasMore never ends", "accountIDs ignored", "after repeats the cursor",
+        "a required field missing"])
+def test_a_broken_server_fails_the_check_naming_the_page_request_and_chat(
+        broken: Callable[..., str], defect: dict[str, Any], check_name: str, words: list[str]) -> None:
+    report = check(broken(**defect))
+    assert report.exit_status == 1
+    relevant = [f for f in report.violations if f.check.startswith(check_name)]
+    assert relevant, report.summary()
+    assert any(all(re.search(word, f.message) for word in words) for f in relevant), report.summary()
+    assert all(f.curl is None or f.curl.startswith("curl ") for f in report.violations)
+
+
+def test_schemathesis_reports_a_missing_field_too(broken: Callable[..., str]) -> None:
+    report = check(broken(mutate=_drop_titles))
+    assert any(f.check == "schemathesis: response_schema_conformance" and "title" in f.message
+               for f in report.violations), report.summary()
+
+
+def test_a_server_that_accepts_any_token_fails(broken: Callable[..., str]) -> None:
+    report = check(broken(any_token=True))
+    assert any(f.check == "schemathesis: ignored_auth" for f in report.violations), report.summary()
+
+
+def test_a_501_for_trace_is_a_warning_not_a_violation(broken: Callable[..., str]) -> None:
+    report = check(broken(trace=501))
+    assert report.violations == [], report.summary()
+    assert any(f.check == "schemathesis: unsupported_method" and "501" in f.message for f in report.warnings)
+    assert report.exit_status == 0
+
+
+def test_the_check_sends_only_get_and_harmless_probes() -> None:
+    with FakeBeeper().start() as fake:
+        report = check(fake.base_url)
+        sent = {record.method for record in fake.journal}
+    assert sent <= {"GET", "HEAD", "OPTIONS", "TRACE"} and "GET" in sent
+    # Every request that reached the fake passed the gate (one more, Schemathesis's NULL-byte
+    # header probe, is refused by the HTTP parser before the fake's journal sees it).
+    assert set(report.methods) == sent and len(fake.journal) <= report.requests <= len(fake.journal) + 1
+
+
+def test_the_gate_refuses_a_write_before_anything_is_sent() -> None:
+    seen: list[str] = []
+    polite = Polite(rate=1000)
+    with polite_client("http://127.0.0.1:9", "t", polite) as http:
+        http._transport._inner = httpx.MockTransport(lambda r: seen.append(r.method) or httpx.Response(200))  # type: ignore[attr-defined]
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            with pytest.raises(UnsafeRequest, match=f"never sends {method}"):
+                http.request(method, "/v1/chats")
+        http.get("/v1/chats")
+    assert seen == ["GET"] and polite.requests == 1
+
+
+def test_the_token_never_appears_in_a_report(broken: Callable[..., str]) -> None:
+    report = check(broken(mutate=_drop_titles))
+    assert "fake-beeper-token" not in json.dumps(report.as_json()) + report.markdown() + report.junit().decode()
+    assert any("$BEEPER_ACCESS_TOKEN" in (f.curl or "") for f in report.violations)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fake_beeper.cli", "check", *args], capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_the_command_writes_json_junit_and_markdown_and_exits_0(tmp_path: Path) -> None:
+    with FakeBeeper(behaviour={"after": "newest"}).start() as fake:
+        done = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "10",
+                    "--json", str(tmp_path / "c.json"), "--junit", str(tmp_path / "c.xml"),
+                    "--markdown", str(tmp_path / "c.md"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the fake behaves the same with: fake-beeper serve --behaviour after=newest" in done.stdout
+    found = json.loads((tmp_path / "c.json").read_text())
+    assert found["violations"] == [] and found["behaviour"]["after"] == "newest"
+    assert found["serveFlags"] == "--behaviour after=newest" and found["requests"] > 100
+    assert (tmp_path / "c.xml").read_text().startswith("<?xml") and 'failures="0"' in (tmp_path / "c.xml").read_text()
+    assert "| `after` | `newest` |" in (tmp_path / "c.md").read_text()
+
+
+def test_the_command_exits_1_on_violations(broken: Callable[..., str]) -> None:
+    done = _cli(broken(mutate=_swap_the_first_two), "--token", "fake-beeper-token", "--rate", "5000",
+                "--max-examples", "10")
+    assert done.returncode == 1
+    assert "VIOLATION [pagination" in done.stdout and "curl -sS" in done.stdout
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["http://127.0.0.1:9", "--token", "t"], "cannot reach http://127.0.0.1:9"),
+    (["--token", "wrong"], "refuses the token (401)"),
+    (["--token", "a b"], "not a valid bearer token"),
+    (["--rate", "0", "--token", "t"], "must be more than 0"),
+])
+def test_the_command_exits_2_with_one_line_when_it_cannot_run(args: list[str], words: str) -> None:
+    with FakeBeeper().start() as fake:
+        done = _cli(*(args if args[0].startswith("http") else [fake.base_url, *args]))
+    assert done.returncode == 2
+    assert words in done.stderr and done.stderr.count("error") == 1, done.stderr
+
+
+def test_the_command_does_not_replace_a_report_file(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.json"
+    mine.write_text("my notes")
+    done = _cli("http://127.0.0.1:9", "--token", "t", "--json", str(mine))
+    assert done.returncode == 2 and "exists; pass --force" in done.stderr
+    assert mine.read_text() == "my notes"
