@@ -203,12 +203,15 @@ def serve_flags(learned: dict[str, str]) -> str:
 
 def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
     """A dated chat with at least five chats newer than it, and the cursor that ends there: the
-    end of a page of the walk, or of a first page that stops at the oldest dated chat."""
-    end = 0
+    end of the deepest page of the walk that ends on a dated chat (the more chats newer than it,
+    the better the answers differ), or of a first page that stops at the oldest dated chat."""
+    end, deepest = 0, None
     for page in probing.walk.pages:
         end += len(page.chats)
         if end > 5 and page.chats[-1].get("lastActivity") and page.body.get("oldestCursor"):
-            return end - 1, page.body["oldestCursor"]
+            deepest = end - 1, page.body["oldestCursor"]
+    if deepest is not None:
+        return deepest
     dated = [i for i, chat in enumerate(probing.chats) if chat.get("lastActivity")]
     if not dated or dated[-1] < 5 or dated[-1] >= 200:
         return None
