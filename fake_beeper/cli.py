@@ -451,24 +451,23 @@ def _check(args: argparse.Namespace, stop: StopSignals) -> int:
     return report.exit_status
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of requests a second: {text!r}") from None
-    if not 0 < value <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 10000, got {text}")
-    return value
+def _number_of(what: str, low: float, high: float, *, low_allowed: bool = True) -> Callable[[str], float]:
+    """An argparse type: a number of ``what`` from ``low`` (or just above it) to ``high``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of {what}: {text!r}") from None
+        if not ((low <= value) if low_allowed else (low < value)) or not value <= high:
+            raise argparse.ArgumentTypeError(f"must be {'from' if low_allowed else 'more than'} {low:g} "
+                                             f"{'to' if low_allowed else 'and at most'} {high:g}, got {text}")
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 1 <= value <= 86_400:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 86400 seconds, got {text}")
-    return value
+_rate = _number_of("requests a second", 0, 10_000, low_allowed=False)
+_seconds = _number_of("seconds", 1, 86_400)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -137,13 +137,7 @@ def probe_repeated_params(probing: Probing, limit: str) -> str:
 
 
 def probe_empty_direction(probing: Probing) -> str:
-    got = probing.get("direction=")
-    if got.status_code == 400:
-        return "rejected"
-    first = probing.page_ids("")
-    if got.status_code == 200 and first is not None and [c["id"] for c in got.json().get("items", [])] == first:
-        return "before"
-    return OTHER
+    return _rejected_or_first_page(probing, "direction=", "before")
 
 
 def probe_unknown_params(probing: Probing) -> str:
@@ -152,12 +146,17 @@ def probe_unknown_params(probing: Probing) -> str:
 
 
 def probe_empty_cursor(probing: Probing) -> str:
-    got = probing.get("cursor=")
+    return _rejected_or_first_page(probing, "cursor=", "first-page")
+
+
+def _rejected_or_first_page(probing: Probing, query: str, as_first_page: str) -> str:
+    """``rejected`` for a 400, ``as_first_page`` if ``query`` gets the first page, else ``other``."""
+    got = probing.get(query)
     if got.status_code == 400:
         return "rejected"
     first = probing.page_ids("")
     if got.status_code == 200 and first is not None and [c["id"] for c in got.json().get("items", [])] == first:
-        return "first-page"
+        return as_first_page
     return OTHER
 
 

@@ -74,8 +74,8 @@ class Report:
                  f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
         for finding in self.findings:
             lines.append(f"{finding.kind.upper()} [{finding.check}] {finding.message}")
-            if finding.curl:
-                lines.append(f"    {finding.curl}")
+            if finding.curl:  # Schemathesis may give several requests, a line each
+                lines += [f"    {line}" for line in finding.curl.splitlines()]
         lines.append("behaviour where the contract is silent: " +
                      ", ".join(f"{key}={value}" for key, value in self.behaviour.items()))
         lines.append(f"the fake behaves the same with: fake-beeper serve {self.serve_flags}" if self.serve_flags
