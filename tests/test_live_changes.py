@@ -109,7 +109,7 @@ def poll_newer(http: httpx.Client, first: dict[str, Any], limit: int, after: str
 
 
 @pytest.mark.parametrize("behaviour", [{}, {"after": "newest"}, {"undated": "omitted"},
-                                       {"after": "newest", "undated": "omitted"}], ids=repr)
+                                       {"after": "newest", "undated": "omitted"}, {"limit": "ignored"}], ids=repr)
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), limit=st.integers(1, 15))
 def test_a_walk_during_changes_keeps_its_guarantees(chats: list[LoadedChat], behaviour: dict[str, str],

@@ -76,7 +76,8 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
         if full is not None:
             say("probing behaviour where the contract is silent")
             probing = Probing(http, base_url, full, report.findings)
-            report.behaviour = learn(probing)
+            report.behaviour = _contract_holds(report, "probes: answers that can be read",
+                                               lambda: learn(probing), base_url) or {}
             report.serve_flags = serve_flags(report.behaviour)
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
