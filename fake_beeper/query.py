@@ -111,7 +111,7 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
     if parameter.name == "direction" and raw == [""] and behaviour.empty_direction == "before":
         return []
     if parameter.is_array and behaviour.account_ids_comma == "split":
-        return [part for value in raw for part in value.split(",") if part]
+        return [part for value in raw for part in value.split(",")]
     if not parameter.is_array and len(raw) > 1 and behaviour.repeated_params != "rejected":
         return [raw[0] if behaviour.repeated_params == "first" else raw[-1]]
     return raw

@@ -277,3 +277,16 @@ def test_the_command_does_not_replace_a_report_file(tmp_path: Path) -> None:
     done = _cli("http://127.0.0.1:9", "--token", "t", "--json", str(mine))
     assert done.returncode == 2 and "exists; pass --force" in done.stderr
     assert mine.read_text() == "my notes"
+
+
+def test_without_the_check_extra_the_command_says_what_to_install() -> None:
+    hide = ("import importlib.util, sys\n"
+            "found = importlib.util.find_spec\n"
+            "importlib.util.find_spec = lambda name, *rest: None if name in ('schemathesis', 'hypothesis') "
+            "else found(name, *rest)\n"
+            "from fake_beeper.cli import main\n"
+            "sys.exit(main(['check', 'http://127.0.0.1:9', '--token', 't']))\n")
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == ("fake-beeper: error: check needs schemathesis and hypothesis: "
+                           "pip install 'fake-beeper[check]'\n")
