@@ -369,8 +369,9 @@ def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | Non
         assert scenario is not None
         lines.append(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
                      f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
-    if scenario is not None and scenario.behaviour.changes():
-        chosen = ", ".join(f"{key}={value}" for key, value in scenario.behaviour.changes().items())
+    changes = scenario.behaviour.changes() if scenario is not None else {}
+    if changes:
+        chosen = ", ".join(f"{key}={value}" for key, value in changes.items())
         lines.append(f"Behaviour where the contract is silent: {chosen}")
     lines.append(f"Contract: {url}/openapi.json   Swagger UI: {url}/docs   Control: {url}/_fake-beeper/scenario   "
                  "Stop: Ctrl-C")

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from fake_beeper import spec
 from fake_beeper.activity import EVENTS
-from fake_beeper.behaviour import BEHAVIOUR_SCHEMA, parse_behaviour
+from fake_beeper.behaviour import BehaviourError, parse_behaviour
 from fake_beeper.errors import ApiError, FakeBeeperError
 from fake_beeper.guard import CONTROL_PREFIX
 from fake_beeper.scenario import ScenarioError, parse_scenario
@@ -150,8 +150,10 @@ async def get_behaviour(request: Request) -> Response:
 
 
 async def put_behaviour(request: Request) -> Response:
-    body = await _body(request, BEHAVIOUR_SCHEMA)
-    _state(request).behaviour = parse_behaviour(body)
+    try:
+        _state(request).behaviour = parse_behaviour(await _body(request), source="behaviour")
+    except BehaviourError as exc:
+        raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
     return await get_behaviour(request)
 
 

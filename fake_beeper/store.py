@@ -39,7 +39,7 @@ from fake_beeper.cursors import NO_ACTIVITY, Position
 Direction = Literal["after", "before"]
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
 AfterMode = Literal["adjacent", "newest"]
-_UNDATED = -NO_ACTIVITY  # the first part of the key of a chat without lastActivity
+_FIRST_UNDATED: Key = (-NO_ACTIVITY, "")  # every chat without lastActivity has this key or a later one
 
 
 @contextlib.contextmanager
@@ -151,9 +151,10 @@ class ChatStore:
     def ordered_ids(self, account_ids: Sequence[str] | None = None, *, undated: bool = True) -> list[str]:
         """Every chat ID in list order (for tests and tools; O(n)); ``undated=False`` leaves
         chats without ``lastActivity`` out, as pages then do."""
+        below = None if undated else _FIRST_UNDATED
         with self._lock:
-            keys = heapq.merge(*self._indexes(account_ids))
-            return [key[1] for key in (keys if undated else filter(_is_dated, keys))]
+            runs = [index.irange(maximum=below, inclusive=(True, False)) for index in self._indexes(account_ids)]
+            return [key[1] for key in heapq.merge(*runs)]
 
     def random_id(self, rng: random.Random) -> str | None:
         """A chat ID drawn with ``rng`` (O(log n)); ``None`` if there are no chats."""
@@ -207,16 +208,17 @@ class ChatStore:
     def _page(self, cursor: Position | None, direction: Direction, limit: int,
               account_ids: Sequence[str] | None, after: AfterMode, undated: bool) -> Page:
         indexes = self._indexes(account_ids)
+        end = None if undated else _FIRST_UNDATED  # leaving the undated chats out is a bound too
         if cursor is None:
-            keys, has_more = _take(indexes, None, limit, undated)
+            keys, has_more = _take(indexes, None, limit, end)
             if direction == "after":
                 has_more = False  # nothing is newer than the newest page
         elif direction == "before":
-            keys, has_more = _take(indexes, _older_than(cursor), limit, undated)
+            keys, has_more = _take(indexes, _older_than(cursor), limit, end)
         elif after == "newest":
-            keys, has_more = _take(indexes, None, limit, undated, below=_newer_than(cursor))
+            keys, has_more = _take(indexes, None, limit, _earlier(_newer_than(cursor), end))
         else:
-            keys, has_more = _take_newer(indexes, _newer_than(cursor), limit, undated)
+            keys, has_more = _take_newer(indexes, _earlier(_newer_than(cursor), end), limit)
         if not keys:
             return Page([], has_more, None, None)
         bodies = [self._chats[key[1]].body for key in keys]
@@ -253,10 +255,14 @@ def _newer_than(cursor: Position) -> Key:
     return (-cursor.millis, "" if cursor.chat_id is None else cursor.chat_id)
 
 
-def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int, undated: bool,
+def _earlier(key: Key, other: Key | None) -> Key:
+    return key if other is None else min(key, other)
+
+
+def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int,
           below: Key | None = None) -> tuple[list[Key], bool]:
     """The first ``limit`` keys past ``bound`` (and before ``below``) across ``indexes``, and
-    whether more follow; without the undated keys unless ``undated``."""
+    whether more follow."""
     # `irange` walks from a key without SortedList's positional index, which a bisect-then-islice
     # would consult: a deep page then costs the same as the first.
     runs = []
@@ -266,34 +272,20 @@ def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int,
         else:
             key, inclusive = bound if bound is not None else (None, True)
             run = index.irange(minimum=key, maximum=below, inclusive=(inclusive, False))
-        if not undated:
-            run = itertools.takewhile(_is_dated, run)  # undated keys come last: stop at the first
         runs.append(itertools.islice(run, limit + 1))
     # One index (no filter, or one account) needs no merge: the common case, kept cheap.
     merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs), limit + 1))
     return merged[:limit], len(merged) > limit
 
 
-def _take_newer(indexes: list[SortedList], bound: Key, limit: int, undated: bool) -> tuple[list[Key], bool]:
+def _take_newer(indexes: list[SortedList], bound: Key, limit: int) -> tuple[list[Key], bool]:
     """The ``limit`` keys just before ``bound`` across ``indexes`` (newest first), and whether more precede."""
-    runs = []
-    for index in indexes:
-        run = index.irange(maximum=bound, inclusive=(True, False), reverse=True)
-        if not undated:
-            run = itertools.dropwhile(_is_undated, run)  # walking backwards, undated keys come first
-        runs.append(itertools.islice(run, limit + 1))
+    runs = [itertools.islice(index.irange(maximum=bound, inclusive=(True, False), reverse=True), limit + 1)
+            for index in indexes]
     merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs, reverse=True), limit + 1))
     page = merged[:limit]
     page.reverse()
     return page, len(merged) > limit
-
-
-def _is_dated(key: Key) -> bool:
-    return key[0] != _UNDATED
-
-
-def _is_undated(key: Key) -> bool:
-    return key[0] == _UNDATED
 
 
 def _json_str(value: str | None) -> bytes:

@@ -19,6 +19,7 @@ It needs the ``check`` extra (Schemathesis and Hypothesis): ``pip install 'fake-
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -72,12 +73,12 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url)
         say("walking every chat at limit=200")
-        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=200), base_url)
+        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=200))
         if full is not None:
             say("probing behaviour where the contract is silent")
             probing = Probing(http, base_url, full, report.findings)
             report.behaviour = _contract_holds(report, "probes: answers that can be read",
-                                               lambda: learn(probing), base_url) or {}
+                                               lambda: learn(probing)) or {}
             report.serve_flags = serve_flags(report.behaviour)
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
@@ -124,17 +125,16 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     server = Server(http, full, after=report.behaviour.get("after", "other"))
     for name, check in CHECKS.items():
         say(name)
-        _contract_holds(report, name, lambda check=check: check(server), report.base_url)  # type: ignore[misc]
+        _contract_holds(report, name, functools.partial(check, server))
     say("pagination: interleaved walkers match the model")
     if full.chats:
         with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
             _contract_holds(report, "pagination: interleaved walkers match the model",
                             lambda: run_machine(http, full.chats, after=server.after,
-                                                max_examples=options.machine_examples, steps=10),
-                            report.base_url)
+                                                max_examples=options.machine_examples, steps=10))
 
 
-def _contract_holds(report: Report, name: str, check: Callable[[], T], base_url: str) -> T | None:
+def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | None:
     """Run one check; an ``AssertionError`` is a violation, with the request it names as a curl."""
     try:
         result = check()
@@ -144,7 +144,7 @@ def _contract_holds(report: Report, name: str, check: Callable[[], T], base_url:
             raise
         message = " ".join(str(exc).split("\n")[0].split())  # Hypothesis appends its steps below
         request = _REQUEST.search(message)
-        reproduce = curl(base_url, request.group(1)) if request else None
+        reproduce = curl(report.base_url, request.group(1)) if request else None
         report.findings.append(Finding("violation", name, message, reproduce))
         return None
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:

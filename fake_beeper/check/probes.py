@@ -65,9 +65,7 @@ class Probing:
     def page_ids(self, query: str) -> list[str] | None:
         """The chat IDs of a 200 page, or ``None`` for any other answer."""
         response = self.get(query)
-        if response.status_code != 200:
-            return None
-        return [chat["id"] for chat in response.json().get("items", [])]
+        return _ids(response) if response.status_code == 200 else None
 
     def violation(self, check: str, message: str, query: str) -> None:
         self.findings.append(Finding("violation", check, message, curl(self.base_url, f"{LIST_CHATS}?{query}")))
@@ -155,7 +153,7 @@ def _rejected_or_first_page(probing: Probing, query: str, as_first_page: str) ->
     if got.status_code == 400:
         return "rejected"
     first = probing.page_ids("")
-    if got.status_code == 200 and first is not None and [c["id"] for c in got.json().get("items", [])] == first:
+    if got.status_code == 200 and first is not None and _ids(got) == first:
         return as_first_page
     return OTHER
 
@@ -215,9 +213,13 @@ def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
     if not dated or dated[-1] < 5 or dated[-1] >= 200:
         return None
     response = probing.get(f"limit={dated[-1] + 1}")
-    if response.status_code == 200 and [c["id"] for c in response.json()["items"]][-1:] == [probing.ids[dated[-1]]]:
+    if response.status_code == 200 and _ids(response)[-1:] == [probing.ids[dated[-1]]]:
         return dated[-1], response.json()["oldestCursor"]
     return None
+
+
+def _ids(response: httpx.Response) -> list[str]:
+    return [chat["id"] for chat in response.json().get("items", [])]
 
 
 def _quote(value: str) -> str:

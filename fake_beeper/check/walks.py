@@ -96,7 +96,7 @@ def after_walks_climb_back(server: Server) -> None:
         return
     result = walk(server.http, direction="after", cursor=start, limit=9, max_pages=MAX_PAGES)
     check_walk(result, direction="after")
-    climbed = [chat_id for page in reversed(result.pages) for chat_id in (c["id"] for c in page.chats)]
+    climbed = [chat["id"] for page in reversed(result.pages) for chat in page.chats]
     assert climbed == ids[:59], (f"an after walk from the 60th chat must meet the 59 newer chats once each; "
                                  f"they part at chat #{parting(climbed, ids[:59])}")
 

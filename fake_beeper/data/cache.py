@@ -36,7 +36,7 @@ from pathlib import Path
 import orjson
 
 from fake_beeper.data.pools import SNAPSHOT
-from fake_beeper.store import LoadedChat, list_order
+from fake_beeper.store import LoadedChat
 
 MAGIC = b"fake-beeper cached chats 1\n"
 ENVIRONMENT = "FAKE_BEEPER_CACHE_DIR"
@@ -93,8 +93,8 @@ def read(path: Path) -> list[LoadedChat] | None:
 
 
 def write(path: Path, chats: Sequence[LoadedChat]) -> bool:
-    """Cache ``chats`` at ``path`` (atomically); ``False`` if the cache cannot be written."""
-    chats = sorted(chats, key=list_order)  # read back in list order: the store's sort is then linear
+    """Cache ``chats``, in list order as ``load_chats`` makes them (so they read back in it), at
+    ``path`` (atomically); ``False`` if the cache cannot be written."""
     index = {"ids": [chat.id for chat in chats], "accounts": [chat.account_id for chat in chats],
              "millis": [chat.last_activity for chat in chats], "lengths": [len(chat.body) for chat in chats]}
     try:
