@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from beeper_desktop_api import BeeperDesktop
 
 from fake_beeper import DEFAULT_TOKEN, FakeBeeper
+from fake_beeper.check.pagination import Walk, walk
 
 SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesis sent this run
 # The target's token, known once options are parsed: Schemathesis builds some cases (the
@@ -88,6 +90,19 @@ def _skip_without_fake_data(request: pytest.FixtureRequest) -> None:
 def http(target: Target) -> Iterator[httpx.Client]:
     with target.client() as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def full_walk(http: httpx.Client) -> Walk:
+    """Every chat of the target, walked at ``limit=200``: what the clients' walks are held to."""
+    return walk(http, limit=200)
+
+
+@pytest.fixture
+def sdk(target: Target) -> BeeperDesktop:
+    """The official Python SDK on the target, with strict response validation and no retries."""
+    return BeeperDesktop(base_url=target.base_url, access_token=target.token, max_retries=0,
+                         _strict_response_validation=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 from beeper_desktop_api import AsyncBeeperDesktop, AuthenticationError, BadRequestError, BeeperDesktop
 
 from contract_tests.conftest import Target
-from fake_beeper.check.pagination import Walk, assert_client_walk, walk
-
-
-@pytest.fixture(scope="module")
-def full_walk(http: httpx.Client) -> Walk:
-    return walk(http, limit=200)
-
-
-@pytest.fixture
-def sdk(target: Target) -> BeeperDesktop:
-    return BeeperDesktop(base_url=target.base_url, access_token=target.token, max_retries=0,
-                         _strict_response_validation=True)
+from fake_beeper.check.pagination import Walk, assert_client_walk
 
 
 @pytest.mark.parametrize("limit", [None, 1, 7, 200])

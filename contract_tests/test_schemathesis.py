@@ -1,11 +1,11 @@
 """Schemathesis against the target server: every phase, every check, over real HTTP.
 
-The schema is the one ``fake-beeper check`` runs (``fake_beeper.check.schema``): the contract with
-``OlderPage``/``NewerPage`` links added, so the stateful phase walks pages with server-issued
-cursors, and ``schemathesis.toml`` (the reason for each widened expectation is there). Here
-examples, coverage and fuzzing run per case through ``@schema.parametrize()``: against the fake
-with every unexpected method the configuration lists, against another server with the harmless
-``OPTIONS`` and ``TRACE`` only.
+The schema is the one ``fake-beeper check`` runs (``fake_beeper.check.schema``): the contract, whose
+links lead from a page to the next (``OlderPage``/``NewerPage``) and from a page's first chat to its
+retrieve, so the stateful phase walks pages with server-issued cursors, and ``schemathesis.toml``
+(the reason for each widened expectation is there). Here examples, coverage and fuzzing run per case
+through ``@schema.parametrize()``: against the fake with every unexpected method the configuration
+lists, against another server with the harmless ``OPTIONS`` and ``TRACE`` only.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def load_schema() -> schemathesis.BaseSchema:
         sent = (case.query or {}).get("cursor")
         if sent in ISSUED_CURSORS and response.status_code == 200:
             FOLLOWED_CURSORS.append(sent)
-        if response.status_code == 200:
-            body = response.json()
+        body = response.json() if response.status_code == 200 else None
+        if isinstance(body, dict):  # a page (the accounts are a bare array, a chat has no cursors)
             ISSUED_CURSORS.update(c for c in (body.get("oldestCursor"), body.get("newestCursor")) if c)
 
     return loaded

@@ -6,9 +6,17 @@ import httpx
 
 from contract_tests.conftest import Target
 from fake_beeper.check.machine import run_machine
-from fake_beeper.check.pagination import walk
+from fake_beeper.check.pagination import SEARCH_CHATS, walk
 
 
 def test_interleaved_walks_match_the_model(target: Target, http: httpx.Client) -> None:
     # The precise `after` page is the fake's documented choice, not the contract's.
     run_machine(http, walk(http, limit=200).chats, after="adjacent" if target.fake is not None else None)
+
+
+def test_interleaved_search_walks_match_the_model(target: Target, http: httpx.Client) -> None:
+    # Walkers over the group chats: the model is the search's own full walk.
+    searched = {"type": "group"}
+    model = walk(http, path=SEARCH_CHATS, filters=searched, limit=200).chats
+    run_machine(http, model, after="adjacent" if target.fake is not None else None, path=SEARCH_CHATS,
+                filters=searched)

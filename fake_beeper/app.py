@@ -72,7 +72,7 @@ def create_app(store: ChatStore | FakeState, *, token: str = DEFAULT_TOKEN, jour
                                                                  scenario=scenario)
     framework = _framework(state)
     api = FaultMiddleware(_operations(state, framework), faults=state.faults, walks=state.walks,
-                          is_faultable=lambda path: ROUTER.serves(path))
+                          operation_of=ROUTER.operation_path)
     guarded = Guard(api, access or Access())
     return FakeBeeperApp(state, RequestLog(guarded, state.journal, log))
 

@@ -18,6 +18,18 @@ first:
 * ``limit``: ``honoured`` | ``ignored``. ``limit`` is checked and obeyed, or not read at all
   (pages of the default size).
 
+* ``searchMatch``: ``wordPrefix`` | ``substring``. A ``GET /v1/chats/search`` query word matches
+  at the start of a word of a title or name (``ali`` finds "Alice" and "Ali Khan"), or anywhere
+  in one ("Natalie", "reality").
+* ``searchScope``: ``both`` | ``titles``. A search without ``scope`` looks at titles, networks and
+  participant names, or at titles and networks only.
+* ``activityBounds``: ``exclusive`` | ``inclusive``. ``lastActivityAfter``/``lastActivityBefore``
+  leave out a chat whose ``lastActivity`` is exactly the bound, or keep it.
+* ``unreadOnly``: ``unreadOrMarked`` | ``unreadCount``. ``unreadOnly=true`` keeps chats with
+  ``unreadCount > 0`` or ``isMarkedUnread``, or only the first.
+* ``naiveDateTimes``: ``utc`` | ``rejected``. A date-time without an offset (what Python's naive
+  ``datetime`` sends) is read as UTC, or gets a 400 as not RFC 3339.
+
 ``limit=ignored`` is there to play older servers: ``openapi.yaml`` makes ``limit`` a maximum, so
 ``fake-beeper check`` reports a server that ignores it as breaking the contract.
 
@@ -42,6 +54,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "repeatedParams": ("rejected", "first", "last"),
     "emptyDirection": ("rejected", "before"),
     "limit": ("honoured", "ignored"),
+    "searchMatch": ("wordPrefix", "substring"),
+    "searchScope": ("both", "titles"),
+    "activityBounds": ("exclusive", "inclusive"),
+    "unreadOnly": ("unreadOrMarked", "unreadCount"),
+    "naiveDateTimes": ("utc", "rejected"),
 }
 BEHAVIOUR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,6 +81,11 @@ class Behaviour:
     repeated_params: Literal["rejected", "first", "last"] = "rejected"
     empty_direction: Literal["rejected", "before"] = "rejected"
     limit: Literal["honoured", "ignored"] = "honoured"
+    search_match: Literal["wordPrefix", "substring"] = "wordPrefix"
+    search_scope: Literal["both", "titles"] = "both"
+    activity_bounds: Literal["exclusive", "inclusive"] = "exclusive"
+    unread_only: Literal["unreadOrMarked", "unreadCount"] = "unreadOrMarked"
+    naive_date_times: Literal["utc", "rejected"] = "utc"
 
     def as_json(self) -> dict[str, str]:
         """Every choice by its key: ``{"after": "adjacent", ...}``."""

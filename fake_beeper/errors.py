@@ -66,6 +66,11 @@ class ApiError(FakeBeeperError):
         return orjson.dumps(payload)
 
 
+def not_found(message: str) -> ApiError:
+    """A 404 for a path parameter that names nothing (``NotFoundError`` in the SDKs)."""
+    return ApiError(404, "NOT_FOUND", message)
+
+
 def invalid_request(issues: list[Issue]) -> ApiError:
     """A 400 whose message lists every issue, so a person reading a log needs nothing else."""
     summary = "; ".join(issue.message for issue in issues)

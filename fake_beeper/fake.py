@@ -126,19 +126,22 @@ class FakeBeeper:
     def fail(self, status: int | None = None, *, times: int | None = 1,
              request: int | None = None, every: int | None = None, page: int | None = None,
              probability: float | None = None, params: Mapping[str, str] | None = None,
+             operation: str | None = None,
              latency: float | tuple[float, float] | None = None, retry_after: float | None = None,
              retry_after_ms: int | None = None, message: str | None = None,
              drop: bool = False, truncate: bool = False) -> None:
         """Add one fault rule: ``fake.fail(429, retry_after_ms=10, page=3)``.
 
         Which requests: ``request`` (the Nth), ``every`` (every Nth), ``page`` (of a walk),
-        ``probability`` (from the scenario's seed), ``params`` (query values); none: the next one.
+        ``probability`` (from the scenario's seed), ``params`` (query values), ``operation`` (its path
+        in ``openapi.yaml``: ``"/v1/chats/search"``, ``"/v1/chats/{chatID}"``); none: the next one.
         What happens: ``status`` (401, 429, 500 or 503, with ``retry_after``, ``retry_after_ms``,
         ``message``), ``latency`` (seconds, or a ``(low, high)`` range), ``drop`` or ``truncate``.
         ``times`` (default 1; ``None``: always) limits it. A bad value raises a ``UsageError`` that
         names the keyword and the values it takes.
         """
-        match = {"request": request, "every": every, "page": page, "probability": probability, "params": params}
+        match = {"request": request, "every": every, "page": page, "probability": probability, "params": params,
+                 "operation": operation}
         fault = {"status": status, "latency": list(latency) if isinstance(latency, tuple) else latency,
                  "retry_after": retry_after, "retry_after_ms": retry_after_ms, "message": message,
                  "drop": drop or None, "truncate": truncate or None}
@@ -156,7 +159,8 @@ class FakeBeeper:
         self.state.faults.add(parsed)
 
     def serve_pages(self, *pages: Mapping[str, Any] | bytes) -> None:
-        """Answer the next ``GET /v1/chats`` requests with these bodies, as given, then the store again.
+        """Answer the next ``GET /v1/chats`` (or ``/v1/chats/search``) requests with these bodies, as
+        given, then the store again.
 
         Each call replaces the pages a previous call left unserved, so a Hypothesis test can call
         it once per example without pages leaking from one example into the next.

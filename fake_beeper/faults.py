@@ -39,12 +39,13 @@ ERROR_CODES = {401: "UNAUTHORIZED", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 
 class Match:
     """Which requests a rule applies to; every condition given must hold (none: every request)."""
 
-    # the Nth request to GET /v1/chats (1-based), counted from the last scenario set, while any rule is active
+    # the Nth API request (1-based; any operation), counted from the last scenario set, while any rule is active
     request: int | None = None
     every: int | None = None  # every Nth such request
     page: int | None = None  # the k-th page of a walk: 1 without a cursor, 2 after a cursor from page 1 …
     probability: float | None = None  # drawn from the scenario's seeded generator
     params: Mapping[str, str] = field(default_factory=dict)  # query parameters with these values
+    operation: str | None = None  # requests to this operation, by its path in openapi.yaml: "/v1/chats/search"
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Faults:
         with self._lock:
             return list(self._rules)
 
-    def decide(self, params: Mapping[str, str], page: int | None) -> Decision:
+    def decide(self, params: Mapping[str, str], page: int | None, operation: str | None = None) -> Decision:
         """Count this request and choose its faults."""
         with self._lock:
             self._requests += 1
@@ -125,7 +126,7 @@ class Faults:
             for rule in self._rules:
                 if rule.times is not None and rule.applied >= rule.times:
                     continue
-                if not self._matches(rule.match, params, page):
+                if not self._matches(rule.match, params, page, operation):
                     continue
                 rule.applied += 1
                 fault = rule.fault
@@ -137,7 +138,9 @@ class Faults:
                     drop, truncate = fault.drop, fault.truncate
             return Decision(latency, error, drop, truncate)
 
-    def _matches(self, match: Match, params: Mapping[str, str], page: int | None) -> bool:
+    def _matches(self, match: Match, params: Mapping[str, str], page: int | None, operation: str | None) -> bool:
+        if match.operation is not None and operation != match.operation:
+            return False
         if match.request is not None and self._requests != match.request:
             return False
         if match.every is not None and self._requests % match.every:
@@ -179,23 +182,25 @@ class WalkPages:
 
 
 class FaultMiddleware:
-    """Applies ``faults`` to GET requests of the Beeper API (``is_faultable`` paths), before the
-    app sees them; the spec, the docs and the control API are never faulted."""
+    """Applies ``faults`` to GET requests of the Beeper API (paths ``operation_of`` names an
+    operation for), before the app sees them; the spec, the docs and the control API are never faulted."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages, is_faultable: Callable[[str], bool]) -> None:
+    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages,
+                 operation_of: Callable[[Scope], str | None]) -> None:
         self.app = app
         self.faults = faults
         self.walks = walks
-        self.is_faultable = is_faultable
+        self.operation_of = operation_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No rules, no work: the request path stays as short as without this middleware.
-        if not self.faults or scope["type"] != "http" or scope["method"] != "GET" \
-                or not self.is_faultable(scope["path"]):
+        operation = self.operation_of(scope) if self.faults and scope["type"] == "http" \
+            and scope["method"] == "GET" else None
+        if operation is None:
             await self.app(scope, receive, send)
             return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        decision = self.faults.decide(params, self.walks.page_of(params.get("cursor")))
+        decision = self.faults.decide(params, self.walks.page_of(params.get("cursor")), operation)
         if decision.latency:
             await asyncio.sleep(decision.latency)
         if decision.error is not None:

@@ -16,11 +16,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+import orjson
 from starlette.requests import Request
+from starlette.types import Scope
 
 from fake_beeper import spec
-from fake_beeper.query import parse_list_chats_query
+from fake_beeper.chat_view import retrieved
+from fake_beeper.errors import not_found
+from fake_beeper.info import server_info
+from fake_beeper.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
 from fake_beeper.state import FakeState
+from fake_beeper.store import Page
 
 Handler = Callable[[FakeState, Request, Mapping[str, str]], bytes]
 
@@ -63,6 +69,15 @@ class Router:
     def serves(self, path: str) -> bool:
         return self.match(path.encode("latin-1", "replace")) is not None
 
+    def operation_path(self, scope: Scope) -> str | None:
+        """The path template (as in ``openapi.yaml``) of the GET operation a request is for, if any."""
+        match = self.match(scope.get("raw_path") or scope["path"].encode())
+        operation = match[0].get("GET") if match is not None else None
+        return operation.path if operation is not None else None
+
+    def operations(self) -> list[Operation]:
+        return [operation for by_method in self._routes.values() for operation in by_method.values()]
+
 
 def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
@@ -76,12 +91,64 @@ def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str
     page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
                             account_ids=query.account_ids, after=behaviour.after,
                             undated=behaviour.undated == "last")
+    return _served(state, request, page)
+
+
+def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/chats/search``: a keyset page of the chats the filters keep (``search.py``), in the
+    list's order and with its cursors; scripted pages are served here as for the list."""
+    behaviour = state.behaviour
+    if state.scripted:
+        parse_search_chats_query(request.query_params, decode_cursor=False, behaviour=behaviour)
+        scripted = state.scripted.take()
+        if scripted is not None:
+            return scripted
+    query = parse_search_chats_query(request.query_params, behaviour=behaviour)
+    page = state.store.search(query.filter, cursor=query.cursor, direction=query.direction, limit=query.limit,
+                              after=behaviour.after, undated=behaviour.undated == "last")
+    return _served(state, request, page)
+
+
+def _served(state: FakeState, request: Request, page: Page) -> bytes:
+    """A page on its way out: its cursors noted for faults by page, and counted for live activity."""
     state.walks.issued(state.walks.page_of(request.query_params.get("cursor")), page.oldest_cursor,
                        page.newest_cursor)
     state.page_served()
     return page.to_json()
 
 
+def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
+    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour)
+    chat = state.store.find(path_params["chatID"])
+    if chat is None:
+        raise not_found(f"No chat with ID {path_params['chatID']!r}")
+    return retrieved(chat.body, max_participants)
+
+
+def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/accounts``: every account of the world, as a bare array (``accounts.py``)."""
+    return b"[" + b",".join(state.store.accounts()) + b"]"
+
+
+def get_account(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/accounts/{accountID}``: one account, or a 404."""
+    account = state.store.account(path_params["accountID"])
+    if account is None:
+        raise not_found(f"No account with ID {path_params['accountID']!r}")
+    return account
+
+
+def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/info``: what this server is, with endpoints on the address it was reached at."""
+    return orjson.dumps(server_info(request))
+
+
 ROUTER = Router([
     Operation("GET", spec.LIST_CHATS_PATH, list_chats),
+    Operation("GET", spec.SEARCH_CHATS_PATH, search_chats),
+    Operation("GET", spec.GET_CHAT_PATH, get_chat),
+    Operation("GET", spec.LIST_ACCOUNTS_PATH, list_accounts),
+    Operation("GET", spec.GET_ACCOUNT_PATH, get_account),
+    Operation("GET", spec.INFO_PATH, get_info, authenticated=False),
 ])

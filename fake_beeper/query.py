@@ -1,9 +1,11 @@
-"""The query string of ``GET /v1/chats``, checked against the parameters in ``openapi.yaml``.
+"""The query strings of the operations, checked against their parameters in ``openapi.yaml``.
 
-Types, the ``direction`` enum, the ``limit`` range and its default all come from the spec: each
-raw string is coerced to its parameter's schema type, then validated with that schema, and every
-problem becomes an ``Issue`` of one 400 response (never a framework's 422). Only the cursor's inner
-grammar, which the contract leaves opaque, is checked by ``cursors.decode``.
+Types, enums, ranges and defaults all come from the spec: each raw string is coerced to its
+parameter's schema type (string, integer, boolean: ``true``/``false``), then validated with that
+schema, and every problem becomes an ``Issue`` of one 400 response (never a framework's 422).
+A parameter the spec marks ``allowEmptyValue`` takes an empty value as absent (the JS SDK sends
+``maxParticipantCount=`` for ``null``). Only the cursor's inner grammar, which the contract leaves
+opaque, is checked by ``cursors.decode``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, Protocol, cast
 
@@ -28,7 +31,9 @@ from fake_beeper.errors import (
     Issue,
     invalid_request,
 )
+from fake_beeper.search import SearchFilter
 from fake_beeper.store import Direction
+from fake_beeper.timestamps import to_millis
 
 DEFAULT_BEHAVIOUR = Behaviour()
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -44,6 +49,14 @@ class ListChatsQuery:
     limit: int
 
 
+@dataclass(frozen=True)
+class SearchChatsQuery:
+    cursor: Position | None
+    direction: Direction
+    limit: int
+    filter: SearchFilter
+
+
 class QueryParams(Protocol):
     """Anything with ``getlist(name)``: Starlette's ``QueryParams``, a ``MultiDict`` …"""
 
@@ -57,6 +70,8 @@ class _Parameter:
     coerce: Callable[[str], Any]
     validator: jsonschema_rs.Validator
     default: Any
+    empty_is_absent: bool
+    is_date_time: bool
 
 
 def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
@@ -67,33 +82,7 @@ def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
     ``None``): scripted pages hand out cursors of their own, which are not store positions.
     ``behaviour`` decides what the contract leaves open (see ``fake_beeper.behaviour``).
     """
-    values: dict[str, Any] = {}
-    issues: list[Issue] = []
-    for parameter in _parameters():
-        raw = _raw_values(params, parameter, behaviour)
-        if not raw:
-            values[parameter.name] = parameter.default
-            continue
-        path = ("query", parameter.name)
-        if not parameter.is_array and len(raw) > 1:
-            issues.append(Issue(INVALID_TYPE, f"{parameter.name} must be given once", path))
-            continue
-        try:
-            value = [parameter.coerce(v) for v in raw] if parameter.is_array else parameter.coerce(raw[0])
-        except ValueError as exc:
-            issues.append(Issue(INVALID_TYPE, f"{parameter.name} {exc}", path))
-            continue
-        problems = [_issue(parameter.name, error, path) for error in parameter.validator.iter_errors(value)]
-        issues.extend(problems)
-        values[parameter.name] = value
-    cursor = None
-    if decode_cursor and values.get("cursor"):  # an empty cursor means the first page, as no cursor does
-        try:
-            cursor = cursors.decode(values["cursor"])
-        except ApiError as exc:
-            issues.extend(exc.issues)
-    if issues:
-        raise invalid_request(issues)
+    values, cursor = _page_query(spec.LIST_CHATS_PATH, params, decode_cursor, behaviour)
     account_ids = values.get("accountIDs")
     return ListChatsQuery(
         account_ids=tuple(account_ids) if account_ids is not None else None,
@@ -103,9 +92,107 @@ def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
     )
 
 
+def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
+                             behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> SearchChatsQuery:
+    """``GET /v1/chats/search``: the list's paging parameters and the search's filters."""
+    values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour)
+    account_ids = values.get("accountIDs")
+    after, before = values.get("lastActivityAfter"), values.get("lastActivityBefore")
+    words = tuple((values.get("query") or "").casefold().split())
+    chat_type = values.get("type")
+    search = SearchFilter(
+        account_ids=tuple(account_ids) if account_ids is not None else None,
+        inbox=values.get("inbox"),
+        include_muted=values["includeMuted"],
+        label_id=values.get("labelID"),
+        after_millis=to_millis(after) if after is not None else None,
+        before_millis=to_millis(before) if before is not None else None,
+        words=words,
+        scope=values.get("scope") or ("titles" if behaviour.search_scope == "titles" else None),
+        type=None if chat_type in (None, "any") else chat_type,
+        unread_only=bool(values.get("unreadOnly")),
+        unread_counts_marked=behaviour.unread_only == "unreadOrMarked",
+        match=behaviour.search_match,
+        inclusive_bounds=behaviour.activity_bounds == "inclusive",
+    )
+    return SearchChatsQuery(cursor, cast(Direction, values.get("direction") or "before"), values["limit"], search)
+
+
+def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> int:
+    """``GET /v1/chats/{chatID}``: how many participants to return (``-1``: all)."""
+    count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour)["maxParticipantCount"]
+    return count
+
+
+def _page_query(path: str, params: QueryParams, decode_cursor: bool,
+                behaviour: Behaviour) -> tuple[dict[str, Any], Position | None]:
+    """The values of a paged operation and its decoded cursor, every issue in one 400."""
+    issues: list[Issue] = []
+    values = _values(path, params, behaviour, issues)
+    cursor = None
+    if decode_cursor and values.get("cursor"):  # an empty cursor means the first page, as no cursor does
+        try:
+            cursor = cursors.decode(values["cursor"])
+        except ApiError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise invalid_request(issues)
+    return values, cursor
+
+
+def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> dict[str, Any]:
+    """The query values of the operation at ``path`` by name, defaults filled in; a 400 ``ApiError``
+    listing every issue at once."""
+    issues: list[Issue] = []
+    values = _values(path, params, behaviour, issues)
+    if issues:
+        raise invalid_request(issues)
+    return values
+
+
+def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for parameter in _parameters(path):
+        raw = _raw_values(params, parameter, behaviour)
+        if not raw:
+            values[parameter.name] = parameter.default
+            continue
+        where = ("query", parameter.name)
+        if not parameter.is_array and len(raw) > 1:
+            issues.append(Issue(INVALID_TYPE, f"{parameter.name} must be given once", where))
+            continue
+        if parameter.is_date_time and behaviour.naive_date_times == "utc":
+            raw = [_as_utc(value) for value in raw]
+        try:
+            value = [parameter.coerce(v) for v in raw] if parameter.is_array else parameter.coerce(raw[0])
+        except ValueError as exc:
+            issues.append(Issue(INVALID_TYPE, f"{parameter.name} {exc}", where))
+            continue
+        problems = [_issue(parameter.name, error, where) for error in parameter.validator.iter_errors(value)]
+        issues.extend(problems)
+        if parameter.is_date_time and not problems and isinstance(value, str):
+            try:
+                to_millis(value)
+            except ValueError as exc:  # a valid date-time whose instant the fake cannot hold
+                issues.append(Issue(INVALID_VALUE, f"{parameter.name} {exc}", where))
+        values[parameter.name] = value
+    return values
+
+
+def _as_utc(value: str) -> str:
+    """A date-time without an offset (Python's naive ``datetime.isoformat()``) read as UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # not a date-time: the schema says so
+    return value + "Z" if moment.tzinfo is None and "T" in value else value
+
+
 def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour) -> list[str]:
     """The raw values of ``parameter``, as ``behaviour`` reads them."""
     raw = params.getlist(parameter.name)
+    if parameter.empty_is_absent and raw == [""]:
+        return []
     if parameter.name == "limit" and behaviour.limit == "ignored":
         return []
     if parameter.name == "direction" and raw == [""] and behaviour.empty_direction == "before":
@@ -118,14 +205,15 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
 
 
 @cache
-def _parameters() -> tuple[_Parameter, ...]:
+def _parameters(path: str) -> tuple[_Parameter, ...]:
     built = []
-    for name, parameter in spec.query_parameters().items():
+    for name, parameter in spec.query_parameters(path).items():
         schema = parameter["schema"]
         is_array = schema.get("type") == "array"
-        item_type = schema["items"]["type"] if is_array else schema["type"]
-        built.append(_Parameter(name, is_array, _COERCE[item_type], spec.inline_validator(schema),
-                                schema.get("default")))
+        item = schema["items"] if is_array else schema
+        built.append(_Parameter(name, is_array, _COERCE[item["type"]], spec.inline_validator(schema),
+                                schema.get("default"), bool(parameter.get("allowEmptyValue")),
+                                item.get("format") == "date-time"))
     return tuple(built)
 
 
@@ -135,7 +223,13 @@ def _to_integer(raw: str) -> int:
     return int(raw)
 
 
-_COERCE: dict[str, Callable[[str], Any]] = {"string": str, "integer": _to_integer}
+def _to_boolean(raw: str) -> bool:
+    if raw not in ("true", "false"):
+        raise ValueError(f"must be true or false, got {raw!r}")
+    return raw == "true"
+
+
+_COERCE: dict[str, Callable[[str], Any]] = {"string": str, "integer": _to_integer, "boolean": _to_boolean}
 
 
 def _issue(name: str, error: jsonschema_rs.ValidationError, path: Sequence[str | int]) -> Issue:

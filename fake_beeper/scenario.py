@@ -12,6 +12,8 @@ The same document drives ``fake-beeper serve --scenario FILE`` (YAML or JSON), t
         fault: {latency: [0.05, 0.2]}     # seconds, drawn from the seed
       - match: {request: 5}
         fault: {drop: true}               # connection closed before a response
+      - match: {operation: /v1/chats/search}
+        fault: {status: 503}              # the search only (operations by their openapi.yaml path)
     activity:
       every: 10                           # after every 10th GET /v1/chats, one change
       events: {message: 8, newChat: 1, archive: 1, remove: 0}
@@ -63,6 +65,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                     "request": _COUNT, "every": _COUNT, "page": _COUNT,
                     "probability": {"type": "number", "minimum": 0, "maximum": 1},
                     "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "operation": {"enum": list(spec.OPERATION_PATHS)},
                 }},
                 "fault": {
                     "type": "object",
@@ -228,7 +231,8 @@ def _rule(raw: dict[str, Any], index: int) -> Rule:
         latency = (low, high)
     return Rule(
         match=Match(request=match.get("request"), every=match.get("every"), page=match.get("page"),
-                    probability=match.get("probability"), params=dict(match.get("params", {}))),
+                    probability=match.get("probability"), params=dict(match.get("params", {})),
+                    operation=match.get("operation")),
         fault=Fault(latency=latency, status=fault.get("status"), retry_after=fault.get("retryAfter"),
                     retry_after_ms=fault.get("retryAfterMs"), message=fault.get("message"),
                     drop=fault.get("drop", False), truncate=fault.get("truncate", False)),

@@ -1,4 +1,4 @@
-"""Scripted pages: responses a test queues for the next ``GET /v1/chats`` requests.
+"""Scripted pages: responses a test queues for the next ``GET /v1/chats`` (or search) requests.
 
 The store answers from its chats; a script overrides it for a few requests so that a client can
 be shown a page the store would never produce: one drawn by ``fake_beeper.strategies`` (every
@@ -19,7 +19,8 @@ import orjson
 
 
 class ScriptedPages:
-    """A thread-safe queue of bodies; each ``GET /v1/chats`` takes the next, until it is empty."""
+    """A thread-safe queue of bodies; each ``GET /v1/chats`` or ``GET /v1/chats/search`` takes the
+    next, in the order they come, until it is empty."""
 
     def __init__(self) -> None:
         self._queue: deque[bytes] = deque()

@@ -1,8 +1,8 @@
 """The contract: ``openapi.yaml``, loaded once, and the validators derived from it.
 
-Everything in fake-beeper that needs to know the shape of ``GET /v1/chats`` (the loader that
-checks fixture files, the query parser, the app that serves the document, the contract tests)
-asks this module, so that no second, hand-written copy of the schema can drift from the file.
+Everything in fake-beeper that needs to know the shape of an operation (the loader that checks
+fixture files, the query parser, the app that serves the document, the contract tests) asks
+this module, so that no second, hand-written copy of the schema can drift from the file.
 """
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ import jsonschema_rs
 import yaml
 
 LIST_CHATS_PATH = "/v1/chats"
+SEARCH_CHATS_PATH = "/v1/chats/search"
+GET_CHAT_PATH = "/v1/chats/{chatID}"
+LIST_ACCOUNTS_PATH = "/v1/accounts"
+GET_ACCOUNT_PATH = "/v1/accounts/{accountID}"
+INFO_PATH = "/v1/info"
+# The operations' paths, named without reading the document (for cheap imports); a test holds
+# them to ``operation_paths()``.
+OPERATION_PATHS = (LIST_CHATS_PATH, SEARCH_CHATS_PATH, GET_CHAT_PATH, LIST_ACCOUNTS_PATH, GET_ACCOUNT_PATH, INFO_PATH)
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -34,15 +42,40 @@ def spec() -> dict[str, Any]:
     return document
 
 
+def operation(path: str = LIST_CHATS_PATH) -> dict[str, Any]:
+    """The ``GET`` operation object at ``path`` (a template as written: ``/v1/chats/{chatID}``)."""
+    found: dict[str, Any] = spec()["paths"][path]["get"]
+    return found
+
+
 def list_chats_operation() -> dict[str, Any]:
     """The ``GET /v1/chats`` operation object."""
-    operation: dict[str, Any] = spec()["paths"][LIST_CHATS_PATH]["get"]
-    return operation
+    return operation(LIST_CHATS_PATH)
 
 
-def query_parameters() -> dict[str, dict[str, Any]]:
-    """The operation's query parameters, by name (their ``schema``, ``style``, ``default`` …)."""
-    return {p["name"]: p for p in list_chats_operation()["parameters"] if p["in"] == "query"}
+def operation_paths() -> list[str]:
+    """Every path of the document that has a ``GET`` operation, in document order."""
+    return [path for path, item in spec()["paths"].items() if "get" in item]
+
+
+def query_parameters(path: str = LIST_CHATS_PATH) -> dict[str, dict[str, Any]]:
+    """An operation's query parameters, by name (their ``schema``, ``style``, ``default`` …),
+    with shared ``#/components/parameters`` references followed."""
+    parameters = (_resolved(p, "parameters") for p in operation(path).get("parameters", ()))
+    return {p["name"]: p for p in parameters if p["in"] == "query"}
+
+
+def response(path: str, status: str) -> dict[str, Any]:
+    """The response object of an operation for ``status``, with a ``#/components/responses``
+    reference followed."""
+    return _resolved(operation(path)["responses"][status], "responses")
+
+
+def _resolved(item: dict[str, Any], section: str) -> dict[str, Any]:
+    if "$ref" in item:
+        found: dict[str, Any] = spec()["components"][section][item["$ref"].rsplit("/", 1)[-1]]
+        return found
+    return item
 
 
 def component(name: str) -> dict[str, Any]:

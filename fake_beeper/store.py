@@ -1,4 +1,5 @@
-"""The chat store: the order of ``GET /v1/chats`` and keyset pages over it.
+"""The chat store: the order of ``GET /v1/chats``, keyset pages over it (of the list, and of a
+search: ``search.py``), and the world's accounts (``accounts.py``).
 
 Chats are kept in one sorted index of keys ``(-lastActivity millis, chat ID)`` (newest first,
 ties broken by ID, chats without ``lastActivity`` last), plus one such index per account. A page
@@ -26,7 +27,7 @@ import heapq
 import itertools
 import random
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,7 +35,9 @@ import orjson
 from sortedcontainers import SortedList
 
 from fake_beeper import cursors
+from fake_beeper.accounts import derive_account
 from fake_beeper.cursors import NO_ACTIVITY, Position
+from fake_beeper.search import SearchFilter, SearchIndex, without_preview
 
 Direction = Literal["after", "before"]
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
@@ -137,6 +140,11 @@ class ChatStore:
             keys.sort()  # flat (int, str) keys: the cheapest tuples to compare
         self._order = SortedList(sorted(itertools.chain.from_iterable(by_account.values())))
         self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
+        self._search: SearchIndex | None = None  # built by the first search
+        # Every account a chat has named, by its place (sorted at load, then in order of arrival):
+        # an account outlives its chats. Each one's JSON is derived on first request.
+        self._account_places = {account: place for place, account in enumerate(sorted(by_account))}
+        self._account_bodies: dict[str, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._order)
@@ -168,6 +176,26 @@ class ChatStore:
                 return None
             return int(-self._order[0][0])
 
+    # -- accounts ------------------------------------------------------------------------------
+
+    def accounts(self) -> list[bytes]:
+        """The JSON of every account of the world (``fake_beeper.accounts``), in place order."""
+        with self._lock:
+            return [self._account(account) for account in self._account_places]
+
+    def account(self, account_id: str) -> bytes | None:
+        with self._lock:
+            return self._account(account_id) if account_id in self._account_places else None
+
+    def _account(self, account_id: str) -> bytes:
+        body = self._account_bodies.get(account_id)
+        if body is None:
+            keys = self._by_account.get(account_id, ())
+            chats = (self._chats[key[1]].body for key in keys)
+            account = derive_account(account_id, self._account_places[account_id], chats)
+            body = self._account_bodies[account_id] = orjson.dumps(account)
+        return body
+
     # -- live changes: O(log n) each -----------------------------------------------------------
 
     def put(self, chat: LoadedChat) -> None:
@@ -178,6 +206,9 @@ class ChatStore:
             key = _key(chat)
             self._order.add(key)
             self._by_account.setdefault(chat.account_id, SortedList()).add(key)
+            self._account_places.setdefault(chat.account_id, len(self._account_places))
+            if self._search is not None:
+                self._search.add(key, chat.body)
 
     def remove(self, chat_id: str) -> bool:
         """Take a chat out of the list; ``False`` if there was none with that ID."""
@@ -194,6 +225,8 @@ class ChatStore:
         account.remove(key)
         if not account:
             del self._by_account[old.account_id]
+        if self._search is not None:
+            self._search.discard(chat_id)
         return True
 
     def page(self, *, cursor: Position | None = None, direction: Direction = "before", limit: int = 25,
@@ -203,31 +236,103 @@ class ChatStore:
         newest ``limit`` chats newer than the cursor, and ``undated=False`` leaves chats without
         ``lastActivity`` out (``fake_beeper.behaviour``)."""
         with self._lock:
-            return self._page(cursor, direction, limit, account_ids, after, undated)
+            return self._page(self._indexes(account_ids), _Range(), None, cursor, direction, limit, after, undated,
+                              self._body)
 
-    def _page(self, cursor: Position | None, direction: Direction, limit: int,
-              account_ids: Sequence[str] | None, after: AfterMode, undated: bool) -> Page:
-        indexes = self._indexes(account_ids)
-        end = None if undated else _FIRST_UNDATED  # leaving the undated chats out is a bound too
+    def search(self, search: SearchFilter, *, cursor: Position | None = None, direction: Direction = "before",
+               limit: int = 50, after: AfterMode = "adjacent", undated: bool = True) -> Page:
+        """A page of the chats ``search`` keeps, in list order, with the list's cursors, each chat
+        without its ``preview`` (``fake_beeper.search``). The first search builds the search index."""
+        with self._lock:
+            index = self._search_index()
+            indexes = index.candidates(search, [self._order], self._by_account)
+
+            def searched(key: Key) -> bytes:
+                return without_preview(self._chats[key[1]].body, index.facets[key[1]])
+
+            return self._page(indexes, _date_range(search), index.keeps(search), cursor, direction, limit,
+                              after, undated, searched)
+
+    def _search_index(self) -> SearchIndex:
+        if self._search is None:
+            with gc_paused():
+                self._search = SearchIndex((key, self._chats[key[1]].body) for key in self._order)
+        return self._search
+
+    def find(self, chat_id: str) -> LoadedChat | None:
+        """The chat with this ID, or else with this ``localChatID`` ("Input routes also accept the
+        local chat ID from this installation"); O(1). Only an ID that is not a Matrix room ID
+        (``!…``) is looked up as a local one, which builds the search index the first time."""
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            if chat is None and chat_id and not chat_id.startswith("!"):
+                found = self._search_index().by_local_id.get(chat_id)
+                chat = self._chats.get(found) if found is not None else None
+            return chat
+
+    def _body(self, key: Key) -> bytes:
+        return self._chats[key[1]].body
+
+    def _page(self, indexes: list[SortedList], dates: _Range, keep: Callable[[Key], bool] | None,
+              cursor: Position | None, direction: Direction, limit: int, after: AfterMode,
+              undated: bool, body: Callable[[Key], bytes]) -> Page:
+        # Leaving the undated chats out, a cursor and a date range are all bounds on the keys.
+        window = dates.below(_FIRST_UNDATED) if not undated else dates
         if cursor is None:
-            keys, has_more = _take(indexes, None, limit, end)
+            keys, has_more = _first(indexes, window, limit, keep)
             if direction == "after":
                 has_more = False  # nothing is newer than the newest page
         elif direction == "before":
-            keys, has_more = _take(indexes, _older_than(cursor), limit, end)
+            keys, has_more = _first(indexes, window.above(*_older_than(cursor)), limit, keep)
         elif after == "newest":
-            keys, has_more = _take(indexes, None, limit, _earlier(_newer_than(cursor), end))
+            keys, has_more = _first(indexes, window.below(_newer_than(cursor)), limit, keep)
         else:
-            keys, has_more = _take_newer(indexes, _earlier(_newer_than(cursor), end), limit)
+            keys, has_more = _last(indexes, window.below(_newer_than(cursor)), limit, keep)
         if not keys:
             return Page([], has_more, None, None)
-        bodies = [self._chats[key[1]].body for key in keys]
+        bodies = [body(key) for key in keys]
         return Page(bodies, has_more, _cursor_at(keys[-1]), _cursor_at(keys[0]))
 
     def _indexes(self, account_ids: Sequence[str] | None) -> list[SortedList]:
         if account_ids is None:
             return [self._order]
         return [self._by_account[a] for a in dict.fromkeys(account_ids) if a in self._by_account]
+
+
+@dataclass(frozen=True)
+class _Range:
+    """Keys from ``low`` (``low_inclusive``) up to ``high`` (exclusive); ``None``: unbounded."""
+
+    low: Key | None = None
+    low_inclusive: bool = True
+    high: Key | None = None
+
+    def above(self, key: Key, inclusive: bool) -> _Range:
+        if self.low is not None and (self.low > key or (self.low == key and not self.low_inclusive)):
+            return self
+        return _Range(key, inclusive, self.high)
+
+    def below(self, key: Key) -> _Range:
+        return self if self.high is not None and self.high <= key else _Range(self.low, self.low_inclusive, key)
+
+    def runs(self, indexes: list[SortedList], *, reverse: bool = False) -> list[Iterator[Key]]:
+        if self.low is None and self.high is None and not reverse:
+            return [iter(index) for index in indexes]
+        return [index.irange(minimum=self.low, maximum=self.high, inclusive=(self.low_inclusive, False),
+                             reverse=reverse) for index in indexes]
+
+
+def _date_range(search: SearchFilter) -> _Range:
+    """``lastActivityAfter``/``Before`` as key bounds (newer activity is a lower key); either one
+    leaves the undated chats out."""
+    if search.after_millis is None and search.before_millis is None:
+        return _Range()
+    window = _Range(high=_FIRST_UNDATED)
+    if search.after_millis is not None:  # millis > after (or >=): keys below (-after, "")
+        window = window.below((-search.after_millis + (1 if search.inclusive_bounds else 0), ""))
+    if search.before_millis is not None:  # millis < before (or <=): keys from (-before + 1, "")
+        window = window.above((-search.before_millis + (0 if search.inclusive_bounds else 1), ""), True)
+    return window
 
 
 def list_order(chat: LoadedChat) -> Key:
@@ -255,37 +360,40 @@ def _newer_than(cursor: Position) -> Key:
     return (-cursor.millis, "" if cursor.chat_id is None else cursor.chat_id)
 
 
-def _earlier(key: Key, other: Key | None) -> Key:
-    return key if other is None else min(key, other)
-
-
-def _take(indexes: list[SortedList], bound: tuple[Key, bool] | None, limit: int,
-          below: Key | None = None) -> tuple[list[Key], bool]:
-    """The first ``limit`` keys past ``bound`` (and before ``below``) across ``indexes``, and
-    whether more follow."""
+def _first(indexes: list[SortedList], window: _Range, limit: int,
+           keep: Callable[[Key], bool] | None) -> tuple[list[Key], bool]:
+    """The first ``limit`` keys of ``window`` across ``indexes`` that ``keep`` keeps, and whether
+    more follow."""
     # `irange` walks from a key without SortedList's positional index, which a bisect-then-islice
     # would consult: a deep page then costs the same as the first.
-    runs = []
-    for index in indexes:
-        if bound is None and below is None:
-            run = iter(index)
-        else:
-            key, inclusive = bound if bound is not None else (None, True)
-            run = index.irange(minimum=key, maximum=below, inclusive=(inclusive, False))
-        runs.append(itertools.islice(run, limit + 1))
-    # One index (no filter, or one account) needs no merge: the common case, kept cheap.
-    merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs), limit + 1))
-    return merged[:limit], len(merged) > limit
+    runs = window.runs(indexes)
+    keys = _kept(runs, keep, limit + 1, reverse=False)
+    return keys[:limit], len(keys) > limit
 
 
-def _take_newer(indexes: list[SortedList], bound: Key, limit: int) -> tuple[list[Key], bool]:
-    """The ``limit`` keys just before ``bound`` across ``indexes`` (newest first), and whether more precede."""
-    runs = [itertools.islice(index.irange(maximum=bound, inclusive=(True, False), reverse=True), limit + 1)
-            for index in indexes]
-    merged = list(runs[0]) if len(runs) == 1 else list(itertools.islice(heapq.merge(*runs, reverse=True), limit + 1))
-    page = merged[:limit]
+def _last(indexes: list[SortedList], window: _Range, limit: int,
+          keep: Callable[[Key], bool] | None) -> tuple[list[Key], bool]:
+    """The last ``limit`` kept keys of ``window`` (in list order), and whether more precede."""
+    keys = _kept(window.runs(indexes, reverse=True), keep, limit + 1, reverse=True)
+    page = keys[:limit]
     page.reverse()
-    return page, len(merged) > limit
+    return page, len(keys) > limit
+
+
+def _kept(runs: list[Iterator[Key]], keep: Callable[[Key], bool] | None, count: int, *,
+          reverse: bool) -> list[Key]:
+    """The first ``count`` keys of the merged ``runs`` that ``keep`` keeps, each once."""
+    if keep is None:  # a list page: each run holds a chat at most once, and no run can hold more
+        runs = [itertools.islice(run, count) for run in runs]
+    if len(runs) == 1:  # one index (no filter, or one account) needs no merge: the common case
+        merged: Iterator[Key] = runs[0]
+    elif keep is None:
+        merged = heapq.merge(*runs, reverse=reverse)
+    else:  # search candidates may come from overlapping indexes (unread and marked unread)
+        merged = (key for key, _ in itertools.groupby(heapq.merge(*runs, reverse=reverse)))
+    if keep is not None:
+        merged = filter(keep, merged)
+    return list(itertools.islice(merged, count))
 
 
 def _json_str(value: str | None) -> bytes:

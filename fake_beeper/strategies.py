@@ -1,4 +1,4 @@
-"""Hypothesis strategies for what ``GET /v1/chats`` may answer, drawn from ``openapi.yaml``.
+"""Hypothesis strategies for what the API may answer, drawn from ``openapi.yaml``.
 
 The other direction of contract testing: not "does the server keep to the schema" but "does my
 client cope with everything the schema allows". The values come from Schemathesis's schema-driven
@@ -6,6 +6,11 @@ generator, fed the contract's own components, so there is no second copy of the 
 chat is anything ``ChatListResponse`` admits (missing optional fields, ``null`` where nullable,
 any ``seen`` variant, long and odd Unicode), and pages may be empty. Two deliberate narrowings,
 both options: arrays are capped short, and objects carry only the keys the contract names.
+
+``chat_pages``/``chats``/``page_walks`` are ``GET /v1/chats``'s, ``search_pages`` the search's
+(``Chat`` items, no ``preview``), ``accounts`` an item of ``GET /v1/accounts`` and
+``account_lists`` its whole answer. ``FakeBeeper.serve_pages`` serves pages to the list and the
+search alike.
 
     from fake_beeper.strategies import chat_pages
 
@@ -37,6 +42,9 @@ T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 3
 PAGE_SCHEMA = "ListChatsResponse"
 CHAT_SCHEMA = "ChatListResponse"
+SEARCH_PAGE_SCHEMA = "SearchChatsResponse"
+ACCOUNT_SCHEMA = "Account"
+SCHEMAS = (PAGE_SCHEMA, CHAT_SCHEMA, SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA)
 
 
 def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
@@ -55,6 +63,24 @@ def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS,
           extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Any single chat the contract allows (an item of a page); the options are ``chat_pages``'s."""
     return _reported(_component_values(CHAT_SCHEMA, max_items, extra_fields), "chats()")
+
+
+def search_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
+                 extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Any page ``GET /v1/chats/search`` may answer; the options are ``chat_pages``'s."""
+    return _reported(_component_values(SEARCH_PAGE_SCHEMA, max_items, extra_fields), "search_pages()")
+
+
+def accounts(*, max_items: int | None = DEFAULT_MAX_ITEMS,
+             extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Any ``Account`` the contract allows (every status and provider, optional fields absent)."""
+    return _reported(_component_values(ACCOUNT_SCHEMA, max_items, extra_fields), "accounts()")
+
+
+def account_lists(*, max_size: int = 4, extra_fields: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """What ``GET /v1/accounts`` may answer: a bare array of accounts, possibly empty."""
+    drawn = st.lists(_component_values(ACCOUNT_SCHEMA, DEFAULT_MAX_ITEMS, extra_fields), max_size=max_size)
+    return _reported(drawn, "account_lists()")
 
 
 def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
@@ -133,7 +159,7 @@ def _body_operations(max_items: int | None, extra_fields: bool) -> Any:
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{name}"}}}},
             "responses": {"200": {"description": "unused"}},
-        }} for name in (PAGE_SCHEMA, CHAT_SCHEMA)},
+        }} for name in SCHEMAS},
         "components": {"schemas": schemas},
     }
     # An explicit default config: a schemathesis.toml the user keeps for their server is not ours.
@@ -156,7 +182,11 @@ def _closed(schema: Any) -> Any:
     if parts and all("properties" in part for part in parts):
         del schema["allOf"]
         schema.setdefault("type", "object")
-        schema["properties"] = {key: value for part in parts for key, value in part.get("properties", {}).items()}
+        merged: dict[str, Any] = {}
+        for part in parts:  # a property two parts name must satisfy both (participants of at most 20)
+            for key, value in part["properties"].items():
+                merged[key] = _closed({"allOf": [merged[key], value]}) if key in merged else value
+        schema["properties"] = merged
         schema["required"] = [key for part in parts for key in part.get("required", [])]
     if "properties" in schema:
         schema.setdefault("additionalProperties", False)

@@ -42,6 +42,8 @@ def check(base_url: str, token: str = "fake-beeper-token") -> Report:
     ({"undated": "omitted"}, {"undated": "none-seen"}),
     ({"after": "newest", "undated": "omitted", "accountIDsComma": "split", "repeatedParams": "last",
       "emptyDirection": "before"}, {"undated": "none-seen"}),
+    ({"searchMatch": "substring", "searchScope": "titles", "activityBounds": "inclusive"}, {}),
+    ({"unreadOnly": "unreadCount", "naiveDateTimes": "rejected"}, {}),
 ], ids=repr)
 def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
         behaviour: dict[str, str], read_back: dict[str, str]) -> None:
@@ -53,6 +55,7 @@ def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
     assert report.serve_flags == fake.behaviour.serve_flags().replace(" --behaviour undated=omitted", "").replace(
         "--behaviour undated=omitted", "").strip()
     assert "pagination: interleaved walkers match the model" in report.passed
+    assert "search: interleaved walkers match the model" in report.passed
 
 
 def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
@@ -67,8 +70,10 @@ class Broken:
     """The fake's app, with its ``GET /v1/chats`` bodies passed through ``mutate``, or other defects."""
 
     def __init__(self, fake: FakeBeeper, mutate: Mutate | None = None, *, any_token: bool = False,
-                 trace: int | None = None, query: Callable[[bytes], bytes] | None = None) -> None:
+                 trace: int | None = None, query: Callable[[bytes], bytes] | None = None,
+                 path: str = "/v1/chats") -> None:
         self.fake, self.mutate, self.any_token, self.trace, self.query = fake, mutate, any_token, trace, query
+        self.path = path  # the operation whose bodies `mutate` changes
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         app = self.fake.app
@@ -82,7 +87,7 @@ class Broken:
         if self.any_token:
             headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
             scope = {**scope, "headers": [*headers, (b"authorization", f"Bearer {self.fake.token}".encode())]}
-        if self.mutate is None or scope["path"] != "/v1/chats":
+        if self.mutate is None or scope["path"] != self.path:
             return await app(scope, receive, send)
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -149,6 +154,11 @@ def _ignore_account_ids(query: bytes) -> bytes:
     return b"&".join(part for part in query.split(b"&") if not part.startswith(b"accountIDs="))
 
 
+def _ignore_type(query: bytes) -> bytes:
+    """The search's ``type`` dropped before the fake sees it: groups and single chats come back."""
+    return b"&".join(part for part in query.split(b"&") if not part.startswith(b"type="))
+
+
 def _drop_titles(page: dict[str, Any], query: dict[str, list[str]], fake: FakeBeeper) -> dict[str, Any]:
     for chat in page["items"]:
         chat.pop("title", None)
@@ -174,8 +184,12 @@ PAGE_AND_CHAT = [r"page \d+ \(GET /v1/chats\?[^)]*\)", r"chat '![^']+'"]
                                                                  r"chat '![^']+'"]),
     ({"mutate": _newer_after_page}, "pagination", [*PAGE_AND_CHAT, "direction=after", "cursor's own chat"]),
     ({"mutate": _drop_titles}, "contract: every chat", [*PAGE_AND_CHAT, "\"title\" is a required property"]),
+    ({"query": _ignore_type}, "search: walks", [r"page \d+ \(GET /v1/chats/search\?[^)]*type=", r"chat '![^']+'",
+                                                "has type"]),
+    ({"mutate": _repeat_the_cursors_chat, "path": "/v1/chats/search"}, "search: walks",
+     [r"page \d+ \(GET /v1/chats/search\?[^)]*\)", r"chat '![^']+'", "also on page 1"]),
 ], ids=["a chat twice", "out of order", "hasMore never ends", "accountIDs ignored", "after repeats the cursor",
-        "a required field missing"])
+        "a required field missing", "search ignores type", "search repeats a chat"])
 def test_a_broken_server_fails_the_check_naming_the_page_request_and_chat(
         broken: Callable[..., str], defect: dict[str, Any], check_name: str, words: list[str]) -> None:
     report = check(broken(**defect))

@@ -15,6 +15,7 @@ from beeper_desktop_api import (
 )
 
 from fake_beeper import FakeBeeper
+from fake_beeper.errors import UsageError
 from fake_beeper.scenario import ScenarioError, parse_scenario
 
 
@@ -143,7 +144,7 @@ def test_faults_apply_to_the_beeper_api_only(fake: FakeBeeper) -> None:
     ({"rules": [{"fault": {"status": 418}}]}, "rules[0].fault.status: 418 is not one of"),
     ({"rules": [{"fault": {"status": 429, "drop": True}}]}, "rules[0].fault"),
     ({"rules": [{"match": {"pgae": 2}, "fault": {"status": 500}}]},
-     "rules[0].match: unknown key(s) 'pgae'; allowed: every, page, params, probability, request"),
+     "rules[0].match: unknown key(s) 'pgae'; allowed: every, operation, page, params, probability, request"),
     ({"rules": [{"match": {"probability": 2}, "fault": {"drop": True}}]}, "rules[0].match.probability: 2"),
     ({"activity": {"every": 0}}, "activity.every: 0 is less than the minimum of 1"),
     ({"activity": {"every": 3, "events": {"message": 0, "newChat": 0, "archive": 0}}}, "every weight is 0"),
@@ -153,3 +154,16 @@ def test_a_bad_scenario_is_refused_with_its_place(document: dict, message: str) 
     with pytest.raises(ScenarioError, match=r"^scenario: ") as error:
         parse_scenario(document)
     assert message in str(error.value)
+
+
+def test_a_rule_can_fault_one_operation_only() -> None:
+    with FakeBeeper() as fake:
+        http = fake.http_client()
+        fake.fail(503, operation="/v1/chats/search", times=None)
+        assert http.get("/v1/chats/search").status_code == 503
+        assert http.get("/v1/chats").status_code == 200
+        fake.scenario(rules=[{"match": {"operation": "/v1/chats/{chatID}"}, "fault": {"status": 500}}])
+        assert http.get(f"/v1/chats/{fake.ordered_ids()[0]}").status_code == 500
+        assert http.get("/v1/accounts").status_code == 200
+        with pytest.raises(UsageError, match="operation"):
+            fake.fail(503, operation="/v1/nope")

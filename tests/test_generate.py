@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from fake_beeper import spec
+from fake_beeper.accounts import bridge_of
 from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, default_fixtures_path, generate_chats
 from fake_beeper.data.files import write_chats
 from fake_beeper.data.pools import RTL_LOCALES, SNAPSHOT
@@ -128,14 +129,17 @@ def test_the_default_dataset_spans_many_networks_and_accounts() -> None:
     networks = {c["network"] for c in chats}
     assert {"WhatsApp", "Signal", "Telegram", "Instagram", "Messenger", "Discord", "Slack", "LinkedIn",
             "iMessage", "Google Messages", "X"} <= networks
-    assert len({c["accountID"] for c in chats}) == DEFAULT_ACCOUNTS
+    accounts = {c["accountID"] for c in chats}
+    assert len(accounts) == DEFAULT_ACCOUNTS
+    # local-whatsapp_ba_…, sh-…, sdk-…, and cloud accounts such as telegramgo: every provider
+    assert {bridge_of(account)["provider"] for account in accounts} == {"local", "cloud", "self-hosted",
+                                                                        "platform-sdk"}
     for chat in chats:
-        slug = chat["accountID"].split("_", 1)[0]  # local-whatsapp
-        assert chat["accountID"].startswith("local-") and "_ba_" in chat["accountID"]
+        home = f"local-{bridge_of(chat['accountID'])['type'].removesuffix('go')}.localhost"
         if "mergedIntoChatID" not in chat and "merge" not in chat:
-            assert chat["id"].startswith("!") and chat["id"].endswith(f".{slug}.localhost")
+            assert chat["id"].startswith("!") and chat["id"].endswith(f".{home}")
         for user in chat["participants"]["items"]:
-            assert user["id"].startswith("@") and user["id"].endswith(f":{slug}.localhost")
+            assert user["id"].startswith("@") and user["id"].endswith(f":{home}")
 
 
 def test_merged_chats_and_their_members_point_at_each_other() -> None:

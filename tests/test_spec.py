@@ -12,6 +12,7 @@ from openapi_spec_validator.readers import read_from_filename
 
 from fake_beeper import spec
 from fake_beeper.fake import IN_PROCESS_URL
+from fake_beeper.operations import ROUTER
 from fake_beeper.server import LiveServer
 from tests.conftest import AUTH
 
@@ -71,7 +72,7 @@ def test_the_operation_has_its_documented_parameters_and_statuses() -> None:
 
 @pytest.mark.parametrize("status", ["200", "400", "401"])
 def test_every_response_example_is_valid_against_its_schema(status: str) -> None:
-    content = spec.list_chats_operation()["responses"][status]["content"]["application/json"]
+    content = spec.response(spec.LIST_CHATS_PATH, status)["content"]["application/json"]
     name = content["schema"]["$ref"].rsplit("/", 1)[-1]
     errors = [e.message for e in spec.validator(name).iter_errors(content["example"])]
     assert errors == []
@@ -84,3 +85,11 @@ def test_the_fake_accepts_every_parameter_example(client: httpx.Client, name: st
     assert response.status_code == 200, response.text
     errors = [e.message for e in spec.validator("ListChatsResponse").iter_errors(response.json())]
     assert errors == []
+
+
+def test_the_app_serves_every_operation_of_the_spec_and_no_other() -> None:
+    served = {(operation.method, operation.path): operation for operation in ROUTER.operations()}
+    assert set(served) == {("GET", path) for path in spec.operation_paths()}
+    assert set(spec.OPERATION_PATHS) == set(spec.operation_paths())
+    for (_, path), operation in served.items():  # /v1/info alone is open, as its `security: []` says
+        assert operation.authenticated is (spec.operation(path).get("security") != [])

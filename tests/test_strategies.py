@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, find, given, settings
 
 from fake_beeper import spec
-from fake_beeper.strategies import chat_pages, chats, page_walks
+from fake_beeper.strategies import account_lists, accounts, chat_pages, chats, page_walks, search_pages
 from tests.schema_coverage import Coverage, expectations, observe
 
 PAGE = spec.component("ListChatsResponse")
@@ -128,3 +128,19 @@ def test_page_walks_lead_a_client_to_the_end() -> None:
         assert all(errors("ListChatsResponse", page) == [] for page in walk)
 
     check()
+
+
+def test_search_pages_accounts_and_account_lists_keep_to_the_contract() -> None:
+    statuses: set[str] = set()
+
+    @settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(page=search_pages(), account=accounts(), listed=account_lists())
+    def check(page: dict[str, Any], account: dict[str, Any], listed: list[dict[str, Any]]) -> None:
+        assert errors("SearchChatsResponse", page) == []
+        assert all("preview" not in chat for chat in page["items"])  # a search item is a Chat
+        assert errors("Account", account) == []
+        assert isinstance(listed, list) and all(errors("Account", item) == [] for item in listed)
+        statuses.add(account["status"])
+
+    check()
+    assert len(statuses) > 1  # not one value drawn over and over

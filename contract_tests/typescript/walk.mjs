@@ -1,23 +1,47 @@
-// Walks GET /v1/chats with the official TypeScript SDK, the way an app would, and prints JSON.
+// Calls the target with the official TypeScript SDK, the way an app would, and prints JSON.
 //
-//   node walk.mjs '{"accountIDs": ["..."], "limit": 50}'
+//   node walk.mjs '{"accountIDs": ["..."], "limit": 50}'            chats.list(), every page
+//   node walk.mjs '{"query": "ali", "scope": "titles"}' search      chats.search(), every page
+//   node walk.mjs '{"chatID": "!a:x", "maxParticipantCount": -1}' retrieve
+//   node walk.mjs '{}' accounts                                     accounts.list()
+//   node walk.mjs '{}' info                                         info.retrieve()
 //
 // The SDK reads BEEPER_BASE_URL and BEEPER_ACCESS_TOKEN from the environment (set by the test).
-// Output: {"ids": [...], "accountIDs": [...]} for a walk, or {"error": {"name", "status", "message"}}
-// when the SDK throws, so the Python side can assert on the SDK's own error mapping.
+// Output: {"ids": [...], "accountIDs": [...]} for a walk, {"result": ...} for one object, or
+// {"error": {"name", "status", "message"}} when the SDK throws, so the Python side can assert on
+// the SDK's own error mapping.
 import BeeperDesktop from '@beeper/desktop-api';
 
 const params = JSON.parse(process.argv[2] ?? '{}');
+const operation = process.argv[3] ?? 'list';
 const client = new BeeperDesktop({ maxRetries: 0 });
 
-try {
+async function walk(pages) {
   const ids = [];
   const accountIDs = [];
-  for await (const chat of client.chats.list(params)) {
+  for await (const chat of pages) {
     ids.push(chat.id);
     accountIDs.push(chat.accountID);
   }
-  console.log(JSON.stringify({ ids, accountIDs }));
+  return { ids, accountIDs };
+}
+
+async function call() {
+  switch (operation) {
+    case 'list': return walk(client.chats.list(params));
+    case 'search': return walk(client.chats.search(params));
+    case 'retrieve': {
+      const { chatID, ...query } = params;
+      return { result: await client.chats.retrieve(chatID, query) };
+    }
+    case 'accounts': return { result: await client.accounts.list() };
+    case 'info': return { result: await client.info.retrieve() };
+    default: throw new Error(`unknown operation ${operation}`);
+  }
+}
+
+try {
+  console.log(JSON.stringify(await call()));
 } catch (error) {
   console.log(JSON.stringify({ error: { name: error.constructor.name, status: error.status ?? null, message: error.message } }));
 }

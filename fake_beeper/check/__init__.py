@@ -29,9 +29,10 @@ from typing import TypeVar
 import httpx
 
 from fake_beeper.check.client import CheckInterrupted, Polite, UnsafeRequest, polite_client
-from fake_beeper.check.pagination import LIST_CHATS, Walk, walk
+from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, learn, serve_flags
 from fake_beeper.check.report import Finding, Report, curl
+from fake_beeper.check.search_probes import learn_search
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
     DEFAULT_CHECK_MAX_TIME,
@@ -42,6 +43,8 @@ from fake_beeper.errors import FakeBeeperError
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
+# The search the walker model runs over: one whose matches a client can tell from the chats.
+SEARCHED = {"type": "group"}
 
 __all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "Report", "UnsafeRequest", "run_check"]
 
@@ -78,7 +81,7 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
             say("probing behaviour where the contract is silent")
             probing = Probing(http, base_url, full, report.findings)
             report.behaviour = _contract_holds(report, "probes: answers that can be read",
-                                               lambda: learn(probing)) or {}
+                                               lambda: {**learn(probing), **learn_search(probing)}) or {}
             report.serve_flags = serve_flags(report.behaviour)
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
@@ -126,12 +129,20 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     for name, check in CHECKS.items():
         say(name)
         _contract_holds(report, name, functools.partial(check, server))
-    say("pagination: interleaved walkers match the model")
-    if full.chats:
+    if not full.chats:
+        return
+    machines = {"pagination: interleaved walkers match the model": (LIST_CHATS, {}),
+                "search: interleaved walkers match the model": (SEARCH_CHATS, SEARCHED)}
+    for name, (path, filters) in machines.items():
+        say(name)
+
+        def run(path: str = path, filters: dict[str, str] = filters) -> None:
+            model = full if path == LIST_CHATS else walk(http, path=path, filters=filters, limit=200)
+            run_machine(http, model.chats, after=server.after, max_examples=options.machine_examples, steps=10,
+                        path=path, filters=filters)
+
         with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
-            _contract_holds(report, "pagination: interleaved walkers match the model",
-                            lambda: run_machine(http, full.chats, after=server.after,
-                                                max_examples=options.machine_examples, steps=10))
+            _contract_holds(report, name, run)
 
 
 def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | None:

@@ -18,7 +18,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from fake_beeper.check.pagination import FetchedPage, check_beyond_cursor, check_page_consistent, fetch
+from fake_beeper.check.pagination import (
+    LIST_CHATS,
+    FetchedPage,
+    check_beyond_cursor,
+    check_page_consistent,
+    fetch,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class PagingMachine(RuleBasedStateMachine):
     http: httpx.Client
     model: list[dict[str, Any]]
     after: str | None
+    path: str
+    filters: dict[str, str]
     walkers = Bundle("walkers")
 
     @initialize()
@@ -57,7 +65,8 @@ class PagingMachine(RuleBasedStateMachine):
         known = sorted({c["accountID"] for c in self.model})
         account_ids = None if accounts is None else tuple(sorted({known[i % len(known)] for i in accounts}))
         ordered = self.ordered(account_ids)
-        page = fetch(self.http, limit=limit, accountIDs=list(account_ids) if account_ids else None)
+        page = fetch(self.http, 1, path=self.path, **self.filters, limit=limit,
+                     accountIDs=list(account_ids) if account_ids else None)
         check_page_consistent(page)
         self.expect(page, ordered[:limit], len(ordered) > limit)
         walker = Walker(account_ids, limit, page, 0, len(page.chats) - 1)
@@ -68,8 +77,8 @@ class PagingMachine(RuleBasedStateMachine):
     def turn_page(self, walker: Walker, direction: str) -> FetchedPage:
         """The walker's next page in ``direction``, checked on its own and against its cursor."""
         cursor, edge = ("oldestCursor", -1) if direction == "before" else ("newestCursor", 0)
-        page = fetch(self.http, limit=walker.limit, cursor=walker.page.body[cursor], direction=direction,
-                     accountIDs=list(walker.account_ids) if walker.account_ids else None)
+        page = fetch(self.http, 1, path=self.path, **self.filters, limit=walker.limit, cursor=walker.page.body[cursor],
+                     direction=direction, accountIDs=list(walker.account_ids) if walker.account_ids else None)
         check_page_consistent(page)
         check_beyond_cursor(page, walker.page.chats[edge], direction)
         return page
@@ -110,13 +119,18 @@ class PagingMachine(RuleBasedStateMachine):
 
 
 def run_machine(http: httpx.Client, model: list[dict[str, Any]], *, after: str | None = "adjacent",
-                max_examples: int = 80, steps: int = 12) -> None:
+                max_examples: int = 80, steps: int = 12, path: str = LIST_CHATS,
+                filters: dict[str, str] | None = None) -> None:
     """Run the machine against the server behind ``http``; an ``AssertionError`` names the page.
+
+    ``model`` is every chat the walks can meet, in order: the full walk of the list, or of a
+    search (``path=SEARCH_CHATS`` and its ``filters``, which every walker then sends).
 
     ``after``: how ``direction=after`` pages are held to the model: ``adjacent`` (the chats just
     newer than the cursor: the fake's default) or ``newest`` (the newest chats newer than it); for
     anything else, only the contract's weaker promises are checked.
     """
-    machine = type("Machine", (PagingMachine,), {"http": http, "model": model, "after": after})
+    machine = type("Machine", (PagingMachine,), {"http": http, "model": model, "after": after, "path": path,
+                                                 "filters": dict(filters or {})})
     run_state_machine_as_test(machine, settings=settings(max_examples=max_examples, stateful_step_count=steps,
                                                          deadline=None, database=None, derandomize=True))

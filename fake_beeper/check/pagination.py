@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 LIST_CHATS = "/v1/chats"
+SEARCH_CHATS = "/v1/chats/search"  # the same pages, cursors and walks, over the chats that match
 MAX_WALK_PAGES = 10_000  # a server whose hasMore never ends is a failure, not a hang
 
 
@@ -30,6 +31,7 @@ class FetchedPage:
     number: int
     params: dict[str, Any]
     body: dict[str, Any]
+    path: str = LIST_CHATS
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -39,7 +41,7 @@ class FetchedPage:
     @property
     def where(self) -> str:
         query = httpx.QueryParams(self.params)
-        return f"page {self.number} (GET {LIST_CHATS}{'?' + str(query) if query else ''})"
+        return f"page {self.number} (GET {self.path}{'?' + str(query) if query else ''})"
 
 
 @dataclass
@@ -56,27 +58,30 @@ class Walk:
         return [chat["id"] for chat in self.chats]
 
 
-def fetch(client: httpx.Client, number: int = 1, **params: Any) -> FetchedPage:
-    """GET one page; anything but a 200 with a JSON object fails with the request named."""
+def fetch(client: httpx.Client, number: int = 1, *, path: str = LIST_CHATS, **params: Any) -> FetchedPage:
+    """GET one page (of the list, or of ``path``: the search); anything but a 200 with a JSON object
+    fails with the request named."""
     params = {name: value for name, value in params.items() if value is not None}
-    page = FetchedPage(number, params, {})
-    response = client.get(LIST_CHATS, params=params)
+    page = FetchedPage(number, params, {}, path)
+    response = client.get(path, params=params)
     assert response.status_code == 200, f"{page.where}: HTTP {response.status_code}: {response.text[:500]}"
     body = response.json()
     assert isinstance(body, dict) and isinstance(body.get("items"), list), f"{page.where}: not a page: {body!r:.500}"
-    return FetchedPage(number, params, body)
+    return FetchedPage(number, params, body, path)
 
 
 def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | None = None,
-         limit: int | None = None, account_ids: Sequence[str] | None = None, max_pages: int | None = None) -> Walk:
+         limit: int | None = None, account_ids: Sequence[str] | None = None, max_pages: int | None = None,
+         path: str = LIST_CHATS, filters: dict[str, Any] | None = None) -> Walk:
     """Follow the cursors the way the SDKs do (``oldestCursor`` for ``before``, ``newestCursor``
     for ``after``) until ``hasMore`` is false, a page is empty, or the cursor is missing; or, with
-    ``max_pages``, until that many pages (the walk is then not ``complete``)."""
+    ``max_pages``, until that many pages (the walk is then not ``complete``). ``path`` and
+    ``filters`` walk a search (``SEARCH_CHATS``, ``{"type": "group"}``) the same way."""
     result = Walk()
     follow = "newestCursor" if direction == "after" else "oldestCursor"
     while True:
-        page = fetch(client, len(result.pages) + 1, accountIDs=account_ids, cursor=cursor, direction=direction,
-                     limit=limit)
+        page = fetch(client, len(result.pages) + 1, path=path, **(filters or {}), accountIDs=account_ids,
+                     cursor=cursor, direction=direction, limit=limit)
         result.pages.append(page)
         check_page_consistent(page)
         cursor = page.body.get(follow)

@@ -67,8 +67,8 @@ class Probing:
         response = self.get(query)
         return _ids(response) if response.status_code == 200 else None
 
-    def violation(self, check: str, message: str, query: str) -> None:
-        self.findings.append(Finding("violation", check, message, curl(self.base_url, f"{LIST_CHATS}?{query}")))
+    def violation(self, check: str, message: str, query: str, *, path: str = LIST_CHATS) -> None:
+        self.findings.append(Finding("violation", check, message, curl(self.base_url, f"{path}?{query}")))
 
     def warning(self, check: str, message: str, path: str) -> None:
         self.findings.append(Finding("warning", check, message, curl(self.base_url, path)))

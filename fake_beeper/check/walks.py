@@ -16,6 +16,7 @@ import httpx
 
 from fake_beeper import spec
 from fake_beeper.check.pagination import (
+    SEARCH_CHATS,
     Walk,
     assert_client_walk,
     check_beyond_cursor,
@@ -123,6 +124,42 @@ def the_same_request_gives_the_same_page(server: Server) -> None:
         assert first.body == second.body, f"{first.where} is not repeatable: two requests, two pages"
 
 
+def search_filters(full: Walk) -> list[dict[str, str]]:
+    """Searches whose every match a client can tell from the chats themselves, drawn from the full
+    walk: each type, one account's single chats, a word of the newest titled chat, and unread."""
+    chosen: list[dict[str, str]] = [{"type": "group"}, {"type": "single", "limit": "200"}, {"unreadOnly": "true"}]
+    if full.chats:
+        chosen.append({"type": "single", "account": full.chats[0]["accountID"]})
+    words = [word for chat in full.chats[:50] for word in str(chat.get("title", "")).split()
+             if len(word) >= 3 and word.isalpha()]
+    if words:
+        chosen.append({"query": words[0], "scope": "titles"})
+    return chosen
+
+
+def search_walks_meet_each_match_once(server: Server) -> None:
+    """A search walks like the list, over its matches: each once, in the list's order, pages beyond
+    their cursors, ``hasMore`` false only at the end, at a small limit as at 200; and every match
+    is a ``Chat`` of at most 20 participants, of the type and account asked for, that the list serves."""
+    validator = spec.validator("SearchChatsResponse")
+    listed = set(server.full.ids)
+    for filters in search_filters(server.full):
+        limit = int(filters.pop("limit", "7"))
+        account = filters.pop("account", None)
+        result = walk(server.http, path=SEARCH_CHATS, filters=filters, limit=limit, max_pages=MAX_PAGES,
+                      account_ids=[account] if account else None)
+        check_walk(result)
+        for page in result.pages:
+            error = next(validator.iter_errors(page.body), None)
+            assert error is None, (f"{page.where}: {spec.instance_place(error.instance_path) or '(the page)'}: "
+                                   f"{error.message}")
+            for chat in page.chats:
+                assert chat["id"] in listed, f"{page.where}: {describe(chat)} is not in the list"
+                for name, wanted in (("type", filters.get("type")), ("accountID", account)):
+                    assert wanted is None or chat[name] == wanted, \
+                        f"{page.where}: {describe(chat)} has {name} {chat[name]!r}, not {wanted!r}"
+
+
 CHECKS: dict[str, Callable[[Server], None]] = {
     "pagination: every chat once, in order": every_chat_once_in_order,
     "contract: every chat of a walk is a Chat": every_chat_matches_the_contract,
@@ -131,4 +168,5 @@ CHECKS: dict[str, Callable[[Server], None]] = {
     "pagination: after pages climb back": after_walks_climb_back,
     "pagination: accountIDs gives the matching chats": account_filters_give_the_matching_chats,
     "pagination: the same request gives the same page": the_same_request_gives_the_same_page,
+    "search: walks meet each match once": search_walks_meet_each_match_once,
 }

@@ -343,3 +343,26 @@ def _snooze(rng: random.Random, millis: int | None) -> dict[str, Any]:
         snooze["userSnoozedAt"] = to_iso(start)
     return snooze
 
+
+
+def more_participants(chat: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """``count`` members of a group chat beyond the ones it shows, the same on every call.
+
+    A chat in a list shows at most 20 participants (and a fixture file holds no more), while
+    ``GET /v1/chats/{chatID}`` returns up to 500, or all: the rest of a chat's ``total`` is made up
+    here, from the chat's ID, with the default seed's names, on the chat's homeserver.
+    """
+    rng = rng_for(DEFAULT_SEED, chat["id"], "more participants")
+    word_pools = pools(DEFAULT_SEED)
+    shown = chat["participants"]["items"]
+    server = shown[0]["id"].partition(":")[2] if shown and ":" in shown[0]["id"] else "beeper.local"
+    members = []
+    for n in range(count):
+        locale = rng.choice(NAME_LOCALES)
+        handle = rng.choice(word_pools.user_names)
+        member: dict[str, Any] = {"id": f"@{handle.lower()}_m{n}:{server}",
+                                  "fullName": rng.choice(word_pools.names[locale]), "isSelf": False}
+        if rng.random() < 0.3:
+            member["username"] = f"@{handle}"
+        members.append(member)
+    return members

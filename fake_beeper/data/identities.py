@@ -27,11 +27,18 @@ def rng_for(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(["fake-beeper", str(seed), *map(str, parts)]))
 
 
+# Where each generated account runs, by its index: mostly on this device, with every provider of
+# the contract among the first twelve (the default dataset has twelve accounts).
+PROVIDER_CYCLE = ("local", "local", "cloud", "local", "local", "self-hosted",
+                  "local", "cloud", "local", "platform-sdk", "local", "cloud")
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     network: Network
     token: str  # the ``ba_…`` part shared by the account, its self user and its chat IDs
+    provider: str = "local"
 
     @property
     def self_user_id(self) -> str:
@@ -39,15 +46,30 @@ class Account:
 
 
 def make_accounts(seed: int, count: int) -> tuple[Account, ...]:
-    """``count`` accounts over the networks, each network once before any repeats."""
+    """``count`` accounts over the networks, each network once before any repeats.
+
+    The account ID says where it runs, as Beeper's do (``fake_beeper.accounts.bridge_of`` reads
+    it back): ``local-whatsapp_ba_…`` on this device, ``discordgo`` (or ``slackgo.<token>`` for a
+    second account of a network) in Beeper Cloud, and ``sh-…``/``sdk-…`` for self-hosted and
+    platform-SDK bridges, whose real ID forms are not documented.
+    """
     rng = rng_for(seed, "accounts")
     order = list(NETWORKS)
     rng.shuffle(order)
     accounts = []
+    cloud_networks: set[str] = set()
     for i in range(count):
         network = order[i % len(order)]
         token = "".join(rng.choice(_TOKEN_ALPHABET) for _ in range(27))
-        accounts.append(Account(f"local-{network.slug}_ba_{token}", network, token))
+        provider = PROVIDER_CYCLE[i % len(PROVIDER_CYCLE)]
+        if provider == "cloud":
+            bridge = f"{network.slug}go"
+            account_id = bridge if bridge not in cloud_networks else f"{bridge}.{token[:12]}"
+            cloud_networks.add(bridge)
+        else:
+            prefix = {"local": "local", "self-hosted": "sh", "platform-sdk": "sdk"}[provider]
+            account_id = f"{prefix}-{network.slug}_ba_{token}"
+        accounts.append(Account(account_id, network, token, provider))
     return tuple(accounts)
 
 
