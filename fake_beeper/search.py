@@ -9,8 +9,8 @@ fields read once from the chat's JSON. ``query`` has no index: it is a substring
 candidates' folded titles and names, so its cost is a scan of the candidates (``make bench``
 shows it at 100k chats).
 
-The index is built on the first search (20–30 µs a chat: each chat is parsed once; 13 ms for the
-default data, 2–3 s for 100k chats), so a fake that only lists chats never pays for it, and it
+The index is built on the first search (20 to 30 µs a chat: each chat is parsed once; 13 ms for the
+default data, 2 to 3 s for 100k chats), so a fake that only lists chats never pays for it, and it
 follows every live change after that.
 
 Where the contract is silent, the fake's choices (README, "What the fake does"):
