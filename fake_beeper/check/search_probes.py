@@ -44,7 +44,7 @@ def search_ids(probing: Probing, params: dict[str, Any]) -> list[str] | None:
         body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             return None
-        found += [item.get("id") for item in body["items"] if isinstance(item, dict)]
+        found += [item["id"] for item in body["items"] if isinstance(item, dict) and isinstance(item.get("id"), str)]
         cursor = body.get("oldestCursor")
         if not body.get("hasMore") or not body["items"] or not cursor:
             return found
