@@ -82,11 +82,10 @@ class Router:
 def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
     behaviour = state.behaviour
-    if state.scripted:  # a bad limit or direction still gets its 400; the cursor is theirs
-        parse_list_chats_query(request.query_params, decode_cursor=False, behaviour=behaviour)
-        scripted = state.scripted.take()
-        if scripted is not None:
-            return scripted
+    scripted = _scripted(state, lambda: parse_list_chats_query(request.query_params, decode_cursor=False,
+                                                               behaviour=behaviour))
+    if scripted is not None:
+        return scripted
     query = parse_list_chats_query(request.query_params, behaviour=behaviour)
     page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
                             account_ids=query.account_ids, after=behaviour.after,
@@ -98,15 +97,23 @@ def search_chats(state: FakeState, request: Request, path_params: Mapping[str, s
     """``GET /v1/chats/search``: a keyset page of the chats the filters keep (``search.py``), in the
     list's order and with its cursors; scripted pages are served here as for the list."""
     behaviour = state.behaviour
-    if state.scripted:
-        parse_search_chats_query(request.query_params, decode_cursor=False, behaviour=behaviour)
-        scripted = state.scripted.take()
-        if scripted is not None:
-            return scripted
+    scripted = _scripted(state, lambda: parse_search_chats_query(request.query_params, decode_cursor=False,
+                                                                 behaviour=behaviour))
+    if scripted is not None:
+        return scripted
     query = parse_search_chats_query(request.query_params, behaviour=behaviour)
     page = state.store.search(query.filter, cursor=query.cursor, direction=query.direction, limit=query.limit,
                               after=behaviour.after, undated=behaviour.undated == "last")
     return _served(state, request, page)
+
+
+def _scripted(state: FakeState, validate: Callable[[], object]) -> bytes | None:
+    """The next scripted page, if a test queued one. The query is validated first, so a bad limit
+    or direction still gets its 400; the cursor is left alone (the script's cursors are its own)."""
+    if not state.scripted:
+        return None
+    validate()
+    return state.scripted.take()
 
 
 def _served(state: FakeState, request: Request, page: Page) -> bytes:
