@@ -140,9 +140,9 @@ def search_filters(full: Walk) -> list[dict[str, str]]:
 def search_walks_meet_each_match_once(server: Server) -> None:
     """A search walks like the list, over its matches: each once, in the list's order, pages beyond
     their cursors, ``hasMore`` false only at the end, at a small limit as at 200; and every match
-    is a ``Chat`` of at most 20 participants, of the type and account asked for, that the list serves."""
+    is a ``Chat`` of at most 20 participants, of the type and account asked for. (That search finds
+    only chats the list serves is the fake's world, not the contract: ``tests/test_search.py``.)"""
     validator = spec.validator("SearchChatsResponse")
-    listed = set(server.full.ids)
     for filters in search_filters(server.full):
         limit = int(filters.pop("limit", "7"))
         account = filters.pop("account", None)
@@ -154,7 +154,6 @@ def search_walks_meet_each_match_once(server: Server) -> None:
             assert error is None, (f"{page.where}: {spec.instance_place(error.instance_path) or '(the page)'}: "
                                    f"{error.message}")
             for chat in page.chats:
-                assert chat["id"] in listed, f"{page.where}: {describe(chat)} is not in the list"
                 for name, wanted in (("type", filters.get("type")), ("accountID", account)):
                     assert wanted is None or chat[name] == wanted, \
                         f"{page.where}: {describe(chat)} has {name} {chat[name]!r}, not {wanted!r}"
