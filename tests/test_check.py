@@ -7,6 +7,7 @@ The broken servers are the fake behind a small ASGI wrapper that spoils its answ
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -19,10 +20,14 @@ from urllib.parse import parse_qs
 import httpx
 import orjson
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation import GenerationMode
 
-from fake_beeper import FakeBeeper, cursors
+from fake_beeper import FakeBeeper, cursors, spec
 from fake_beeper.check import CheckOptions, Report, run_check
 from fake_beeper.check.client import Polite, UnsafeRequest, polite_client
+from fake_beeper.check.schema import load_schema
 from fake_beeper.server import LiveServer
 
 FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
@@ -304,3 +309,24 @@ def test_without_the_check_extra_the_command_says_what_to_install() -> None:
     assert done.returncode == 2
     assert done.stderr == ("fake-beeper: error: check needs schemathesis and hypothesis: "
                            "pip install 'fake-beeper[check]'\n")
+
+
+def test_schemathesis_sends_no_empty_value_where_the_contract_allows_one() -> None:
+    # Schemathesis draws `unreadOnly=` as invalid negative data, though `allowEmptyValue` makes it
+    # valid: a server that accepts it would fail. The packaged schema leaves those cases out.
+    def empty_values(schema: Any) -> int:
+        found: list[dict[str, Any]] = []
+        strategy = schema["/v1/chats/search"]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE)
+
+        @settings(max_examples=300, database=None, derandomize=True, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=strategy)
+        def draw(case: Any) -> None:
+            if "" in ((case.query or {}).get(name) for name in ("unreadOnly", "includeMuted")):
+                found.append(case.query)
+
+        draw()
+        return len(found)
+
+    assert empty_values(schemathesis.openapi.from_dict(copy.deepcopy(spec.spec()), config=schemathesis.Config())) > 0
+    assert empty_values(load_schema(lambda: "token")) == 0
