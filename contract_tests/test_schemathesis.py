@@ -64,9 +64,11 @@ def test_the_server_keeps_to_the_contract(case: schemathesis.Case, target: Targe
 
 
 def test_stateful_walks_over_server_issued_cursors(api_schema: schemathesis.BaseSchema) -> None:
+    # The paged operations alone, so that the steps go to paging. How many steps follow a cursor
+    # depends on the draw and on the cases run before (8 to 27 seen); without the links, none do.
     followed_before = len(FOLLOWED_CURSORS)
-    state_machine = api_schema.as_state_machine()
-    state_machine.run(settings=hypothesis.settings(max_examples=60, stateful_step_count=8, deadline=None,
-                                                   database=None, derandomize=True))
+    paged = api_schema.include(path_regex=r"^/v1/chats(/search)?$")
+    paged.as_state_machine().run(settings=hypothesis.settings(max_examples=60, stateful_step_count=8, deadline=None,
+                                                              database=None, derandomize=True))
     followed = len(FOLLOWED_CURSORS) - followed_before
-    assert followed >= 20, f"the stateful phase followed only {followed} server-issued cursors"
+    assert followed >= 5, f"the stateful phase followed only {followed} server-issued cursors"

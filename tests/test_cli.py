@@ -198,7 +198,7 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
     chats[1]["unreadCount"] = "lots"
     path = tmp_path / "broken.jsonl"
     path.write_bytes(b"".join(orjson.dumps(c) + b"\n" for c in chats))
-    for command in (["serve", "--fixtures", str(path)], ["validate", str(path)]):
+    for command in (["serve", "--port", "0", "--fixtures", str(path)], ["validate", str(path)]):
         _one_line_error(_run(*command), "line 2", repr(chats[1]["id"]), "field unreadCount")
 
 
