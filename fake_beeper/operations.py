@@ -66,9 +66,6 @@ class Router:
                 return self._routes[segments], params
         return None
 
-    def serves(self, path: str) -> bool:
-        return self.match(path.encode("latin-1", "replace")) is not None
-
     def operation_path(self, scope: Scope) -> str | None:
         """The path template (as in ``openapi.yaml``) of the GET operation a request is for, if any."""
         match = self.match(scope.get("raw_path") or scope["path"].encode())

@@ -21,9 +21,6 @@ GET_CHAT_PATH = "/v1/chats/{chatID}"
 LIST_ACCOUNTS_PATH = "/v1/accounts"
 GET_ACCOUNT_PATH = "/v1/accounts/{accountID}"
 INFO_PATH = "/v1/info"
-# The operations' paths, named without reading the document (for cheap imports); a test holds
-# them to ``operation_paths()``.
-OPERATION_PATHS = (LIST_CHATS_PATH, SEARCH_CHATS_PATH, GET_CHAT_PATH, LIST_ACCOUNTS_PATH, GET_ACCOUNT_PATH, INFO_PATH)
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
