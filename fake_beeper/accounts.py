@@ -1,7 +1,8 @@
 """The accounts of the world, derived from its chats: ``GET /v1/accounts`` and ``/v1/accounts/{id}``.
 
-A fixture file holds chats only, so the accounts are read off them, the same way for a file and
-for generated data (a generated dataset written to a file serves the same accounts):
+A fixture file that lists no accounts (``fake-beeper record`` writes them; ``generate`` does not)
+holds chats only, so the accounts are read off them, the same way for a file and for generated
+data (a generated dataset written to a file serves the same accounts):
 
 * one account per ``accountID`` that a chat names, and no other; an account stays when its last
   chat is removed (as a real account would), and a chat on a new account adds one;

@@ -7,10 +7,12 @@
     fake-beeper validate PATH
     fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N]
                       [--json PATH] [--junit PATH] [--markdown PATH] [--force]
+    fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N]
+                      [--rate N] [--shift-days N] [--no-anonymise] [--force]
     fake-beeper --version
 
-Bad input gets one line on stderr and exit status 2; nothing the user owns is overwritten
-unless ``--force`` says so.
+Bad input gets one line on stderr and exit status 2 (a recording the server breaks off, 1);
+nothing the user owns is overwritten unless ``--force`` says so.
 
 Stopping: Ctrl-C and SIGTERM never raise here. A handler notes the signal (and tells uvicorn to
 stop, once it serves); long work (loading, generating) checks the note between chats and stops
@@ -40,6 +42,7 @@ from fake_beeper.defaults import (
     DEFAULT_HOST,
     DEFAULT_JOURNAL,
     DEFAULT_PORT,
+    DEFAULT_RECORD_RATE,
     DEFAULT_SEED,
     DEFAULT_TOKEN,
 )
@@ -94,9 +97,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, status: int = 2) -> NoReturn:
     sys.stderr.write(f"fake-beeper: error: {message}\n")
-    raise SystemExit(2)
+    raise SystemExit(status)
 
 
 def _port(text: str) -> int:
@@ -218,6 +221,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
     check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")
     check.add_argument("--force", action="store_true", help="replace report files that exist")
+
+    record = commands.add_parser("record", help="write a server's chats and accounts, anonymised, to a fixture "
+                                                "file (GET requests only)")
+    record.add_argument("--from", dest="source", required=True, metavar="URL",
+                        help="the server, e.g. http://localhost:23373 (your Beeper Desktop)")
+    record.add_argument("--token", type=_token, help="its access token (default: $BEEPER_ACCESS_TOKEN)")
+    record.add_argument("--out", required=True, metavar="PATH",
+                        help="where to write: PATH.jsonl (JSON Lines) or PATH.json")
+    record.add_argument("--seed", type=_natural,
+                        help="the pseudonyms' key: the same seed and source give the same file (default: a "
+                             "random key, never stored). Keep it private: with it, a guess can be checked")
+    record.add_argument("--max-chats", type=_positive, metavar="N", help="record the newest N chats only")
+    record.add_argument("--rate", type=_rate, default=DEFAULT_RECORD_RATE, metavar="N",
+                        help=f"at most N requests a second (default {DEFAULT_RECORD_RATE:g})")
+    record.add_argument("--shift-days", type=_days, default=0, metavar="N",
+                        help="move every timestamp N days (negative: back), all by the same offset")
+    record.add_argument("--no-anonymise", "--no-anonymize", dest="anonymise", action="store_false",
+                        help="write the raw recording: real names, messages and IDs")
+    record.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
 
 
@@ -233,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _generate(args, stop)
             if args.command == "check":
                 return _check(args, stop)
+            if args.command == "record":
+                return _record(args, stop)
             return _validate(args, stop)
         except Interrupted as interrupted:
             sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
@@ -244,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.app import create_app
     from fake_beeper.behaviour import BehaviourError, parse_flags
-    from fake_beeper.data import FixtureError, load_chats
+    from fake_beeper.data import FixtureError, load_world
     from fake_beeper.errors import UsageError
     from fake_beeper.guard import Access, is_loopback
     from fake_beeper.journal import Journal
@@ -280,9 +304,9 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
                          f"control API is {'locked' if access.control_locked else 'behind --control-token'}\n")
     try:
         with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
-            chats = load_chats(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
+            world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
-        store = ChatStore(chats)
+        store = ChatStore(world.chats, world.accounts)
         gc.freeze()  # the chats live as long as the server: later collections need not scan them
     except FixtureError as exc:
         sock.close()
@@ -396,15 +420,16 @@ def _generate(args: argparse.Namespace, stop: StopSignals) -> int:
 
 
 def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
-    from fake_beeper.data import FixtureError, read_chats
+    from fake_beeper.data import FixtureError, read_world
     from fake_beeper.progress import Progress
 
     try:
         with Progress("validating", check=stop.check) as progress:
-            chats = read_chats(args.path, progress=progress.update)
+            world = read_world(args.path, progress=progress.update)
     except FixtureError as exc:
         _fail(str(exc))
-    print(f"fake-beeper: {args.path}: {len(chats)} chats, all valid against openapi.yaml")
+    accounts = f" and {len(world.accounts)} accounts" if world.accounts else ""
+    print(f"fake-beeper: {args.path}: {len(world.chats)} chats{accounts}, all valid against openapi.yaml")
     return 0
 
 
@@ -417,10 +442,7 @@ def _check(args: argparse.Namespace, stop: StopSignals) -> int:
     missing = [name for name in ("schemathesis", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
         _fail(f"check needs {' and '.join(missing)}: pip install 'fake-beeper[check]'")
-    token = args.token or os.environ.get("BEEPER_ACCESS_TOKEN")
-    if not token:
-        _fail("check needs the server's token: --token T, or BEEPER_ACCESS_TOKEN")
-    _token(token)
+    token = _server_token(args)
     outputs = {kind: Path(path) for kind in ("json", "junit", "markdown") if (path := getattr(args, kind))}
     for kind, path in outputs.items():
         if os.path.lexists(path) and not args.force:
@@ -450,6 +472,90 @@ def _check(args: argparse.Namespace, stop: StopSignals) -> int:
         path.write_bytes(writers[kind]())
     _say(report.summary())
     return report.exit_status
+
+
+def _server_token(args: argparse.Namespace) -> str:
+    """The token of the server ``check`` or ``record`` reads: ``--token``, else $BEEPER_ACCESS_TOKEN."""
+    import os
+
+    token: str | None = args.token or os.environ.get("BEEPER_ACCESS_TOKEN")
+    if not token:
+        _fail(f"{args.command} needs the server's token: --token T, or BEEPER_ACCESS_TOKEN")
+    try:
+        return _token(token)
+    except argparse.ArgumentTypeError as exc:
+        _fail(f"BEEPER_ACCESS_TOKEN: {exc}")
+
+
+def _record(args: argparse.Namespace, stop: StopSignals) -> int:
+    import httpx
+
+    from fake_beeper.data.files import FixtureError, check_writable, write_chats
+    from fake_beeper.progress import Progress
+
+    token = _server_token(args)
+    try:
+        url = httpx.URL(args.source)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        _fail(f"--from {args.source!r}: expected an http:// or https:// URL, e.g. http://localhost:23373")
+    try:  # before any request: a name that cannot be written is said at once, not after the walk
+        check_writable(args.out, overwrite=args.force)
+    except (FileExistsError, FixtureError) as exc:
+        _fail(str(exc))
+    if not args.anonymise:
+        sys.stderr.write(f"fake-beeper: WARNING: --no-anonymise: {args.out} will hold real names, messages and IDs "
+                         "of the people you talk to. Do not commit or share it.\n")
+
+    from fake_beeper.record import CheckInterrupted, LeakError, RecordError, RecordOptions, record
+
+    options = RecordOptions(rate=args.rate, max_chats=args.max_chats, seed=args.seed, anonymise=args.anonymise,
+                            shift_days=args.shift_days)
+    try:
+        with Progress("recording", args.max_chats, check=stop.check) as progress:
+            recording = record(args.source, token, options, progress=progress.update,
+                               interrupted=lambda: stop.signum is not None)
+    except (RecordError, LeakError) as exc:
+        _fail(f"{args.source}: {exc}; nothing was written", status=1)
+    except CheckInterrupted:
+        stop.check()
+        _fail("the recording was stopped before it finished; nothing was written", status=1)
+    stop.check()
+    accounts = recording.accounts
+    try:
+        write_chats(recording.bodies, args.out, overwrite=args.force, accounts=accounts)
+    except (FileExistsError, FixtureError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    fetched = recording.fetched
+    lines = [f"fake-beeper: recorded {len(recording.bodies):,} chats and "
+             f"{'no accounts (the server has no /v1/accounts)' if accounts is None else f'{len(accounts):,} accounts'}"
+             f" from {args.source}: {recording.requests:,} GET requests in {recording.seconds:.1f} s"]
+    if fetched.repeated:
+        lines.append(f"fake-beeper: {fetched.repeated:,} chats met twice (the list changed during the walk), kept once")
+    if args.anonymise:
+        key = f"seed {args.seed}" if args.seed is not None else "a random key (--seed S to repeat a recording)"
+        lines.append(f"fake-beeper: anonymised with {key}:")
+        lines += [f"  {line}" for line in recording.summary.lines()]
+    elif recording.summary.shifted:
+        lines.append(f"fake-beeper: shifted {recording.summary.shifted:,} date-times")
+    lines.append(f"fake-beeper: wrote {args.out}; serve it: fake-beeper serve --fixtures {args.out}")
+    _say("\n".join(lines))
+    if not args.anonymise:
+        sys.stderr.write(f"fake-beeper: WARNING: {args.out} is NOT anonymised: it holds real names, messages and IDs\n")
+    return 0
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if abs(days) > 36_500:
+        raise argparse.ArgumentTypeError(f"{days} days is more than a hundred years")
+    return days
 
 
 def _number_of(what: str, low: float, high: float, *, low_allowed: bool = True) -> Callable[[str], float]:

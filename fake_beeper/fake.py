@@ -16,6 +16,7 @@ thin wrappers around this class, which works outside pytest too.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -27,7 +28,8 @@ from fake_beeper.activity import Activity
 from fake_beeper.app import FakeBeeperApp, create_app
 from fake_beeper.auth import DEFAULT_TOKEN
 from fake_beeper.behaviour import Behaviour, parse_behaviour
-from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, validate_chats
+from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, read_world, validate_chats
+from fake_beeper.data.files import validate_accounts
 from fake_beeper.errors import FakeBeeperError, UsageError
 from fake_beeper.guard import IN_PROCESS_HOST
 from fake_beeper.journal import Journal
@@ -54,12 +56,16 @@ class FakeBeeperServerError(FakeBeeperError, AssertionError):
 
 
 class FakeBeeper:
-    """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``)."""
+    """A fake over ``chats`` (schema-valid chat dicts, or the default dataset when ``None``) and
+    ``accounts`` (schema-valid ``Account`` dicts; those not given are derived from the chats)."""
 
     def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
+                 accounts: Iterable[Mapping[str, Any]] = (),
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
                  behaviour: Mapping[str, str] | Behaviour | None = None) -> None:
-        self.state = FakeState(ChatStore(load_chats() if chats is None else loaded_chats(chats)), token=token)
+        accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)") if accounts else ()
+        store = ChatStore(load_chats() if chats is None else loaded_chats(chats), accounts)
+        self.state = FakeState(store, token=token)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
@@ -72,6 +78,15 @@ class FakeBeeper:
     def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN) -> Self:
         """A fake over ``count`` chats generated from ``seed`` (the same chats for the same seed)."""
         return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, token: str = DEFAULT_TOKEN,
+                  scenario: Mapping[str, Any] | None = None,
+                  behaviour: Mapping[str, str] | Behaviour | None = None) -> Self:
+        """A fake over a fixture file (``.jsonl`` or ``.json``: what ``fake-beeper generate`` or
+        ``fake-beeper record`` wrote), its accounts included."""
+        world = read_world(path)
+        return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour)
 
     # -- what the fake holds ------------------------------------------------------------------
 

@@ -11,18 +11,20 @@ Fixtures, each giving a fresh ``FakeBeeper`` per test:
 * ``fake_beeper_env``: ``fake_beeper_server`` with ``BEEPER_BASE_URL``, ``BEEPER_DESKTOP_BASE_URL``
   and ``BEEPER_ACCESS_TOKEN`` set for the test, so unchanged client code talks to the fake.
 * ``fake_beeper_chats``: the chats served, always a tuple of ``LoadedChat`` (each reads like the
-  chat's dict: ``chat["title"]``).
+  chat's dict: ``chat["title"]``); ``fake_beeper_accounts``: the accounts served as given (empty:
+  derived from the chats).
 
 The data is the default dataset unless the ``fake_beeper`` marker says otherwise::
 
     @pytest.mark.fake_beeper(seed=3, count=50, accounts=4)   # generated, the same every run
     @pytest.mark.fake_beeper(chats=[{...}, {...}])             # built by the test
+    @pytest.mark.fake_beeper(fixtures="tests/my_beeper.jsonl")  # a file: generated, or recorded
     @pytest.mark.fake_beeper(token="another-token")
     @pytest.mark.fake_beeper(scenario={"rules": [{"match": {"page": 2}, "fault": {"status": 503}}]})
     @pytest.mark.fake_beeper(behaviour={"after": "newest"})   # where the contract is silent
     @pytest.mark.fake_beeper(raise_server_errors=False)        # see below
 
-or a test module overrides the ``fake_beeper_chats`` fixture.
+or a test module overrides the ``fake_beeper_chats`` (and ``fake_beeper_accounts``) fixture.
 
 If the fake hits an internal error while a test runs (a bug in fake-beeper, answered with a 500),
 the test errors at teardown with the fake's own traceback, so the client is not blamed for it;
@@ -31,6 +33,7 @@ the test errors at teardown with the fake's own traceback, so the client is not 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -40,18 +43,22 @@ import pytest
 from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_TOKEN
 
 if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none pays nothing for them
+    from fake_beeper.data import World
     from fake_beeper.fake import FakeBeeper
     from fake_beeper.server import SharedServer
     from fake_beeper.store import LoadedChat
 
 MARKER = "fake_beeper"
-_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "token", "scenario", "behaviour", "raise_server_errors"}
+_MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "fixtures", "token", "scenario", "behaviour",
+                     "raise_server_errors"}
+_DATA_ARGUMENTS = ("chats", "fixtures", "seed/count/accounts")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, token='{DEFAULT_TOKEN}', "
+        f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, fixtures=None, "
+        f"token='{DEFAULT_TOKEN}', "
         "scenario=None, behaviour=None, raise_server_errors=True): the data, token, scenario (faults, activity) "
         "and behaviour choices of the "
         "fake_beeper fixtures (default: the committed 400-chat dataset, no faults)",
@@ -68,8 +75,11 @@ def _marker_arguments(request: pytest.FixtureRequest) -> dict[str, Any]:
     if unknown:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown argument(s) {sorted(unknown)}; "
                                 f"expected {sorted(_MARKER_ARGUMENTS)}")
-    if "chats" in marker.kwargs and {"seed", "count", "accounts"} & set(marker.kwargs):
-        raise pytest.UsageError(f"@pytest.mark.{MARKER}: give chats=... or seed/count/accounts, not both")
+    given = [name for name, keys in zip(_DATA_ARGUMENTS, ({"chats"}, {"fixtures"}, {"seed", "count", "accounts"}),
+                                        strict=True) if keys & set(marker.kwargs)]
+    if len(given) > 1:
+        raise pytest.UsageError(f"@pytest.mark.{MARKER}: give one of chats=..., fixtures=... or seed/count/accounts, "
+                                f"not {' and '.join(given)}")
     return dict(marker.kwargs)
 
 
@@ -83,6 +93,28 @@ def _generated(seed: int | None, count: int | None, accounts: int) -> tuple[Load
     return tuple(load_chats(seed=seed, count=DEFAULT_COUNT if count is None else count, accounts=accounts))
 
 
+def _file(path: str | os.PathLike[str]) -> World:
+    """A fixture file's world, read once per version of the file (its size and time)."""
+    from fake_beeper.data import FixtureError
+
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}(fixtures={str(path)!r}): cannot read it: {exc.strerror or exc}",
+                    pytrace=False)
+    try:
+        return _read_file(os.fspath(path), stat.st_size, stat.st_mtime_ns)
+    except FixtureError as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+
+
+@cache
+def _read_file(path: str, size: int, mtime_ns: int) -> World:
+    from fake_beeper.data import read_world
+
+    return read_world(path)
+
+
 @pytest.fixture
 def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
     """The chats the fake serves, as ``LoadedChat``s; override this fixture, or use the marker."""
@@ -91,20 +123,31 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
         from fake_beeper.fake import loaded_chats
 
         return tuple(loaded_chats(arguments["chats"]))
+    if "fixtures" in arguments:
+        return tuple(_file(arguments["fixtures"]).chats)
     return _generated(arguments.get("seed"), arguments.get("count"), arguments.get("accounts", DEFAULT_ACCOUNTS))
 
 
 @pytest.fixture
-def fake_beeper(request: pytest.FixtureRequest,
-                fake_beeper_chats: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
+def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, Any], ...]:
+    """The accounts the fake serves as they are (those of a ``fixtures=`` file that lists them);
+    empty: derived from the chats. Override this fixture to choose them."""
+    arguments = _marker_arguments(request)
+    return _file(arguments["fixtures"]).accounts if "fixtures" in arguments else ()
+
+
+@pytest.fixture
+def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping[str, Any], ...],
+                fake_beeper_accounts: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
     """A fake Beeper Desktop in-process: ``fake_beeper.http_client()`` reaches it without a port."""
     from fake_beeper.errors import FakeBeeperError
     from fake_beeper.fake import FakeBeeper, FakeBeeperServerError
 
     arguments = _marker_arguments(request)
     try:
-        fake = FakeBeeper(fake_beeper_chats, token=arguments.get("token", DEFAULT_TOKEN),
-                          scenario=arguments.get("scenario"), behaviour=arguments.get("behaviour"))
+        fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
+                          token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
+                          behaviour=arguments.get("behaviour"))
     except FakeBeeperError as exc:
         pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
     with fake:

@@ -115,14 +115,16 @@ class Page:
 class ChatStore:
     """All chats, ordered as the API lists them."""
 
-    def __init__(self, chats: Iterable[LoadedChat] = ()) -> None:
+    def __init__(self, chats: Iterable[LoadedChat] = (), accounts: Iterable[Mapping[str, Any]] = ()) -> None:
+        """``accounts``: the world's accounts as a fixture file lists them (schema-valid), served as
+        they are and first; an account only a chat names is derived (``fake_beeper.accounts``)."""
         with gc_paused():
-            self._build(list(chats))
+            self._build(list(chats), list(accounts))
         # Pages are read on the server's event loop while a test thread may change chats: every
         # read and write holds this lock, so no page ever sees half of a change.
         self._lock = threading.Lock()
 
-    def _build(self, chats: list[LoadedChat]) -> None:
+    def _build(self, chats: list[LoadedChat], accounts: list[Mapping[str, Any]]) -> None:
         """In bulk (comprehensions, one sort), not chat by chat: 200k chats in a quarter of a second."""
         self._chats: dict[str, LoadedChat] = {chat.id: chat for chat in chats}
         if len(self._chats) != len(chats):
@@ -141,10 +143,12 @@ class ChatStore:
         self._order = SortedList(sorted(itertools.chain.from_iterable(by_account.values())))
         self._by_account = {account: SortedList(keys) for account, keys in by_account.items()}
         self._search: SearchIndex | None = None  # built by the first search
-        # Every account a chat has named, by its place (sorted at load, then in order of arrival):
-        # an account outlives its chats. Each one's JSON is derived on first request.
-        self._account_places = {account: place for place, account in enumerate(sorted(by_account))}
-        self._account_bodies: dict[str, bytes] = {}
+        # Every account, by its place: the listed ones in their order, then those only a chat
+        # names (sorted at load, then in order of arrival); an account outlives its chats. A
+        # listed account's JSON is kept; any other's is derived on first request.
+        self._account_bodies = {account["accountID"]: orjson.dumps(account) for account in accounts}
+        named = sorted(account for account in by_account if account not in self._account_bodies)
+        self._account_places = {account: place for place, account in enumerate([*self._account_bodies, *named])}
 
     def __len__(self) -> int:
         return len(self._order)

@@ -11,6 +11,7 @@ when a chat is loaded, naming the chat and the field, rather than failing mid-wa
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,3 +40,24 @@ def to_millis(text: str) -> int:
 def to_iso(millis: int) -> str:
     moment = _EPOCH + timedelta(milliseconds=millis)
     return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{millis % 1000:03d}Z"
+
+
+def shifted(text: str, days: int) -> str:
+    """An RFC 3339 date-time ``days`` later (earlier if negative), written as ``text`` was: the
+    same offset, ``T`` and number of fraction digits (``fake-beeper record --shift-days``).
+
+    Raises ``ValueError`` for text that is not a date-time or a result beyond year 9999.
+    """
+    match = _DATE_TIME.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date-time")
+    try:
+        moment = datetime.fromisoformat(text.upper()) + timedelta(days=days)
+    except OverflowError:
+        raise ValueError(f"{text!r} shifted by {days} days is beyond the years 1..9999") from None
+    written = (match.group(2) or "")[1:]  # the fraction's digits; past the 6th, kept as they were
+    fraction = f".{f'{moment.microsecond:06d}'[:len(written)]}{written[6:]}" if written else ""
+    return f"{moment.year:04d}-{moment:%m-%d}{text[10]}{moment:%H:%M:%S}{fraction}{match.group(3)}"
+
+
+_DATE_TIME = re.compile(r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(\.\d+)?(.*)$")

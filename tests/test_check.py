@@ -26,8 +26,8 @@ from schemathesis.generation import GenerationMode
 
 from fake_beeper import FakeBeeper, cursors, spec
 from fake_beeper.check import CheckOptions, Report, run_check
-from fake_beeper.check.client import Polite, UnsafeRequest, polite_client
 from fake_beeper.check.schema import load_schema
+from fake_beeper.polite import Polite, UnsafeRequest, polite_client
 from fake_beeper.server import LiveServer
 
 FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)

@@ -180,3 +180,35 @@ def test_a_duplicate_across_workers_ranges_names_both_lines(tmp_path: Path) -> N
     chats[690]["id"] = chats[10]["id"]
     output = _read_in_a_fresh_process(_jsonl(tmp_path, chats))
     assert ", line 691: chat " in output and "duplicate of the chat at line 11" in output, output
+
+
+def test_a_file_may_list_its_accounts_in_either_format(tmp_path: Path) -> None:
+    from fake_beeper.data import read_world
+
+    accounts = [{"accountID": GOOD[0]["accountID"], "bridge": {"id": "local-x", "provider": "local", "type": "x"},
+                 "status": "reconnect_required", "user": {"id": "@me:beeper.local", "fullName": "Me"}}]
+    for name in ("world.jsonl", "world.json"):
+        path = tmp_path / name
+        write_chats(GOOD, path, accounts=accounts)
+        world = read_world(path)
+        assert [chat.to_dict() for chat in world.chats] == GOOD
+        assert list(world.accounts) == accounts
+        assert [chat.to_dict() for chat in read_chats(path)] == GOOD
+    assert (tmp_path / "world.jsonl").read_bytes().startswith(b'{"accounts":[{"accountID":')
+    assert orjson.loads((tmp_path / "world.json").read_bytes()).keys() == {"accounts", "items"}
+
+
+@pytest.mark.parametrize("name", ["world.jsonl", "world.json"])
+def test_a_broken_account_names_the_file_the_account_and_the_field(tmp_path: Path, name: str) -> None:
+    from fake_beeper.data import read_world
+
+    account = {"accountID": "acc_1", "bridge": {"id": "local-x", "provider": "local", "type": "x"},
+               "status": "asleep", "user": {"id": "@me:beeper.local"}}
+    path = tmp_path / name
+    write_chats(GOOD, path, accounts=[account])
+    with pytest.raises(FixtureError, match=rf"{name}, .*accounts\[0\]: account 'acc_1': field status: "
+                                           ".asleep. is not one of"):
+        read_world(path)
+    write_chats(GOOD, path, accounts=[{**account, "status": "connected"}] * 2, overwrite=True)
+    with pytest.raises(FixtureError, match=r"accounts\[1\]: account 'acc_1': field accountID: listed twice"):
+        read_world(path)

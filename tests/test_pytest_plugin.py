@@ -54,7 +54,10 @@ def test_overriding_the_chats_fixture(pytester: pytest.Pytester) -> None:
 @pytest.mark.parametrize(("marker", "message"), [
     ("fake_beeper(3)", "takes keyword arguments only"),
     ("fake_beeper(sead=3)", "unknown argument(s)*'sead'"),
-    ("fake_beeper(chats=[], seed=1)", "give chats=... or seed/count/accounts, not both"),
+    ("fake_beeper(chats=[], seed=1)", "give one of chats=..., fixtures=... or seed/count/accounts, "
+                                      "not chats and seed/count/accounts"),
+    ("fake_beeper(fixtures='x.jsonl', chats=[])", "not chats and fixtures"),
+    ("fake_beeper(fixtures='missing.jsonl')", "fixtures='missing.jsonl'): cannot read it"),
 ])
 def test_a_misused_marker_says_what_is_wrong(pytester: pytest.Pytester, marker: str, message: str) -> None:
     pytester.makepyfile(f"""
@@ -144,17 +147,23 @@ def test_a_bug_in_the_fake_fails_the_test_with_the_fakes_traceback(pytester: pyt
                                  "*GET /v1/chats: KeyError*", "*bug inside the fake*"])
 
 
-def test_a_marker_token_that_can_never_authenticate_is_refused(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("""
+@pytest.mark.parametrize(("marker", "message"), [
+    ('fake_beeper(token=" padded ")', "*@pytest.mark.fake_beeper: token ' padded ' is not a valid bearer token*"),
+    ('fake_beeper(fixtures="mine.jsonl")', "*@pytest.mark.fake_beeper: *mine.jsonl, line 1: chat '!bad': field *"),
+], ids=["a token that can never authenticate", "a broken fixture file"])
+def test_marker_data_the_fake_cannot_serve_errors_the_test(pytester: pytest.Pytester, marker: str,
+                                                           message: str) -> None:
+    pytester.path.joinpath("mine.jsonl").write_text('{"id": "!bad", "accountID": "a"}\n')
+    pytester.makepyfile(f"""
         import pytest
 
-        @pytest.mark.fake_beeper(token=" padded ")
+        @pytest.mark.{marker}
         def test_it(fake_beeper):
             pass
     """)
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*@pytest.mark.fake_beeper: token ' padded ' is not a valid bearer token*"])
+    result.stdout.fnmatch_lines([message])
 
 
 def test_live_tests_share_one_port_but_never_each_others_fake(pytester: pytest.Pytester) -> None:
@@ -189,3 +198,4 @@ def test_live_tests_share_one_port_but_never_each_others_fake(pytester: pytest.P
             assert answer.status_code == 503 and answer.json()["code"] == "NO_FAKE_ATTACHED"
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+

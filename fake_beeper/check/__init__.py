@@ -28,7 +28,6 @@ from typing import TypeVar
 
 import httpx
 
-from fake_beeper.check.client import CheckInterrupted, Polite, UnsafeRequest, polite_client
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, learn, serve_flags
 from fake_beeper.check.report import Finding, Report, curl
@@ -40,6 +39,7 @@ from fake_beeper.defaults import (
     DEFAULT_CHECK_SEED,
 )
 from fake_beeper.errors import FakeBeeperError
+from fake_beeper.polite import CheckInterrupted, Polite, UnsafeRequest, polite_client
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")

@@ -20,8 +20,8 @@ from importlib import resources
 from typing import Any
 
 from fake_beeper import spec
-from fake_beeper.check.client import Polite
 from fake_beeper.check.report import Finding, Kind
+from fake_beeper.polite import Polite
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
 SAFE_UNEXPECTED_METHODS = {"options", "trace"}

@@ -1,7 +1,8 @@
 """Chat data: generated (``generate``), read from fixture files (``files``), the default set.
 
-``load_chats`` is the one entry point the CLI and the pytest plugin use: from a file, from a
-seed, or the default dataset committed in ``fixtures/`` and shipped inside the package.
+``load_world`` (``load_chats`` for the chats alone) is the one entry point the CLI and the pytest
+plugin use: from a file, from a seed, or the default dataset committed in ``fixtures/`` and
+shipped inside the package.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from importlib import resources
 
 from fake_beeper.data import cache as dataset_cache
-from fake_beeper.data.files import FixtureError, Progress, read_chats, validate_chats
+from fake_beeper.data.files import FixtureError, Progress, World, read_chats, read_world, validate_chats
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.data.pools import pools
@@ -19,8 +20,9 @@ from fake_beeper.store import LoadedChat, gc_paused, list_order
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
 
-__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "FixtureError", "LoadedChat", "Progress",
-           "default_fixtures_path", "generate_chats", "load_chats", "read_chats", "validate_chats"]
+__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "FixtureError", "LoadedChat", "Progress", "World",
+           "default_fixtures_path", "generate_chats", "load_chats", "load_world", "read_chats", "read_world",
+           "validate_chats"]
 
 
 def default_fixtures_path() -> str:
@@ -28,14 +30,16 @@ def default_fixtures_path() -> str:
     return str(resources.files("fake_beeper.data").joinpath(DEFAULT_FIXTURES))
 
 
-def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
+def load_world(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
                count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
-               progress: Progress | None = None, cache: bool = True) -> list[LoadedChat]:
-    """Chats from ``path``, or generated from ``seed``/``count``, or the default dataset.
+               progress: Progress | None = None, cache: bool = True) -> World:
+    """Chats (and a file's accounts) from ``path``, or generated from ``seed``/``count``, or the
+    default dataset.
 
     Generated chats come in list order (newest first), from the dataset cache when an earlier run
-    made them (see ``cache``; ``cache=False`` generates afresh and leaves the cache alone).
-    ``progress`` is called with the number of chats done so far as the work goes (see ``Progress``).
+    made them (see ``cache``; ``cache=False`` generates afresh and leaves the cache alone); their
+    accounts are derived from them. ``progress`` is called with the number of chats done so far
+    as the work goes (see ``Progress``).
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
@@ -43,16 +47,23 @@ def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None =
         return _load(path, seed, count, accounts, progress, cache)
 
 
+def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
+               count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
+               progress: Progress | None = None, cache: bool = True) -> list[LoadedChat]:
+    """``load_world``'s chats."""
+    return load_world(path, seed=seed, count=count, accounts=accounts, progress=progress, cache=cache).chats
+
+
 def _load(path: str | os.PathLike[str] | None, seed: int | None, count: int | None, accounts: int,
-          progress: Progress | None, cache: bool) -> list[LoadedChat]:
+          progress: Progress | None, cache: bool) -> World:
     if seed is not None or count is not None:
         seed = DEFAULT_SEED if seed is None else seed
         count = DEFAULT_COUNT if count is None else count
         if count < 0 or accounts < 1:
             raise ValueError("count must be zero or more, and there must be at least one account")
         generate = functools.partial(_generate, seed, count, accounts, progress)
-        return dataset_cache.cached(seed, count, accounts, generate) if cache else generate()
-    return read_chats(path if path is not None else default_fixtures_path(), progress=progress)
+        return World(dataset_cache.cached(seed, count, accounts, generate) if cache else generate())
+    return read_world(path if path is not None else default_fixtures_path(), progress=progress)
 
 
 # Below this many chats, forking workers costs more than it saves.

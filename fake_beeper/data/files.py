@@ -7,8 +7,13 @@ Two formats, chosen by extension (for reading and for writing):
 * ``.json``: an array of chats, or a page object with ``items`` (a captured ``GET /v1/chats``
   response works as a fixture).
 
-Every chat is validated against the contract's ``ChatListResponse`` schema, date-time formats
-included; a broken file fails with a message naming the file, the line, the chat and the field.
+A file may also hold the world's accounts (``fake-beeper record`` writes them): a first line
+``{"accounts": [...]}`` in JSON Lines, an ``"accounts"`` key beside ``"items"`` in JSON. Without
+them, the fake derives the accounts from the chats (``fake_beeper.accounts``).
+
+Every chat is validated against the contract's ``ChatListResponse`` schema, and every account
+against ``Account``, date-time formats included; a broken file fails with a message naming the
+file, the line, the chat (or account) and the field.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import functools
 import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,7 @@ from fake_beeper.store import LoadedChat
 from fake_beeper.timestamps import to_millis
 
 CHAT_SCHEMA = "ChatListResponse"
+ACCOUNT_SCHEMA = "Account"
 
 
 class FixtureError(FakeBeeperError, ValueError):
@@ -45,17 +51,70 @@ PROGRESS_STEP = 500
 FORMATS = (".jsonl", ".json")
 
 
+@dataclass(frozen=True)
+class World:
+    """What a fixture file holds: its chats and, if it lists them, its accounts (else empty)."""
+
+    chats: list[LoadedChat]
+    accounts: tuple[dict[str, Any], ...] = ()
+
+
 def read_chats(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[LoadedChat]:
-    """Load and validate a fixture file; raise ``FixtureError`` on the first problem."""
+    """Load and validate a fixture file's chats; raise ``FixtureError`` on the first problem."""
+    return read_world(path, progress=progress).chats
+
+
+def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None) -> World:
+    """Load and validate a fixture file, accounts and all; raise ``FixtureError`` on the first problem."""
     path = Path(path)
     try:
         if path.suffix == ".jsonl":
-            return _read_jsonl(path, progress)
-        return validate_chats(_json_records(path), source=str(path), progress=progress)
+            accounts, start = _jsonl_accounts(path)
+            return World(_read_jsonl(path, progress, start), accounts)
+        records, accounts = _json_document(path)
+        return World(validate_chats(records, source=str(path), progress=progress),
+                     validate_accounts(accounts, source=str(path)))
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
         raise FixtureError(f"{path}: nested too deep to be a chat") from None
+
+
+def validate_accounts(accounts: Any, source: str, where: str = "accounts") -> tuple[dict[str, Any], ...]:
+    """Check a fixture's ``accounts`` list against the contract: each an ``Account``, IDs unique."""
+    if accounts is None:
+        return ()
+    if not isinstance(accounts, list):
+        raise FixtureError(f"{source}, {where}: expected a list of accounts, got {type(accounts).__name__}")
+    validator = spec.validator(ACCOUNT_SCHEMA)
+    seen: set[str] = set()
+    for index, account in enumerate(accounts):
+        label = repr(account["accountID"]) if isinstance(account, dict) and isinstance(
+            account.get("accountID"), str) else "(without an accountID)"
+        if not validator.is_valid(account):
+            error = next(validator.iter_errors(account))
+            raise FixtureError(f"{source}, {where}[{index}]: account {label}: field "
+                               f"{spec.instance_place(error.instance_path) or '(the account itself)'}: {error.message}")
+        if account["accountID"] in seen:
+            raise FixtureError(f"{source}, {where}[{index}]: account {label}: field accountID: listed twice")
+        seen.add(account["accountID"])
+    return tuple(accounts)
+
+
+def _jsonl_accounts(path: Path) -> tuple[tuple[dict[str, Any], ...], int]:
+    """The accounts of a JSON Lines file's first line, if it holds them, and where the chats begin."""
+    with path.open("rb") as file:
+        first = file.readline()
+        end = file.tell()
+    if b'"accounts"' not in first:
+        return (), 0
+    try:
+        header = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return (), 0  # a broken first chat: the chats' reader says so
+    if not isinstance(header, dict) or "accounts" not in header or "id" in header:
+        return (), 0
+    return validate_accounts(header.get("accounts"), str(path), "line 1, accounts"), end
 
 
 def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
@@ -116,9 +175,11 @@ def to_loaded(chat: dict[str, Any], raw: bytes | None = None) -> LoadedChat:
     return LoadedChat(chat["id"], chat["accountID"], last_activity, raw)
 
 
-def write_chats(chats: Iterable[dict[str, Any]], path: str | os.PathLike[str], *, overwrite: bool = False,
-                progress: Progress | None = None) -> int:
-    """Write chats in the format ``path``'s extension names: ``.jsonl`` lines or a ``.json`` array.
+def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,
+                progress: Progress | None = None, accounts: Sequence[dict[str, Any]] | None = None) -> int:
+    """Write chats (dicts, or their compact JSON as bytes) in the format ``path``'s extension
+    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``: a first line of them, or a
+    ``{"accounts", "items"}`` object).
 
     Refuses an existing path (a dangling symlink included) unless ``overwrite``, a missing parent
     directory, and other extensions, each with a ``FileExistsError``/``FixtureError`` saying so. The
@@ -126,6 +187,23 @@ def write_chats(chats: Iterable[dict[str, Any]], path: str | os.PathLike[str], *
     writing stops for any reason (an error, Ctrl-C), the temporary file is removed and ``path`` is
     as it was.
     """
+    path = check_writable(path, overwrite=overwrite)
+    descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            count = _write(out, chats, as_array=path.suffix == ".json", progress=progress, accounts=accounts)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)  # a reader never sees half a file
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return count
+
+
+def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """``path`` if ``write_chats`` may write it, else the ``FileExistsError``/``FixtureError`` it
+    would raise (for a command to say before long work, not after)."""
     path = Path(path)
     if path.suffix not in FORMATS:
         raise FixtureError(f"{path}: the name must end in .jsonl (JSON Lines) or .json (a JSON array)")
@@ -136,34 +214,29 @@ def write_chats(chats: Iterable[dict[str, Any]], path: str | os.PathLike[str], *
         raise FixtureError(f"{path} is a directory")
     if not path.parent.is_dir():
         raise FixtureError(f"{path.parent} is not a directory (it is not created for you)")
-    descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            count = _write(out, chats, as_array=path.suffix == ".json", progress=progress)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)  # a reader never sees half a file
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    return count
+    return path
 
 
-def _write(out: Any, chats: Iterable[dict[str, Any]], *, as_array: bool, progress: Progress | None) -> int:
+def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: Progress | None,
+           accounts: Sequence[dict[str, Any]] | None) -> int:
     count = 0
+    header = orjson.dumps({"accounts": list(accounts)}) if accounts is not None else None
     if as_array:
-        out.write(b"[")
+        out.write(b"[" if header is None else header[:-1] + b',"items":[')
+    elif header is not None:
+        out.write(header + b"\n")
     for chat in chats:
         if progress is not None and count % PROGRESS_STEP == 0:
             progress(count)
+        body = chat if isinstance(chat, bytes) else orjson.dumps(chat)
         if as_array:
             out.write(b"\n" if count == 0 else b",\n")
-            out.write(orjson.dumps(chat))
-        else:
-            out.write(orjson.dumps(chat, option=orjson.OPT_APPEND_NEWLINE))
+        out.write(body)
+        if not as_array:
+            out.write(b"\n")
         count += 1
     if as_array:
-        out.write(b"\n]\n")
+        out.write(b"\n]\n" if header is None else b"\n]}\n")
     return count
 
 
@@ -189,10 +262,11 @@ class _Index:
     bodies: list[bytes] | None = None  # each chat's JSON, when the range was indexed in this process
 
 
-def _read_jsonl(path: Path, progress: Progress | None) -> list[LoadedChat]:
+def _read_jsonl(path: Path, progress: Progress | None, start: int = 0) -> list[LoadedChat]:
     size = path.stat().st_size
-    workers = workers_for(size, PARALLEL_MIN_BYTES)
-    bounds = [0, *(_next_line_start(path, size * k // workers) for k in range(1, workers)), size]
+    workers = workers_for(size - start, PARALLEL_MIN_BYTES)
+    cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
+    bounds = [start, *cuts, size]
     indexes = list(run_ranges(functools.partial(_index_range, path), bounds, progress,
                               local_task=functools.partial(_index_range, path, keep_bodies=True)))
     _check_unique(path, indexes)
@@ -304,18 +378,20 @@ def _next_line_start(path: Path, offset: int) -> int:
         return file.tell()
 
 
-def _json_records(path: Path) -> Iterator[tuple[str, Any]]:
+def _json_document(path: Path) -> tuple[Iterator[tuple[str, Any]], Any]:
+    """A JSON fixture's chats, as ``(place, chat)`` pairs, and its ``accounts`` (``None`` if absent)."""
     try:
         document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
+    accounts = None
     if isinstance(document, dict) and isinstance(document.get("items"), list):
+        accounts = document.get("accounts")
         document = document["items"]
     if not isinstance(document, list):
         raise FixtureError(f"{path}: expected an array of chats (or a page with 'items'), "
                            f"got {type(document).__name__}")
-    for index, chat in enumerate(document):
-        yield f"item {index}", chat
+    return ((f"item {index}", chat) for index, chat in enumerate(document)), accounts
 
 
 def _chat_label(chat: Any) -> str:

@@ -1,11 +1,12 @@
-"""The check's only way out: requests that cannot change anything, at a bounded rate, counted.
+"""The only way out to a server ``check`` or ``record`` reads: requests that cannot change anything,
+at a bounded rate, counted.
 
-``fake-beeper check`` may be pointed at a person's real Beeper Desktop, where ``POST /v1/chats``
-creates a chat. So every request it makes, its own and Schemathesis's, passes through one
-``Polite`` gate that refuses any method but ``GET`` and the harmless probes ``HEAD``, ``OPTIONS``
-and ``TRACE`` (``UnsafeRequest``, before anything is sent), spaces requests to at most ``rate``
-a second, and keeps a count and a log of what was sent. The gate is the same against every
-server, the fake included, so what the check sends never depends on what a server says it is.
+``fake-beeper check`` and ``fake-beeper record`` may be pointed at a person's real Beeper Desktop,
+where ``POST /v1/chats`` creates a chat. So every request they make (Schemathesis's included)
+passes through one ``Polite`` gate that refuses any method but ``GET`` and the harmless probes
+``HEAD``, ``OPTIONS`` and ``TRACE`` (``UnsafeRequest``, before anything is sent), spaces requests
+to at most ``rate`` a second, and keeps a count of what was sent. The gate is the same against
+every server, the fake included, so what is sent never depends on what a server says it is.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ TIMEOUT = 30.0
 
 
 class UnsafeRequest(FakeBeeperError):
-    """A request the check must never send (a method that could change the server's data)."""
+    """A request fake-beeper must never send to a server it reads (a method that could change the server's data)."""
 
 
 class CheckInterrupted(FakeBeeperError):
@@ -35,7 +36,7 @@ class CheckInterrupted(FakeBeeperError):
 
 @dataclass
 class Polite:
-    """The gate every request of one check run goes through (thread-safe)."""
+    """The gate every request of one check or recording goes through (thread-safe)."""
 
     rate: float = DEFAULT_CHECK_RATE
     interrupted: Callable[[], bool] | None = None
@@ -50,7 +51,8 @@ class Polite:
         if self.interrupted is not None and self.interrupted():
             raise CheckInterrupted("stopped: no more requests")
         if method not in SAFE_METHODS:
-            raise UnsafeRequest(f"fake-beeper check never sends {method} (only {', '.join(sorted(SAFE_METHODS))})")
+            raise UnsafeRequest(f"fake-beeper never sends {method} to a server it checks or records "
+                                f"(only {', '.join(sorted(SAFE_METHODS))})")
         with self._lock:
             now = time.monotonic()
             turn = max(now, self._next)

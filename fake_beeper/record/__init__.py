@@ -1,0 +1,80 @@
+"""``fake-beeper record``: a server's chats and accounts, anonymised, as a fixture file.
+
+    recording = record("http://localhost:23373", token, RecordOptions(seed=4))
+    write_chats(recording.bodies, "mine.jsonl", accounts=recording.accounts)
+
+Three steps, each its own module: ``fetch`` walks the server (GET only, politely, all or
+nothing), ``anonymise`` replaces what identifies anyone as ``openapi.yaml``'s ``x-anonymise``
+annotations say (``pseudonyms`` draws the replacements) and searches its own output for what
+it replaced, and the result is validated against the contract like any fixture file before the
+caller writes it. Nothing here writes a file: a recording that fails at any step leaves none.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
+from fake_beeper.defaults import DEFAULT_RECORD_RATE
+from fake_beeper.polite import CheckInterrupted, Polite, polite_client
+from fake_beeper.record.anonymise import Anonymiser, LeakError, Summary
+from fake_beeper.record.fetch import Fetched, RecordError, fetch_world
+
+__all__ = ["CheckInterrupted", "LeakError", "RecordError", "RecordOptions", "Recording", "record"]
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    rate: float = DEFAULT_RECORD_RATE  # requests a second, at most
+    max_chats: int | None = None  # the newest N chats only
+    seed: int | None = None  # the pseudonyms' key; None: a random one, never stored
+    anonymise: bool = True
+    shift_days: int = 0  # move every date-time by this many days
+
+
+@dataclass
+class Recording:
+    bodies: list[bytes]  # each chat's JSON, anonymised, in list order
+    accounts: list[dict[str, Any]] | None  # None: the server has no GET /v1/accounts
+    fetched: Fetched
+    summary: Summary
+    requests: int
+    seconds: float
+
+    @property
+    def chats(self) -> list[dict[str, Any]]:
+        """The chats, parsed (each call parses them anew)."""
+        return [orjson.loads(body) for body in self.bodies]
+
+
+def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
+           progress: Callable[[int], None] = lambda done: None,
+           interrupted: Callable[[], bool] | None = None) -> Recording:
+    """Walk ``url`` and return its world anonymised (``RecordError``, ``LeakError`` or
+    ``CheckInterrupted`` if it cannot be: then nothing is returned at all)."""
+    started = time.monotonic()
+    polite = Polite(rate=options.rate, interrupted=interrupted)
+    with polite_client(url, token, polite) as client:
+        fetched = fetch_world(client, max_chats=options.max_chats, progress=progress)
+    key = None
+    if options.anonymise:
+        key = secrets.token_bytes(32) if options.seed is None else f"fake-beeper record {options.seed}".encode()
+    try:
+        bodies, accounts, summary = Anonymiser(key, shift_days=options.shift_days).run(
+            fetched.chats, fetched.accounts or [])
+    except ValueError as exc:  # a date-time shifted past the year 9999
+        raise RecordError(f"--shift-days {options.shift_days}: {exc}") from None
+    try:  # what the fake will load: a replacement that broke a chat is a bug, and said before writing
+        validate_chats(((f"chat {index + 1}", orjson.loads(body), body) for index, body in enumerate(bodies)),
+                       source="the recording")
+        validate_accounts(accounts, source="the recording")
+    except FixtureError as exc:
+        raise RecordError(f"{exc} (after anonymising: a bug in fake-beeper)") from None
+    return Recording(bodies, accounts if fetched.accounts is not None else None, fetched, summary,
+                     polite.requests, time.monotonic() - started)

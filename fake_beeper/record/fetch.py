@@ -1,0 +1,150 @@
+"""Reading a server's chats and accounts for ``fake-beeper record``: GET only, politely, all or nothing.
+
+The walk follows ``oldestCursor`` from the newest chat with the largest page the contract allows
+(``limit=200``; a server that ignores it just sends smaller pages), through the ``Polite`` gate
+of ``fake_beeper.polite``: no method but GET, at most ``rate`` requests a second. A 429 or 503
+is waited out as its ``Retry-After`` says (at most ``MAX_RETRY_WAIT`` seconds, ``RETRIES``
+times); anything else that is not a page (a 401, a 500, a dropped connection, a chat the
+contract rejects) ends the recording with a ``RecordError`` that names the request, and
+nothing is kept. A chat met twice (the list changed during the walk) is kept where it was first.
+Chats are kept as their JSON, not as dicts: a dict costs ten times the memory of its text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jsonschema_rs
+import orjson
+
+from fake_beeper import spec
+from fake_beeper.errors import FakeBeeperError
+
+PAGE_LIMIT = 200  # the largest page GET /v1/chats allows
+RETRIES = 3
+MAX_RETRY_WAIT = 30.0
+MAX_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
+
+
+class RecordError(FakeBeeperError):
+    """The recording cannot go on; the message is one line saying why."""
+
+
+@dataclass
+class Fetched:
+    chats: list[bytes] = field(default_factory=list)  # each chat's JSON, in list order
+    accounts: list[dict[str, Any]] | None = None  # None: the server has no GET /v1/accounts
+    pages: int = 0
+    repeated: int = 0  # chats met again on a later page, kept once
+
+
+def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
+                progress: Callable[[int], None] = lambda done: None) -> Fetched:
+    """The server's accounts, then its chats in list order (at most ``max_chats``)."""
+    fetched = Fetched(accounts=_accounts(client))
+    seen: set[str] = set()
+    validator = spec.validator("ChatListResponse")
+    cursor: str | None = None
+    while max_chats is None or len(fetched.chats) < max_chats:
+        limit = PAGE_LIMIT if max_chats is None else min(PAGE_LIMIT, max_chats - len(fetched.chats))
+        params: dict[str, Any] = {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor,
+                                                                          "direction": "before"}
+        fetched.pages += 1
+        shown = f"limit={limit}" + ("" if cursor is None else "&cursor=…&direction=before")  # a cursor is long
+        where = f"page {fetched.pages} (GET {spec.LIST_CHATS_PATH}?{shown})"
+        page = _get(client, spec.LIST_CHATS_PATH, params, where)
+        items = page.get("items") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise RecordError(f"{where}: the answer is not a page of chats")
+        for position, chat in enumerate(items):
+            _check(validator, chat, f"{where}: chat {position + 1}")
+            if chat["id"] in seen:
+                fetched.repeated += 1
+                continue
+            seen.add(chat["id"])
+            fetched.chats.append(orjson.dumps(chat))
+            if max_chats is not None and len(fetched.chats) >= max_chats:
+                break
+        progress(len(fetched.chats))
+        cursor = page.get("oldestCursor")
+        if not page.get("hasMore") or not items or not isinstance(cursor, str):
+            break
+        if fetched.pages >= MAX_PAGES:
+            raise RecordError(f"{where}: still more chats after {MAX_PAGES:,} pages; pass --max-chats")
+    return fetched
+
+
+def _accounts(client: httpx.Client) -> list[dict[str, Any]] | None:
+    where = f"GET {spec.LIST_ACCOUNTS_PATH}"
+    accounts = _get(client, spec.LIST_ACCOUNTS_PATH, {}, where, absent_ok=True)
+    if accounts is None:
+        return None
+    if not isinstance(accounts, list):
+        raise RecordError(f"{where}: the answer is not a list of accounts")
+    validator = spec.validator("Account")
+    for position, account in enumerate(accounts):
+        _check(validator, account, f"{where}: account {position + 1}")
+    return accounts
+
+
+def _check(validator: jsonschema_rs.Validator, value: Any, what: str) -> None:
+    if not validator.is_valid(value):
+        error = next(validator.iter_errors(value))
+        raise RecordError(f"{what} breaks the contract at {spec.instance_place(error.instance_path) or 'its root'}: "
+                          f"{error.message[:200]}")
+
+
+def _get(client: httpx.Client, path: str, params: dict[str, Any], where: str, *,
+         absent_ok: bool = False) -> Any:
+    """The JSON of one GET, with 429/503 waited out; ``None`` for a 404 when ``absent_ok``."""
+    for attempt in range(RETRIES + 1):
+        try:
+            response = client.get(path, params=params)
+        except httpx.TimeoutException:
+            raise RecordError(f"{where}: no answer within {client.timeout.read or 0:g} s") from None
+        except httpx.HTTPError as exc:
+            raise RecordError(f"{where}: {_reason(exc)}") from None
+        if response.status_code in (429, 503) and attempt < RETRIES:
+            time.sleep(_retry_wait(response, attempt))  # then the gate: a Ctrl-C meanwhile stops the retry
+            continue
+        break
+    if response.status_code == 404 and absent_ok:
+        return None
+    if response.status_code == 401:
+        raise RecordError(f"{where}: 401: the server refused the token (--token, or BEEPER_ACCESS_TOKEN)")
+    if response.status_code != 200:
+        raise RecordError(f"{where}: HTTP {response.status_code}{_error_text(response)}")
+    try:
+        return response.json()
+    except ValueError:
+        raise RecordError(f"{where}: the answer is not JSON") from None
+
+
+def _retry_wait(response: httpx.Response, attempt: int) -> float:
+    try:
+        wait = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        wait = 2.0**attempt
+    return min(max(wait, 0.0), MAX_RETRY_WAIT)
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return f" {body.get('code', '')}: {body['message'][:200]}".replace("  ", " ")
+    return ""
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({exc})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server closed the connection without a complete answer ({exc})"
+    return f"{type(exc).__name__}: {exc}"
