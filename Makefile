@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup serve test test-lowest lock contract stress bench lint fixtures pools clean
 
-setup: $(STAMP) $(NPM_STAMP)
+setup: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 
 # Rebuilt whenever pyproject.toml or the lock changes; from scratch on a fresh clone. The exact
 # versions come from constraints.txt (the lock), so every run installs the same thing.
@@ -45,6 +45,22 @@ lock: $(STAMP)
 	$(COMPILE) -o constraints.txt
 	$(COMPILE) --resolution lowest-direct -o constraints-lowest.txt
 
+# The older Python SDKs, one virtualenv each (two versions of a package cannot share one), for the
+# compatibility matrix of the version profiles (contract_tests/test_compatibility_matrix.py); their
+# dependencies at the lock's versions. 6.0.0 is the main venv's.
+OLD_SDKS := 4.1.296 4.3.0 5.0.0
+SDKS := .venv-sdks
+SDK_STAMPS := $(foreach version,$(OLD_SDKS),$(SDKS)/$(version)/.installed)
+
+$(SDKS)/constraints.txt: constraints.txt
+	mkdir -p $(SDKS)
+	grep -v '^beeper-desktop-api==' constraints.txt > $@
+
+$(SDKS)/%/.installed: $(SDKS)/constraints.txt
+	test -x $(SDKS)/$*/bin/python || $(PYTHON) -m venv $(SDKS)/$*
+	$(SDKS)/$*/bin/python -m pip install --quiet -c $(SDKS)/constraints.txt 'beeper-desktop-api==$*'
+	touch $@
+
 # The official TypeScript SDK, exactly as package-lock.json pins it.
 $(NPM_STAMP): $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
 	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund
@@ -54,7 +70,7 @@ serve: $(STAMP)
 	$(BIN)/fake-beeper serve --host $(HOST) --port $(PORT)
 
 # Every test, against the fake: a BEEPER_BASE_URL left in the shell must not redirect them.
-test: $(STAMP) $(NPM_STAMP)
+test: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
@@ -64,7 +80,7 @@ stress: $(STAMP)
 	$(BIN)/python -m pytest tests/stress -m stress -s -p no:cacheprovider
 
 # contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset).
-contract: $(STAMP) $(NPM_STAMP)
+contract: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
 		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
 
@@ -93,4 +109,4 @@ pools: $(STAMP)
 	$(BIN)/python tools/draw_pools.py fake_beeper/data/pools.json
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules
+	rm -rf $(VENV) $(LOWEST) $(SDKS) .pytest_cache .hypothesis .ruff_cache $(TS_CLIENT)/node_modules $(MOCKS)/node_modules

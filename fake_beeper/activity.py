@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from fake_beeper import profiles
 from fake_beeper.data import generate_chats
 from fake_beeper.data.files import validate_chats
 from fake_beeper.data.messages import MessageContext, Sender, preview_message
@@ -36,8 +37,10 @@ NEW_CHAT_INDEX = 10**8  # generated chats for "newChat" come from far past any d
 class Activity:
     """Changes to ``store``, explicit or drawn at random from ``seed``."""
 
-    def __init__(self, store: ChatStore, *, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: ChatStore, *, seed: int = 0, clock: Callable[[], float] = time.time,
+                 profile: str = profiles.LATEST) -> None:
         self.store = store
+        self._profile = profile  # changed chats take this stage's shape (``fake_beeper.profiles``)
         self._random = random.Random(seed)
         self._seed = seed
         self._clock = clock
@@ -108,9 +111,11 @@ class Activity:
         return min(max(now, newest + 1) if newest is not None else now, LATEST)
 
     def _put(self, body: dict[str, Any]) -> str:
-        # Validated like a fixture, so a change can never make the fake serve a chat the
-        # contract forbids (a hand-made `new_chat` included).
-        (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity")
+        # In the stage's shape, and validated like a fixture, so a change can never make the fake
+        # serve a chat the contract (of its profile) forbids (a hand-made `new_chat` included).
+        body = profiles.project(body, self._profile)
+        (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity",
+                                 validator=profiles.chat_validator(self._profile))
         self.store.put(chat)
         return chat.id
 

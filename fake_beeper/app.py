@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import orjson
+import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -31,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.auth import DEFAULT_TOKEN, authenticate
 from fake_beeper.control import control_routes
 from fake_beeper.errors import ApiError, send_json
@@ -86,6 +87,10 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
             await framework(scope, receive, send)
             return
         by_method, path_params = match
+        get = by_method.get("GET")
+        if get is not None and not profiles.has_operation(get.path, state.profile):
+            await framework(scope, receive, send)  # an operation the profile's stage lacks: a 404, as then
+            return
         method = scope["method"]
         status, headers = 200, {}
         request = Request(scope)
@@ -109,11 +114,15 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
 
 def _framework(state: FakeState) -> Starlette:
     async def openapi_json(request: Request) -> Response:
-        document = {**spec.spec(), "servers": [{"url": _origin(request), "description": "this fake-beeper"}]}
+        document = {**profiles.document(state.profile),
+                    "servers": [{"url": _origin(request), "description": "this fake-beeper"}]}
         return Response(orjson.dumps(document), media_type=_JSON)
 
     async def openapi_yaml(request: Request) -> Response:
-        return Response(spec.spec_text(), media_type="application/yaml")
+        if state.profile == profiles.LATEST:
+            return Response(spec.spec_text(), media_type="application/yaml")  # as committed, comments and all
+        text = yaml.safe_dump(profiles.document(state.profile), sort_keys=False, allow_unicode=True)
+        return Response(text, media_type="application/yaml")
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         return _error_response(_internal_error(state, request, exc))

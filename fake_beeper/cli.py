@@ -1,7 +1,7 @@
 """``fake-beeper``: serve the fake, generate fixture files, check them.
 
     fake-beeper serve [--host 127.0.0.1] [--port 23373] [--fixtures PATH | --seed N [--count N] [--accounts N]]
-                      [--token T] [--scenario FILE] [--behaviour KEY=VALUE]... [--journal N] [--quiet]
+                      [--profile P] [--token T] [--scenario FILE] [--behaviour KEY=VALUE]... [--journal N] [--quiet]
                       [--allow-host NAME]... [--cors-origin ORIGIN]... [--cors-control] [--control-token T]
     fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
@@ -9,6 +9,7 @@
                       [--json PATH] [--junit PATH] [--markdown PATH] [--force]
     fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N]
                       [--rate N] [--shift-days N] [--no-anonymise] [--force]
+    fake-beeper profiles
     fake-beeper --version
 
 Bad input gets one line on stderr and exit status 2 (a recording the server breaks off, 1);
@@ -172,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-cache", action="store_true",
                        help="with --seed: generate afresh, neither reading nor writing the dataset cache "
                             "($FAKE_BEEPER_CACHE_DIR, else the user cache directory)")
+    serve.add_argument("--profile", type=_profile, default="latest", metavar="P",
+                       help="serve the API as this stage of it: 4.1, js-4.2.3, 4.2, 5.0 or 6.0/latest (default; "
+                            "see fake-beeper profiles)")
     serve.add_argument("--token", type=_token, default=DEFAULT_TOKEN,
                        help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
     serve.add_argument("--scenario", metavar="FILE",
@@ -202,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, metavar="PATH",
                           help="where to write: PATH.jsonl (JSON Lines) or PATH.json (an array)")
     generate.add_argument("--force", action="store_true", help="replace PATH if it exists")
+
+    commands.add_parser("profiles", help="list the stages of the API that serve --profile can serve")
 
     validate = commands.add_parser("validate", help="check a fixture file against openapi.yaml")
     validate.add_argument("path")
@@ -257,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _check(args, stop)
             if args.command == "record":
                 return _record(args, stop)
+            if args.command == "profiles":
+                return _profiles()
             return _validate(args, stop)
         except Interrupted as interrupted:
             sys.stderr.write(f"fake-beeper: stopped by {interrupted} before {args.command} finished\n")
@@ -272,6 +280,7 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.errors import UsageError
     from fake_beeper.guard import Access, is_loopback
     from fake_beeper.journal import Journal
+    from fake_beeper.profiles import projected
     from fake_beeper.progress import Progress
     from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
     from fake_beeper.server import base_url, bind, server_for
@@ -306,13 +315,13 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
         with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
             world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
-        store = ChatStore(world.chats, world.accounts)
+        store = ChatStore(projected(world.chats, args.profile), world.accounts)
         gc.freeze()  # the chats live as long as the server: later collections need not scan them
     except FixtureError as exc:
         sock.close()
         _fail(str(exc))
     log = None if args.quiet else AccessLog()
-    state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario)
+    state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario, profile=args.profile)
     server = server_for(create_app(state, access=access, log=log))
     stop.server = server  # from here a signal stops the server, even before it has started
     stop.check()
@@ -386,7 +395,8 @@ def _say(line: str, *, wait: float = 1.0) -> bool:
 
 def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | None, url: str, seconds: float) -> None:
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
-    lines = [f"fake-beeper: serving {len(store)} chats from {source} on {url} (loaded in {seconds:.2f}s)",
+    stage = "" if args.profile == "6.0" else f" as profile {args.profile}"
+    lines = [f"fake-beeper: serving {len(store)} chats from {source}{stage} on {url} (loaded in {seconds:.2f}s)",
              "Point the Beeper SDKs at it:",
              f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
     if args.scenario:
@@ -546,6 +556,28 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
     if not args.anonymise:
         sys.stderr.write(f"fake-beeper: WARNING: {args.out} is NOT anonymised: it holds real names, messages and IDs\n")
     return 0
+
+
+def _profiles() -> int:
+    from fake_beeper.profiles import LATEST, PROFILES
+
+    lines = ["profile       contract  published   SDK versions generated from it"]
+    for found in PROFILES:
+        versions = ", ".join([*(f"beeper-desktop-api {v}" for v in found.python),
+                              *(f"@beeper/desktop-api {v}" for v in found.npm)])
+        name = f"{found.name} (latest)" if found.name == LATEST else found.name
+        lines.append(f"{name:<13} {found.contract:<9} {found.published}  {versions}")
+    _say("\n".join(lines))
+    return 0
+
+
+def _profile(text: str) -> str:
+    from fake_beeper.profiles import ProfileError, profile
+
+    try:
+        return profile(text).name
+    except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _days(text: str) -> int:

@@ -24,6 +24,7 @@ from typing import Any, Self
 
 import httpx
 
+from fake_beeper import profiles
 from fake_beeper.activity import Activity
 from fake_beeper.app import FakeBeeperApp, create_app
 from fake_beeper.auth import DEFAULT_TOKEN
@@ -62,10 +63,14 @@ class FakeBeeper:
     def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
                  accounts: Iterable[Mapping[str, Any]] = (),
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
-                 behaviour: Mapping[str, str] | Behaviour | None = None) -> None:
+                 behaviour: Mapping[str, str] | Behaviour | None = None, profile: str = profiles.LATEST) -> None:
+        """``profile``: serve the API as that stage of it (``fake_beeper.profiles``: ``4.1``,
+        ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats are given in the newest shape."""
+        stage = profiles.profile(profile).name
         accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)") if accounts else ()
-        store = ChatStore(load_chats() if chats is None else loaded_chats(chats), accounts)
-        self.state = FakeState(store, token=token)
+        loaded = load_chats() if chats is None else loaded_chats(chats)
+        store = ChatStore(profiles.projected(loaded, stage), accounts)
+        self.state = FakeState(store, token=token, profile=stage)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
@@ -75,18 +80,20 @@ class FakeBeeper:
         self._transport = InProcessTransport(self.app)
 
     @classmethod
-    def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN) -> Self:
+    def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN,
+                  profile: str = profiles.LATEST) -> Self:
         """A fake over ``count`` chats generated from ``seed`` (the same chats for the same seed)."""
-        return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token)
+        return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token, profile=profile)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, token: str = DEFAULT_TOKEN,
                   scenario: Mapping[str, Any] | None = None,
-                  behaviour: Mapping[str, str] | Behaviour | None = None) -> Self:
+                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str = profiles.LATEST) -> Self:
         """A fake over a fixture file (``.jsonl`` or ``.json``: what ``fake-beeper generate`` or
         ``fake-beeper record`` wrote), its accounts included."""
         world = read_world(path)
-        return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour)
+        return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour,
+                   profile=profile)
 
     # -- what the fake holds ------------------------------------------------------------------
 
@@ -107,6 +114,11 @@ class FakeBeeper:
     def token(self, value: str) -> None:
         """Change the accepted token while clients run: the next request with the old one gets a 401."""
         self.state.token = value
+
+    @property
+    def profile(self) -> str:
+        """The stage of the API this fake serves (``fake_beeper.profiles``)."""
+        return self.state.profile
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
         """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset);

@@ -80,10 +80,10 @@ def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
     behaviour = state.behaviour
     scripted = _scripted(state, lambda: parse_list_chats_query(request.query_params, decode_cursor=False,
-                                                               behaviour=behaviour))
+                                                               behaviour=behaviour, profile=state.profile))
     if scripted is not None:
         return scripted
-    query = parse_list_chats_query(request.query_params, behaviour=behaviour)
+    query = parse_list_chats_query(request.query_params, behaviour=behaviour, profile=state.profile)
     page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
                             account_ids=query.account_ids, after=behaviour.after,
                             undated=behaviour.undated == "last")
@@ -95,10 +95,10 @@ def search_chats(state: FakeState, request: Request, path_params: Mapping[str, s
     list's order and with its cursors; scripted pages are served here as for the list."""
     behaviour = state.behaviour
     scripted = _scripted(state, lambda: parse_search_chats_query(request.query_params, decode_cursor=False,
-                                                                 behaviour=behaviour))
+                                                                 behaviour=behaviour, profile=state.profile))
     if scripted is not None:
         return scripted
-    query = parse_search_chats_query(request.query_params, behaviour=behaviour)
+    query = parse_search_chats_query(request.query_params, behaviour=behaviour, profile=state.profile)
     page = state.store.search(query.filter, cursor=query.cursor, direction=query.direction, limit=query.limit,
                               after=behaviour.after, undated=behaviour.undated == "last")
     return _served(state, request, page)
@@ -123,7 +123,7 @@ def _served(state: FakeState, request: Request, page: Page) -> bytes:
 
 def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
-    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour)
+    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, profile=state.profile)
     chat = state.store.find(path_params["chatID"])
     if chat is None:
         raise not_found(f"No chat with ID {path_params['chatID']!r}")

@@ -22,6 +22,8 @@ The data is the default dataset unless the ``fake_beeper`` marker says otherwise
     @pytest.mark.fake_beeper(token="another-token")
     @pytest.mark.fake_beeper(scenario={"rules": [{"match": {"page": 2}, "fault": {"status": 503}}]})
     @pytest.mark.fake_beeper(behaviour={"after": "newest"})   # where the contract is silent
+    @pytest.mark.fake_beeper(profile="4.2")                    # an older stage of the API
+    @pytest.mark.fake_beeper(profile="every")                  # once per stage: a compatibility matrix
     @pytest.mark.fake_beeper(raise_server_errors=False)        # see below
 
 or a test module overrides the ``fake_beeper_chats`` (and ``fake_beeper_accounts``) fixture.
@@ -50,7 +52,8 @@ if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none p
 
 MARKER = "fake_beeper"
 _MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "fixtures", "token", "scenario", "behaviour",
-                     "raise_server_errors"}
+                     "profile", "raise_server_errors"}
+EVERY_PROFILE = "every"  # profile="every": the test runs once under each profile, one test ID each
 _DATA_ARGUMENTS = ("chats", "fixtures", "seed/count/accounts")
 
 
@@ -59,8 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, fixtures=None, "
         f"token='{DEFAULT_TOKEN}', "
-        "scenario=None, behaviour=None, raise_server_errors=True): the data, token, scenario (faults, activity) "
-        "and behaviour choices of the "
+        "scenario=None, behaviour=None, profile='latest', raise_server_errors=True): the data, token, scenario "
+        "(faults, activity), behaviour choices and API profile ('every', or a list: one run per profile) of the "
         "fake_beeper fixtures (default: the committed 400-chat dataset, no faults)",
     )
 
@@ -136,9 +139,35 @@ def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, A
     return _file(arguments["fixtures"]).accounts if "fixtures" in arguments else ()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.fake_beeper(profile="every")`` (or a list of profiles): one run per profile."""
+    marker = metafunc.definition.get_closest_marker(MARKER)
+    if marker is None or "fake_beeper_profile" not in metafunc.fixturenames:
+        return
+    wanted = marker.kwargs.get("profile")
+    if wanted == EVERY_PROFILE or isinstance(wanted, (list, tuple)):
+        from fake_beeper.profiles import NAMES
+
+        names = list(NAMES) if wanted == EVERY_PROFILE else list(wanted)
+        metafunc.parametrize("fake_beeper_profile", names, indirect=True, ids=names)
+
+
+@pytest.fixture
+def fake_beeper_profile(request: pytest.FixtureRequest) -> str:
+    """The stage of the API the fake serves (``fake_beeper.profiles``): the marker's ``profile``,
+    one of them in turn for ``profile="every"``, else the newest."""
+    from fake_beeper.profiles import LATEST, ProfileError, profile
+
+    wanted = getattr(request, "param", None) or _marker_arguments(request).get("profile", LATEST)
+    try:
+        return profile(wanted).name
+    except (ProfileError, TypeError) as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}(profile={wanted!r}): {exc}", pytrace=False)
+
+
 @pytest.fixture
 def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping[str, Any], ...],
-                fake_beeper_accounts: tuple[Mapping[str, Any], ...]) -> Iterator[FakeBeeper]:
+                fake_beeper_accounts: tuple[Mapping[str, Any], ...], fake_beeper_profile: str) -> Iterator[FakeBeeper]:
     """A fake Beeper Desktop in-process: ``fake_beeper.http_client()`` reaches it without a port."""
     from fake_beeper.errors import FakeBeeperError
     from fake_beeper.fake import FakeBeeper, FakeBeeperServerError
@@ -147,7 +176,7 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
     try:
         fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
                           token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
-                          behaviour=arguments.get("behaviour"))
+                          behaviour=arguments.get("behaviour"), profile=fake_beeper_profile)
     except FakeBeeperError as exc:
         pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
     with fake:

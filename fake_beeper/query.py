@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast
 
 import jsonschema_rs
 
-from fake_beeper import cursors, spec
+from fake_beeper import cursors, profiles, spec
 from fake_beeper.behaviour import Behaviour
 from fake_beeper.cursors import Position
 from fake_beeper.errors import (
@@ -36,6 +36,8 @@ from fake_beeper.store import Direction
 from fake_beeper.timestamps import to_millis
 
 DEFAULT_BEHAVIOUR = Behaviour()
+LATEST = profiles.LATEST
+DEFAULT_PAGE_SIZE = profiles.DEFAULT_PAGE_SIZE
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _ISSUE_CODES = {"Minimum": TOO_SMALL, "ExclusiveMinimum": TOO_SMALL, "Maximum": TOO_BIG,
                 "ExclusiveMaximum": TOO_BIG, "Enum": INVALID_VALUE, "Type": INVALID_TYPE}
@@ -75,27 +77,29 @@ class _Parameter:
 
 
 def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
-                           behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> ListChatsQuery:
+                           behaviour: Behaviour = DEFAULT_BEHAVIOUR, profile: str = LATEST) -> ListChatsQuery:
     """Parse and validate; raise a 400 ``ApiError`` listing every issue at once.
 
     With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
     ``None``): scripted pages hand out cursors of their own, which are not store positions.
-    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.behaviour``).
+    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.behaviour``); ``profile``
+    which parameters there are (before 6.0 no ``limit``: it is ignored, as any unknown parameter is,
+    and pages have ``DEFAULT_PAGE_SIZE`` chats).
     """
-    values, cursor = _page_query(spec.LIST_CHATS_PATH, params, decode_cursor, behaviour)
+    values, cursor = _page_query(spec.LIST_CHATS_PATH, params, decode_cursor, behaviour, profile)
     account_ids = values.get("accountIDs")
     return ListChatsQuery(
         account_ids=tuple(account_ids) if account_ids is not None else None,
         cursor=cursor,
         direction=cast(Direction, values.get("direction") or "before"),
-        limit=values["limit"],
+        limit=values.get("limit", DEFAULT_PAGE_SIZE),
     )
 
 
 def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
-                             behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> SearchChatsQuery:
+                             behaviour: Behaviour = DEFAULT_BEHAVIOUR, profile: str = LATEST) -> SearchChatsQuery:
     """``GET /v1/chats/search``: the list's paging parameters and the search's filters."""
-    values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour)
+    values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour, profile)
     account_ids = values.get("accountIDs")
     after, before = values.get("lastActivityAfter"), values.get("lastActivityBefore")
     words = tuple((values.get("query") or "").casefold().split())
@@ -118,17 +122,18 @@ def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
     return SearchChatsQuery(cursor, cast(Direction, values.get("direction") or "before"), values["limit"], search)
 
 
-def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> int:
+def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                         profile: str = LATEST) -> int:
     """``GET /v1/chats/{chatID}``: how many participants to return (``-1``: all)."""
-    count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour)["maxParticipantCount"]
+    count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour, profile=profile)["maxParticipantCount"]
     return count
 
 
-def _page_query(path: str, params: QueryParams, decode_cursor: bool,
-                behaviour: Behaviour) -> tuple[dict[str, Any], Position | None]:
+def _page_query(path: str, params: QueryParams, decode_cursor: bool, behaviour: Behaviour,
+                profile: str) -> tuple[dict[str, Any], Position | None]:
     """The values of a paged operation and its decoded cursor, every issue in one 400."""
     issues: list[Issue] = []
-    values = _values(path, params, behaviour, issues)
+    values = _values(path, params, behaviour, issues, profile)
     cursor = None
     if decode_cursor and values.get("cursor"):  # an empty cursor means the first page, as no cursor does
         try:
@@ -140,19 +145,21 @@ def _page_query(path: str, params: QueryParams, decode_cursor: bool,
     return values, cursor
 
 
-def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR) -> dict[str, Any]:
-    """The query values of the operation at ``path`` by name, defaults filled in; a 400 ``ApiError``
-    listing every issue at once."""
+def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                profile: str = LATEST) -> dict[str, Any]:
+    """The query values of the operation at ``path`` (in stage ``profile``) by name, defaults
+    filled in; a 400 ``ApiError`` listing every issue at once."""
     issues: list[Issue] = []
-    values = _values(path, params, behaviour, issues)
+    values = _values(path, params, behaviour, issues, profile)
     if issues:
         raise invalid_request(issues)
     return values
 
 
-def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue]) -> dict[str, Any]:
+def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue],
+            profile: str = LATEST) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for parameter in _parameters(path):
+    for parameter in _parameters(path, profile):
         raw = _raw_values(params, parameter, behaviour)
         if not raw:
             values[parameter.name] = parameter.default
@@ -205,9 +212,9 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
 
 
 @cache
-def _parameters(path: str) -> tuple[_Parameter, ...]:
+def _parameters(path: str, profile: str = LATEST) -> tuple[_Parameter, ...]:
     built = []
-    for name, parameter in spec.query_parameters(path).items():
+    for name, parameter in profiles.query_parameters(path, profile).items():
         schema = parameter["schema"]
         is_array = schema.get("type") == "array"
         item = schema["items"] if is_array else schema

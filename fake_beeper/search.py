@@ -84,7 +84,8 @@ def facets_of(key: Key, body: bytes) -> ChatFacets:
         inbox = None if chat.get("mergedIntoChatID") else "primary"
     people = chat["participants"]["items"]
     names = [person[field] for person in people for field in ("fullName", "username") if field in person]
-    titles = "\n".join((chat["title"], chat["network"])).casefold()
+    # Either may be absent (or the title null) in an older profile's chats.
+    titles = "\n".join((chat.get("title") or "", chat.get("network") or "")).casefold()
     folded_names = "\n".join(names).casefold()
     labels = tuple(label["id"] for label in chat.get("labels", ()))
     return (key, chat["accountID"], chat["type"], inbox, bool(chat.get("isMuted")), chat["unreadCount"] > 0,

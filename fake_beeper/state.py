@@ -17,6 +17,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 
+from fake_beeper import profiles
 from fake_beeper.activity import Activity
 from fake_beeper.auth import DEFAULT_TOKEN, check_token
 from fake_beeper.behaviour import Behaviour
@@ -25,6 +26,8 @@ from fake_beeper.journal import Journal
 from fake_beeper.scenario import ActivityPlan, Scenario
 from fake_beeper.scripted import ScriptedPages
 from fake_beeper.store import ChatStore
+
+LATEST = profiles.LATEST
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,18 @@ class FakeState:
     the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-                 scenario: Scenario | None = None) -> None:
+                 scenario: Scenario | None = None, profile: str = LATEST) -> None:
+        """``profile``: the stage of the API served (``fake_beeper.profiles``); ``store`` holds its
+        chats in that stage's shape already (``profiles.projected``)."""
         self._lock = threading.Lock()
+        self.profile = profiles.profile(profile).name  # fixed for the fake's life, as its chats' shape is
         self.store = store
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()
         self.scripted = ScriptedPages()
         self._token = check_token(token)
-        self._activity = Activity(store)
+        self._activity = Activity(store, profile=self.profile)
         self._plan: ActivityPlan | None = None
         self._pages_since_change = 0
         self._errors: list[InternalError] = []
@@ -85,7 +91,7 @@ class FakeState:
         """Replace the fault rules, the activity plan and the behaviour together, counted afresh
         (``None``: no faults, no activity, the default behaviour)."""
         scenario = scenario or Scenario()
-        activity = Activity(self.store, seed=scenario.seed)
+        activity = Activity(self.store, seed=scenario.seed, profile=self.profile)
         if scenario.activity is not None:
             activity.warm_up()  # the word pools, picked now rather than on a request
         with self._lock:

@@ -172,6 +172,19 @@ def test_serve_generated_chats_with_a_custom_token(serve) -> None:
     assert httpx.get(url, headers={"Authorization": "Bearer fake-beeper-token"}).status_code == 401
 
 
+def test_serve_an_older_profile_and_list_the_profiles(serve, capfd: pytest.CaptureFixture[str]) -> None:
+    served = serve("--profile", "4.2")
+    assert "serving 400 chats from the default fixtures as profile 4.2" in served.banner[0]
+    headers = {"Authorization": "Bearer fake-beeper-token"}
+    page = httpx.get(f"{served.url}/v1/chats?limit=3", headers=headers).json()
+    assert len(page["items"]) == 25 and all("network" not in chat for chat in page["items"])
+    assert httpx.get(f"{served.url}/openapi.json").json()["info"]["version"] == "4.2.0"
+    assert main(["profiles"]) == 0
+    listed = capfd.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == ["4.1", "js-4.2.3", "4.2", "5.0", "6.0"]
+    assert "beeper-desktop-api 4.2.0, beeper-desktop-api 4.3.0" in listed[3]
+
+
 def test_serve_a_fixture_file(serve, tmp_path: Path) -> None:
     path = tmp_path / "mine.jsonl"
     assert main(["generate", "--seed", "1", "--count", "9", "--out", str(path)]) == 0

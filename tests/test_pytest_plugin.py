@@ -199,3 +199,27 @@ def test_live_tests_share_one_port_but_never_each_others_fake(pytester: pytest.P
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
+
+
+def test_profile_every_gives_one_test_per_profile(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.fake_beeper(profile="every")
+        def test_it(fake_beeper):
+            assert "network" in fake_beeper.http_client().get("/v1/chats").json()["items"][0]
+
+        @pytest.mark.fake_beeper(profile=["4.1", "6.0"])
+        def test_two(fake_beeper):
+            pass
+
+        @pytest.mark.fake_beeper(profile="7.0")
+        def test_unknown(fake_beeper):
+            pass
+    """)
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=6, failed=1, errors=1)
+    result.stdout.fnmatch_lines(["*test_it[[]4.1[]] PASSED*", "*test_it[[]js-4.2.3[]] PASSED*",
+                                 "*test_it[[]4.2[]] FAILED*", "*test_it[[]5.0[]] PASSED*", "*test_it[[]6.0[]] PASSED*",
+                                 "*test_two[[]4.1[]] PASSED*", "*test_two[[]6.0[]] PASSED*",
+                                 "*profile='7.0'*unknown profile*"])

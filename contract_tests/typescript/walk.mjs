@@ -6,11 +6,13 @@
 //   node walk.mjs '{}' accounts                                     accounts.list()
 //   node walk.mjs '{}' info                                         info.retrieve()
 //
-// The SDK reads BEEPER_BASE_URL and BEEPER_ACCESS_TOKEN from the environment (set by the test).
+// The SDK reads BEEPER_BASE_URL (4.2.3: BEEPER_DESKTOP_BASE_URL) and BEEPER_ACCESS_TOKEN from the
+// environment (set by the test). FAKE_BEEPER_SDK names another installed SDK package to drive
+// (desktop-api-4.2.3, for the compatibility matrix); the default is @beeper/desktop-api 5.0.0.
 // Output: {"ids": [...], "accountIDs": [...]} for a walk, {"result": ...} for one object, or
 // {"error": {"name", "status", "message"}} when the SDK throws, so the Python side can assert on
 // the SDK's own error mapping.
-import BeeperDesktop from '@beeper/desktop-api';
+const { default: BeeperDesktop } = await import(process.env.FAKE_BEEPER_SDK || '@beeper/desktop-api');
 
 const params = JSON.parse(process.argv[2] ?? '{}');
 const operation = process.argv[3] ?? 'list';

@@ -118,19 +118,20 @@ def _jsonl_accounts(path: Path) -> tuple[tuple[dict[str, Any], ...], int]:
 
 
 def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
-                   source: str = "chats", progress: Progress | None = None) -> list[LoadedChat]:
+                   source: str = "chats", progress: Progress | None = None,
+                   validator: jsonschema_rs.Validator | None = None) -> list[LoadedChat]:
     """Validate ``(location, chat)`` pairs, e.g. ``("line 3", {...})``; IDs must be unique.
 
     A third item, the chat's JSON exactly as read (a JSON Lines line), is kept as the body to
-    serve instead of serialising the chat again.
+    serve instead of serialising the chat again. ``validator``: another stage's contract
+    (``fake_beeper.profiles``) instead of ``openapi.yaml``'s.
     """
-    return _unique(_checked(records, source), source, progress)
+    return _unique(_checked(records, source, validator or spec.validator(CHAT_SCHEMA)), source, progress)
 
 
-def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
-             source: str) -> Iterator[tuple[str, LoadedChat]]:
+def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]], source: str,
+             validator: jsonschema_rs.Validator) -> Iterator[tuple[str, LoadedChat]]:
     """Each record validated against the contract and turned into a ``LoadedChat``."""
-    validator = spec.validator(CHAT_SCHEMA)
     for where, chat, *raw in records:
         if not validator.is_valid(chat):  # the fast check first; the first error only on failure
             raise _invalid(validator, chat, source, where)

@@ -1,0 +1,121 @@
+"""The compatibility matrix: each official SDK, in strict mode, walking the fake under each profile.
+
+Each stage's own SDKs walk their profile (PyPI 4.1.296 on 4.1, 4.3.0 on 4.2, 5.0.0 on 5.0, 6.0.0
+on 6.0; npm 4.2.3 on js-4.2.3 and 5.0.0 on 5.0), and every other pairing is measured too. The
+expected outcomes are ``version-history.md`` §5.3's, typed in here; the README's table is this
+test's measured matrix (``test_the_readme_shows_the_measured_matrix``). The Python SDKs other
+than 6.0.0 live in virtualenvs of their own (``make test`` builds them: ``.venv-sdks/``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_beeper import FakeBeeper
+from fake_beeper.profiles import NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_SDKS = {"4.1.296": ROOT / ".venv-sdks" / "4.1.296" / "bin" / "python",
+               "4.3.0": ROOT / ".venv-sdks" / "4.3.0" / "bin" / "python",
+               "5.0.0": ROOT / ".venv-sdks" / "5.0.0" / "bin" / "python",
+               "6.0.0": Path(sys.executable)}
+NPM_SDKS = {"4.2.3": "desktop-api-4.2.3", "5.0.0": "@beeper/desktop-api"}
+OK = None
+# version-history.md §5.3: the field strict Python rejects, per SDK and profile (None: it walks).
+EXPECTED = {
+    "4.1.296": {"4.1": OK, "js-4.2.3": "title", "4.2": "network", "5.0": OK, "6.0": OK},
+    "4.3.0": {"4.1": OK, "js-4.2.3": "title", "4.2": OK, "5.0": OK, "6.0": OK},
+    "5.0.0": {"4.1": OK, "js-4.2.3": "title", "4.2": "network", "5.0": OK,
+              "6.0": "capabilities.disappearingTimer.types"},
+    "6.0.0": {"4.1": OK, "js-4.2.3": "title", "4.2": "network", "5.0": OK, "6.0": OK},
+}
+
+
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[dict[str, FakeBeeper]]:
+    """One live fake per profile, over the default data."""
+    started = {name: FakeBeeper(profile=name).start() for name in NAMES}
+    yield started
+    for fake in started.values():
+        fake.stop()
+
+
+def python_walk(version: str, fake: FakeBeeper) -> dict[str, Any]:
+    python = PYTHON_SDKS[version]
+    assert python.exists(), f"{python} is missing: make test builds the SDK virtualenvs (.venv-sdks/)"
+    done = subprocess.run([str(python), str(ROOT / "contract_tests" / "sdk_walk.py"), fake.base_url, fake.token],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome: dict[str, Any] = json.loads(done.stdout)
+    assert outcome["sdk"] == version
+    return outcome
+
+
+def npm_walk(package: str, fake: FakeBeeper) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the TypeScript SDKs"
+    env = {"PATH": os.environ.get("PATH", ""), "FAKE_BEEPER_SDK": package, "BEEPER_ACCESS_TOKEN": fake.token,
+           "BEEPER_BASE_URL": fake.base_url, "BEEPER_DESKTOP_BASE_URL": fake.base_url}  # 5.0.0 and 4.2.3 names
+    done = subprocess.run([node, "walk.mjs", "{}", "list"], cwd=ROOT / "contract_tests" / "typescript", env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome: dict[str, Any] = json.loads(done.stdout)
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def matrix(fakes: dict[str, FakeBeeper]) -> dict[str, dict[str, dict[str, Any]]]:
+    """SDK → profile → outcome, measured."""
+    measured = {f"beeper-desktop-api {version}": {name: python_walk(version, fake) for name, fake in fakes.items()}
+                for version in PYTHON_SDKS}
+    for version, package in NPM_SDKS.items():
+        measured[f"@beeper/desktop-api {version}"] = {name: npm_walk(package, fake) for name, fake in fakes.items()}
+    return measured
+
+
+def test_each_strict_python_sdk_fails_exactly_where_the_reference_says(
+        matrix: dict[str, dict[str, dict[str, Any]]]) -> None:
+    for version, row in EXPECTED.items():
+        measured = matrix[f"beeper-desktop-api {version}"]
+        assert {name: None if outcome["ok"] else outcome["field"] for name, outcome in measured.items()} == row, \
+            version
+        for name, outcome in measured.items():
+            assert not outcome["ok"] or outcome["chats"] == 400, (version, name)
+
+
+def test_the_typescript_sdks_walk_every_profile(matrix: dict[str, dict[str, dict[str, Any]]],
+                                                fakes: dict[str, FakeBeeper]) -> None:
+    """They validate nothing at run time, so every shape reaches the caller (a null title as null)."""
+    for version in NPM_SDKS:
+        for name, outcome in matrix[f"@beeper/desktop-api {version}"].items():
+            assert outcome.get("ids") == fakes[name].ordered_ids(), (version, name, outcome.get("error"))
+
+
+def cell(outcome: dict[str, Any]) -> str:
+    if "ids" in outcome:
+        return f"walks ({len(outcome['ids'])})"
+    if outcome["ok"]:
+        return f"walks ({outcome['chats']})"
+    value = f": `{outcome['input']}`" if outcome.get("input") is not None else ""
+    return f"✗ `{outcome['field']}` {outcome['type']}{value}"
+
+
+def render(matrix: dict[str, dict[str, dict[str, Any]]]) -> str:
+    lines = ["| SDK (strict) ↓ · profile → | " + " | ".join(f"`{name}`" for name in NAMES) + " |",
+             "|---|" + "---|" * len(NAMES)]
+    lines += [f"| {sdk} | " + " | ".join(cell(row[name]) for name in NAMES) + " |" for sdk, row in matrix.items()]
+    return "\n".join(lines)
+
+
+def test_the_readme_shows_the_measured_matrix(matrix: dict[str, dict[str, dict[str, Any]]]) -> None:
+    table = render(matrix)
+    assert table in (ROOT / "README.md").read_text(encoding="utf-8"), f"the README's matrix should be:\n{table}"

@@ -1,0 +1,265 @@
+"""Version profiles: the API as each generation of the SDKs saw it, derived from ``openapi.yaml``.
+
+``GET /v1/chats`` changed shape five times in a year (``../shared/reference/version-history.md``):
+``network`` required, then gone, then back; ``title`` optional and nullable in one JavaScript
+release; ``limit``, capabilities, drafts, labels and merges added. Each stage is a profile,
+named after the SDK versions generated from it. ``openapi.yaml`` is the newest stage, and its
+annotations say how the older ones differ (one document, no copies):
+
+* ``x-since: S`` on a property, parameter or operation: it does not exist before stage ``S``;
+* ``x-stages: {absent: [...], optional: [...], nullable: [...]}``: history that does not run one
+  way (``network`` is absent in 4.2 only; ``title`` optional and nullable in js-4.2.3 only);
+* ``x-enum-since: {value: S}`` beside an ``enum``: that value does not exist before ``S``.
+
+``document(name)`` is a stage's contract, the annotations applied; ``project(chat, name)`` is a
+chat of the newest shape as that stage serves it: what the stage lacks left out, and (js-4.2.3)
+some titles ``null`` or absent, as that stage allowed, so that clients meet those shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import jsonschema_rs
+
+from fake_beeper import spec
+from fake_beeper.errors import UsageError
+
+if TYPE_CHECKING:
+    from fake_beeper.store import LoadedChat
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    contract: str  # the stage's name in chats-contract.md (H1 … H6)
+    python: tuple[str, ...]  # beeper-desktop-api versions generated from it (PyPI)
+    npm: tuple[str, ...]  # @beeper/desktop-api versions generated from it (npm)
+    published: str  # when its first SDK was
+
+
+PROFILES = (
+    Profile("4.1", "H1", ("4.1.295", "4.1.296"), (), "2025-10-16"),
+    Profile("js-4.2.3", "H2", (), ("4.2.3",), "2025-11-08"),
+    Profile("4.2", "H3", ("4.2.0", "4.3.0"), (), "2026-02-20"),
+    Profile("5.0", "H4", ("5.0.0",), ("5.0.0",), "2026-05-06"),
+    Profile("6.0", "H6", ("6.0.0",), (), "2026-09-25"),
+)
+LATEST = "6.0"
+ALIASES = {"latest": LATEST}
+NAMES = tuple(profile.name for profile in PROFILES)
+
+
+class ProfileError(UsageError):
+    """A profile name that is not one of ``NAMES`` (or ``latest``)."""
+
+
+def profile(name: str) -> Profile:
+    """The profile called ``name`` (``latest`` is the newest)."""
+    name = ALIASES.get(name, name)
+    for found in PROFILES:
+        if found.name == name:
+            return found
+    raise ProfileError(f"unknown profile {name!r}: expected one of {', '.join(NAMES)} or latest")
+
+
+def exists_in(annotated: dict[str, Any], stage: str) -> bool:
+    """Whether a property, parameter or operation with these annotations exists in ``stage``."""
+    since = annotated.get("x-since")
+    if since is not None and NAMES.index(stage) < NAMES.index(since):
+        return False
+    return stage not in annotated.get("x-stages", {}).get("absent", ())
+
+
+def _in_stage(annotated: dict[str, Any], what: str, stage: str) -> bool:
+    return stage in annotated.get("x-stages", {}).get(what, ())
+
+
+@cache
+def document(name: str) -> dict[str, Any]:
+    """Stage ``name``'s OpenAPI document: ``openapi.yaml`` with its stage annotations applied.
+    Cached: treat it as read-only."""
+    stage = profile(name).name
+    if stage == LATEST:
+        return spec.spec()
+    found = profile(stage)
+    document = copy.deepcopy(spec.spec())
+    versions = ", ".join([*(f"beeper-desktop-api {v}" for v in found.python),
+                          *(f"@beeper/desktop-api {v}" for v in found.npm)])
+    document["info"]["version"] = (found.python or found.npm)[0]
+    document["info"]["summary"] = f"The read endpoints around GET /v1/chats as stage {stage} ({found.contract}) " \
+                                  f"has them ({versions}): fake-beeper's profile {stage}."
+    for path, item in list(document["paths"].items()):
+        operation = item.get("get")
+        if operation is None:
+            continue
+        if not exists_in(operation, stage):
+            del document["paths"][path]
+            continue
+        operation["parameters"] = [parameter for parameter in operation.get("parameters", ())
+                                   if exists_in(parameter, stage)]
+    for schema in _schemas(document):
+        _apply(schema, stage)
+    return document
+
+
+def _schemas(value: Any) -> Iterator[dict[str, Any]]:
+    """Every schema object in a document (every dict, in fact: the annotations are only on schemas)."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _schemas(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _schemas(item)
+
+
+def _apply(schema: dict[str, Any], stage: str) -> None:
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for name, sub in list(properties.items()):
+            if not isinstance(sub, dict):
+                continue
+            if not exists_in(sub, stage):
+                del properties[name]
+                if name in schema.get("required", ()):
+                    schema["required"] = [other for other in schema["required"] if other != name]
+                continue
+            if _in_stage(sub, "optional", stage) and name in schema.get("required", ()):
+                schema["required"] = [other for other in schema["required"] if other != name]
+            if _in_stage(sub, "nullable", stage):
+                properties[name] = _nullable(sub)
+    later = {value for value, since in schema.get("x-enum-since", {}).items()
+             if NAMES.index(stage) < NAMES.index(since)}
+    if later:
+        schema["enum"] = [value for value in schema["enum"] if value not in later]
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    types = schema.get("type")
+    if isinstance(types, str):
+        return {**schema, "type": [types, "null"]}
+    if isinstance(types, list):
+        return {**schema, "type": [*types, "null"]} if "null" not in types else schema
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# -- chats as a stage serves them -----------------------------------------------------------------
+
+CHAT_SCHEMA = "ChatListResponse"
+TITLE_NULL_EVERY = 6  # js-4.2.3: about one chat in six has a null title, and as many none at all
+
+
+def project(chat: dict[str, Any], name: str) -> dict[str, Any]:
+    """``chat`` (of the newest shape) as stage ``name`` serves it: every key the stage's document
+    does not describe left out, at any depth (maps keep their keys), and enum values it lacks
+    taken out of lists; in js-4.2.3, a ``null`` or absent ``title`` for some chats (chosen by ID,
+    the same every time)."""
+    stage = profile(name).name
+    if stage == LATEST:
+        return chat
+    components = document(stage)["components"]["schemas"]
+    projected: dict[str, Any] = _projected(chat, components[CHAT_SCHEMA], components)
+    if stage == "js-4.2.3":
+        turn = int.from_bytes(hashlib.blake2b(chat["id"].encode(), digest_size=4).digest()) % TITLE_NULL_EVERY
+        if turn == 0:
+            projected["title"] = None
+        elif turn == 1:
+            projected.pop("title", None)
+    return projected
+
+
+def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    schema = _resolved(schema, components)
+    parts = [schema, *(_resolved(part, components) for part in schema.get("allOf", ()))]
+    branches = [_resolved(branch, components) for branch in schema.get("anyOf", ())]
+    if branches:
+        for branch in branches:
+            if _matches_type(value, branch):
+                return _projected(value, branch, components)
+        return value
+    if isinstance(value, dict):
+        properties: dict[str, Any] = {}
+        additional: Any = None
+        for part in parts:
+            for key, sub in part.get("properties", {}).items():
+                properties.setdefault(key, []).append(sub)
+            additional = part.get("additionalProperties", additional)
+        if not properties and additional is None:
+            return value  # a free-form object (an error's details)
+        out = {}
+        for key, item in value.items():
+            if key in properties:
+                out[key] = _projected(item, {"allOf": properties[key]}, components)
+            elif isinstance(additional, dict):
+                out[key] = _projected(item, additional, components)
+            elif additional is True:
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        items = next((part["items"] for part in parts if "items" in part), None)
+        if items is None:
+            return value
+        enum = _resolved(items, components).get("enum")
+        kept = [item for item in value if enum is None or item in enum]
+        return [_projected(item, items, components) for item in kept]
+    return value
+
+
+def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
+          type(None): "null"}
+
+
+def _matches_type(value: Any, schema: dict[str, Any]) -> bool:
+    types = schema.get("type")
+    if types is None:
+        return "properties" in schema or "allOf" in schema if isinstance(value, dict) else True
+    wanted = _TYPES.get(type(value))
+    names = [types] if isinstance(types, str) else types
+    return wanted in names or (wanted == "integer" and "number" in names)
+
+
+# -- what serving a stage needs ---------------------------------------------------------------------
+
+DEFAULT_PAGE_SIZE = 25  # a stage without ``limit`` serves pages of this many chats
+
+
+def has_operation(path: str, name: str) -> bool:
+    """Whether stage ``name`` has the GET operation at ``path`` (a template: ``/v1/chats/{chatID}``)."""
+    return path in document(name)["paths"]
+
+
+def query_parameters(path: str, name: str) -> dict[str, dict[str, Any]]:
+    """``spec.query_parameters(path)`` less those stage ``name`` lacks (before 6.0, the list's ``limit``)."""
+    stage = profile(name).name
+    return {key: parameter for key, parameter in spec.query_parameters(path).items() if exists_in(parameter, stage)}
+
+
+@cache
+def chat_validator(name: str) -> jsonschema_rs.Validator:
+    """A validator of a listed chat in stage ``name`` (date-time formats asserted)."""
+    if profile(name).name == LATEST:
+        return spec.validator(CHAT_SCHEMA)
+    schema = {"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{CHAT_SCHEMA}",
+              "components": document(name)["components"]}
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def projected(chats: Iterable[LoadedChat], name: str) -> list[LoadedChat]:
+    """Loaded chats (of the newest shape) as stage ``name`` serves them."""
+    from fake_beeper.data.files import to_loaded
+
+    if profile(name).name == LATEST:
+        return list(chats)
+    return [to_loaded(project(chat.to_dict(), name)) for chat in chats]
