@@ -20,7 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import Scope
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.chat_view import retrieved
 from fake_beeper.errors import not_found
 from fake_beeper.info import server_info
@@ -132,7 +132,7 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
 
 def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/accounts``: every account of the world, as a bare array (``accounts.py``)."""
-    return b"[" + b",".join(state.store.accounts()) + b"]"
+    return b"[" + b",".join(_account_as_served(state, body) for body in state.store.accounts()) + b"]"
 
 
 def get_account(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
@@ -140,7 +140,14 @@ def get_account(state: FakeState, request: Request, path_params: Mapping[str, st
     account = state.store.account(path_params["accountID"])
     if account is None:
         raise not_found(f"No account with ID {path_params['accountID']!r}")
-    return account
+    return _account_as_served(state, account)
+
+
+def _account_as_served(state: FakeState, body: bytes) -> bytes:
+    """An account's JSON in the shape of the fake's profile (before 6.0: no ``status`` …)."""
+    if state.profile == profiles.LATEST:
+        return body
+    return orjson.dumps(profiles.project(orjson.loads(body), state.profile, "Account"))
 
 
 def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:

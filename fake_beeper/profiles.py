@@ -7,9 +7,11 @@ named after the SDK versions generated from it. ``openapi.yaml`` is the newest s
 annotations say how the older ones differ (one document, no copies):
 
 * ``x-since: S`` on a property, parameter or operation: it does not exist before stage ``S``;
-* ``x-stages: {absent: [...], optional: [...], nullable: [...]}``: history that does not run one
-  way (``network`` is absent in 4.2 only; ``title`` optional and nullable in js-4.2.3 only);
-* ``x-enum-since: {value: S}`` beside an ``enum``: that value does not exist before ``S``.
+* ``x-stages: {absent: [...], optional: [...], nullable: [...], required: [...]}``: history that
+  does not run one way (``network`` is absent in 4.2 only; ``title`` optional and nullable in
+  js-4.2.3 only), and ``plain-text: [...]``: a message text that was plain text then, not HTML;
+* ``x-enum-since: {value: S}`` beside an ``enum``: that value does not exist before ``S``;
+* ``x-stage-defaults: {S: value}`` on a parameter: its default in stage ``S``.
 
 ``document(name)`` is a stage's contract, the annotations applied; ``project(chat, name)`` is a
 chat of the newest shape as that stage serves it: what the stage lacks left out, and (js-4.2.3)
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -101,8 +105,8 @@ def document(name: str) -> dict[str, Any]:
         if not exists_in(operation, stage):
             del document["paths"][path]
             continue
-        operation["parameters"] = [parameter for parameter in operation.get("parameters", ())
-                                   if exists_in(parameter, stage)]
+        operation["parameters"] = [_with_stage_default(parameter, stage) for parameter in
+                                   operation.get("parameters", ()) if exists_in(parameter, stage)]
     for schema in _schemas(document):
         _apply(schema, stage)
     return document
@@ -132,12 +136,21 @@ def _apply(schema: dict[str, Any], stage: str) -> None:
                 continue
             if _in_stage(sub, "optional", stage) and name in schema.get("required", ()):
                 schema["required"] = [other for other in schema["required"] if other != name]
+            if _in_stage(sub, "required", stage) and name not in schema.get("required", ()):
+                schema["required"] = [*schema.get("required", ()), name]
             if _in_stage(sub, "nullable", stage):
                 properties[name] = _nullable(sub)
     later = {value for value, since in schema.get("x-enum-since", {}).items()
              if NAMES.index(stage) < NAMES.index(since)}
     if later:
         schema["enum"] = [value for value in schema["enum"] if value not in later]
+
+
+def _with_stage_default(parameter: dict[str, Any], stage: str) -> dict[str, Any]:
+    defaults = parameter.get("x-stage-defaults", {})
+    if stage not in defaults:
+        return parameter
+    return {**parameter, "schema": {**parameter["schema"], "default": defaults[stage]}}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -155,17 +168,18 @@ CHAT_SCHEMA = "ChatListResponse"
 TITLE_NULL_EVERY = 6  # js-4.2.3: about one chat in six has a null title, and as many none at all
 
 
-def project(chat: dict[str, Any], name: str) -> dict[str, Any]:
-    """``chat`` (of the newest shape) as stage ``name`` serves it: every key the stage's document
-    does not describe left out, at any depth (maps keep their keys), and enum values it lacks
-    taken out of lists; in js-4.2.3, a ``null`` or absent ``title`` for some chats (chosen by ID,
-    the same every time)."""
+def project(chat: dict[str, Any], name: str, schema: str = CHAT_SCHEMA) -> dict[str, Any]:
+    """``chat`` (of the newest shape; or another record of ``schema``, an ``Account``) as stage
+    ``name`` serves it: every key the stage's document does not describe left out, at any depth
+    (maps keep their keys), enum values it lacks taken out of lists, HTML texts as plain text
+    where the stage had those; in js-4.2.3, a ``null`` or absent ``title`` for some chats (chosen
+    by ID, the same every time)."""
     stage = profile(name).name
     if stage == LATEST:
         return chat
     components = document(stage)["components"]["schemas"]
-    projected: dict[str, Any] = _projected(chat, components[CHAT_SCHEMA], components)
-    if stage == "js-4.2.3":
+    projected: dict[str, Any] = _projected(chat, components[schema], components, stage)
+    if stage == "js-4.2.3" and schema == CHAT_SCHEMA:
         turn = int.from_bytes(hashlib.blake2b(chat["id"].encode(), digest_size=4).digest()) % TITLE_NULL_EVERY
         if turn == 0:
             projected["title"] = None
@@ -174,14 +188,14 @@ def project(chat: dict[str, Any], name: str) -> dict[str, Any]:
     return projected
 
 
-def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any]) -> Any:
+def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any], stage: str) -> Any:
     schema = _resolved(schema, components)
     parts = [schema, *(_resolved(part, components) for part in schema.get("allOf", ()))]
     branches = [_resolved(branch, components) for branch in schema.get("anyOf", ())]
     if branches:
         for branch in branches:
             if _matches_type(value, branch):
-                return _projected(value, branch, components)
+                return _projected(value, branch, components, stage)
         return value
     if isinstance(value, dict):
         properties: dict[str, Any] = {}
@@ -195,9 +209,11 @@ def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any]) -
         out = {}
         for key, item in value.items():
             if key in properties:
-                out[key] = _projected(item, {"allOf": properties[key]}, components)
+                if isinstance(item, str) and any(_in_stage(sub, "plain-text", stage) for sub in properties[key]):
+                    item = _plain(item)
+                out[key] = _projected(item, {"allOf": properties[key]}, components, stage)
             elif isinstance(additional, dict):
-                out[key] = _projected(item, additional, components)
+                out[key] = _projected(item, additional, components, stage)
             elif additional is True:
                 out[key] = item
         return out
@@ -207,8 +223,16 @@ def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any]) -
             return value
         enum = _resolved(items, components).get("enum")
         kept = [item for item in value if enum is None or item in enum]
-        return [_projected(item, items, components) for item in kept]
+        return [_projected(item, items, components, stage) for item in kept]
     return value
+
+
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def _plain(text: str) -> str:
+    """A Matrix HTML body as the plain text of its time: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
 
 
 def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
@@ -241,9 +265,11 @@ def has_operation(path: str, name: str) -> bool:
 
 
 def query_parameters(path: str, name: str) -> dict[str, dict[str, Any]]:
-    """``spec.query_parameters(path)`` less those stage ``name`` lacks (before 6.0, the list's ``limit``)."""
+    """``spec.query_parameters(path)`` as stage ``name`` has them: less those it lacks (before 6.0,
+    the list's ``limit``), with its defaults (before 5.0, all participants of a retrieved chat)."""
     stage = profile(name).name
-    return {key: parameter for key, parameter in spec.query_parameters(path).items() if exists_in(parameter, stage)}
+    return {key: _with_stage_default(parameter, stage) for key, parameter in spec.query_parameters(path).items()
+            if exists_in(parameter, stage)}
 
 
 @cache

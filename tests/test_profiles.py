@@ -225,3 +225,38 @@ def test_the_strict_python_sdk_6_0_0_against_each_profile(stage: str) -> None:
         with pytest.raises(APIResponseValidationError) as failure:
             list(client.chats.list())
         assert MATRIX_6_0[stage] in str(failure.value.__cause__)
+
+
+ACCOUNT = {"accountID": "R R R R R", "bridge": "— — — R R", "status": "— — — — R", "user": "R R R R R",
+           "capabilities": "— — — — O", "loginID": "— — — — O", "network": "R R — O O", "statusText": "— — — — O"}
+
+
+def test_accounts_have_the_shape_of_their_stage() -> None:
+    """neighbourhood-contract.md §2.1: bridge from H4 (5.0), status and the rest from H6, network
+    required in H1, gone in H3, optional from H4."""
+    for column, stage in enumerate(STAGES):
+        expected = {field: codes.split()[column] for field, codes in ACCOUNT.items() if codes.split()[column] != "—"}
+        assert shape(profiles.document(stage), "Account") == expected, stage
+        served = FakeBeeper(profile=stage).http_client().get("/v1/accounts").json()
+        validator = stage_validator(stage, "Account")
+        assert served and all(validator.is_valid(account) for account in served), stage
+        assert set().union(*served) <= set(expected), stage
+
+
+def test_message_texts_are_plain_text_before_5_0() -> None:
+    """version-history.md §3.4: the text became a Matrix HTML body in 5.0."""
+    def texts(stage: str) -> list[str]:
+        page = FakeBeeper(profile=stage).http_client().get("/v1/chats", params={"limit": 200}).json()
+        return [chat["preview"]["text"] for chat in page["items"] if "text" in chat.get("preview", {})]
+
+    assert any("<" in text for text in texts("5.0"))
+    for stage in ("4.1", "js-4.2.3", "4.2"):
+        assert texts(stage) and not any(re.search(r"</?[a-z]+>", text) for text in texts(stage)), stage
+
+
+def test_a_retrieved_chat_has_every_participant_by_default_before_5_0() -> None:
+    """neighbourhood-contract.md §3: maxParticipantCount defaulted to all (-1) in H1 to H3, to 100 from H4."""
+    crowded = next(chat for chat in load_chats() if chat["participants"]["total"] > 100)
+    for stage, expected in (("4.2", crowded["participants"]["total"]), ("5.0", 100)):
+        one = FakeBeeper(profile=stage).http_client().get(f"/v1/chats/{crowded['id']}").json()
+        assert len(one["participants"]["items"]) == min(expected, 5000), stage
