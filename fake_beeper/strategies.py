@@ -10,7 +10,8 @@ both options: arrays are capped short, and objects carry only the keys the contr
 ``chat_pages``/``chats``/``page_walks`` are ``GET /v1/chats``'s, ``search_pages`` the search's
 (``Chat`` items, no ``preview``), ``accounts`` an item of ``GET /v1/accounts`` and
 ``account_lists`` its whole answer. ``FakeBeeper.serve_pages`` serves pages to the list and the
-search alike.
+search alike. Each takes ``profile=``: what an older stage of the API allowed (``4.2``: no
+``network``; ``js-4.2.3``: a title may be ``null``), from ``fake_beeper.profiles``.
 
     from fake_beeper.strategies import chat_pages
 
@@ -27,7 +28,7 @@ import pprint
 from functools import cache
 from typing import Any, TypeVar
 
-from fake_beeper import spec
+from fake_beeper import profiles
 from fake_beeper.errors import require_extra
 
 try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
@@ -47,44 +48,46 @@ ACCOUNT_SCHEMA = "Account"
 SCHEMAS = (PAGE_SCHEMA, CHAT_SCHEMA, SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA)
 
 
-def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
-               extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+               profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any page the contract allows: ``{items, hasMore, oldestCursor, newestCursor}``.
 
     ``max_items`` caps every array (chats on a page, participants, attachments …) so that a draw
     stays small and fast: shapes, not sizes, are what break clients. ``None`` lifts the cap to the
     schema's own. With ``extra_fields``, objects also carry keys the contract does not name, with
     any JSON value, as a newer server may send: slower to draw and harder to read, so off by default.
+    ``profile``: a page of that stage of the API (``fake_beeper.profiles``).
     """
-    return _reported(_component_values(PAGE_SCHEMA, max_items, extra_fields), "chat_pages()")
+    return _reported(_component_values(PAGE_SCHEMA, max_items, extra_fields, profile), "chat_pages()")
 
 
-def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS,
-          extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+          profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any single chat the contract allows (an item of a page); the options are ``chat_pages``'s."""
-    return _reported(_component_values(CHAT_SCHEMA, max_items, extra_fields), "chats()")
+    return _reported(_component_values(CHAT_SCHEMA, max_items, extra_fields, profile), "chats()")
 
 
-def search_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS,
-                 extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def search_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+                 profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any page ``GET /v1/chats/search`` may answer; the options are ``chat_pages``'s."""
-    return _reported(_component_values(SEARCH_PAGE_SCHEMA, max_items, extra_fields), "search_pages()")
+    return _reported(_component_values(SEARCH_PAGE_SCHEMA, max_items, extra_fields, profile), "search_pages()")
 
 
-def accounts(*, max_items: int | None = DEFAULT_MAX_ITEMS,
-             extra_fields: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def accounts(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+             profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any ``Account`` the contract allows (every status and provider, optional fields absent)."""
-    return _reported(_component_values(ACCOUNT_SCHEMA, max_items, extra_fields), "accounts()")
+    return _reported(_component_values(ACCOUNT_SCHEMA, max_items, extra_fields, profile), "accounts()")
 
 
-def account_lists(*, max_size: int = 4, extra_fields: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+def account_lists(*, max_size: int = 4, extra_fields: bool = False,
+                  profile: str = profiles.LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
     """What ``GET /v1/accounts`` may answer: a bare array of accounts, possibly empty."""
-    drawn = st.lists(_component_values(ACCOUNT_SCHEMA, DEFAULT_MAX_ITEMS, extra_fields), max_size=max_size)
+    drawn = st.lists(_component_values(ACCOUNT_SCHEMA, DEFAULT_MAX_ITEMS, extra_fields, profile), max_size=max_size)
     return _reported(drawn, "account_lists()")
 
 
-def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
-               extra_fields: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+               profile: str = profiles.LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Pages that an auto-paginating client follows to the end, for ``FakeBeeper.serve_pages``.
 
     Every page but the last has chats, ``hasMore: true`` and an ``oldestCursor`` (so all three
@@ -93,7 +96,7 @@ def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
     """
     if max_pages < 1:
         raise ValueError("max_pages must be at least 1")
-    pages = _component_values(PAGE_SCHEMA, max_items, extra_fields)
+    pages = _component_values(PAGE_SCHEMA, max_items, extra_fields, profile)
     full_pages = pages.filter(lambda page: bool(page["items"]))
     walks = st.tuples(st.lists(full_pages, max_size=max_pages - 1), pages).map(_chained)
     return _reported(walks, "page_walks()")
@@ -106,10 +109,11 @@ def _chained(drawn: tuple[list[dict[str, Any]], dict[str, Any]]) -> list[dict[st
     return [*walk, {**last, "hasMore": False}]
 
 
-def _component_values(name: str, max_items: int | None, extra_fields: bool) -> st.SearchStrategy[dict[str, Any]]:
+def _component_values(name: str, max_items: int | None, extra_fields: bool,
+                      profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
     # Schemathesis generates request data; a one-operation document whose request body is the
     # component turns its generator into one for response-shaped values.
-    operation = _body_operations(max_items, extra_fields)[f"/{name}"]["POST"]
+    operation = _body_operations(max_items, extra_fields, profiles.profile(profile).name)[f"/{name}"]["POST"]
     strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
     _restore_hypothesis_printer()
     return _bodies(strategy)
@@ -146,10 +150,10 @@ def _reported(draw: st.DrawFn, values: st.SearchStrategy[T], label: str) -> T:
 
 
 @cache
-def _body_operations(max_items: int | None, extra_fields: bool) -> Any:
-    schemas = spec.spec()["components"]["schemas"]
+def _body_operations(max_items: int | None, extra_fields: bool, profile: str = profiles.LATEST) -> Any:
+    schemas = profiles.document(profile)["components"]["schemas"]
     if not extra_fields:
-        schemas = {name: _closed(schema) for name, schema in schemas.items()}
+        schemas = {name: _closed(schema, schemas) for name, schema in schemas.items()}
     if max_items is not None:
         schemas = {name: _capped(schema, max_items) for name, schema in schemas.items()}
     document = {
@@ -166,7 +170,7 @@ def _body_operations(max_items: int | None, extra_fields: bool) -> Any:
     return schemathesis.openapi.from_dict(document, config=schemathesis.Config())
 
 
-def _closed(schema: Any) -> Any:
+def _closed(schema: Any, components: dict[str, Any]) -> Any:
     """The schema with only the keys it names: ``allOf`` parts merged, ``additionalProperties: false``.
 
     The merge comes first because ``additionalProperties`` only sees its own object's
@@ -174,22 +178,28 @@ def _closed(schema: Any) -> Any:
     Objects that name no properties (``Error.details``) stay open, as the contract has them.
     """
     if isinstance(schema, list):
-        return [_closed(item) for item in schema]
+        return [_closed(item, components) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    schema = {key: _closed(value) for key, value in schema.items()}
-    parts = [_closed(spec.resolve(part)) for part in schema.get("allOf", [])]
+    schema = {key: _closed(value, components) for key, value in schema.items()}
+    parts = [_closed(_resolved(part, components), components) for part in schema.get("allOf", [])]
     if parts and all("properties" in part for part in parts):
         del schema["allOf"]
         schema.setdefault("type", "object")
         merged: dict[str, Any] = {}
         for part in parts:  # a property two parts name must satisfy both (participants of at most 20)
             for key, value in part["properties"].items():
-                merged[key] = _closed({"allOf": [merged[key], value]}) if key in merged else value
+                merged[key] = _closed({"allOf": [merged[key], value]}, components) if key in merged else value
         schema["properties"] = merged
         schema["required"] = [key for part in parts for key in part.get("required", [])]
     if "properties" in schema:
         schema.setdefault("additionalProperties", False)
+    return schema
+
+
+def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 
 

@@ -260,3 +260,30 @@ def test_a_retrieved_chat_has_every_participant_by_default_before_5_0() -> None:
     for stage, expected in (("4.2", crowded["participants"]["total"]), ("5.0", 100)):
         one = FakeBeeper(profile=stage).http_client().get(f"/v1/chats/{crowded['id']}").json()
         assert len(one["participants"]["items"]) == min(expected, 5000), stage
+
+
+@pytest.mark.parametrize("stage", ["4.1", "js-4.2.3", "4.2", "5.0"])
+def test_the_strategies_draw_what_a_stage_allowed(stage: str) -> None:
+    """``chats(profile=...)``: valid in that stage's document, with only the fields it had; and
+    js-4.2.3's null title and 4.2's missing network are among the draws."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import find as hypothesis_find
+
+    from fake_beeper.strategies import accounts, chats
+
+    validator = stage_validator(stage, "ChatListResponse")
+    fields = {field for field, codes in CHAT.items() if codes.split()[STAGES.index(stage)] != "—"}
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(chat=chats(profile=stage), account=accounts(profile=stage))
+    def drawn(chat: dict[str, Any], account: dict[str, Any]) -> None:
+        assert validator.is_valid(chat), next(validator.iter_errors(chat)).message
+        assert set(chat) <= fields
+        assert stage_validator(stage, "Account").is_valid(account) and "status" not in account
+
+    drawn()
+    if stage == "js-4.2.3":
+        hypothesis_find(chats(profile=stage), lambda chat: "title" in chat and chat["title"] is None,
+                        settings=settings(database=None, max_examples=500))
+    if stage != "4.2":
+        hypothesis_find(chats(profile=stage), lambda chat: "network" in chat, settings=settings(database=None))
