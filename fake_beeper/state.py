@@ -51,19 +51,24 @@ class FakeState:
         """``profile``: the stage of the API served (``fake_beeper.profiles``); ``store`` holds its
         chats in that stage's shape already (``profiles.projected``)."""
         self._lock = threading.Lock()
-        self.profile = profiles.profile(profile).name  # fixed for the fake's life, as its chats' shape is
+        self._profile = profiles.profile(profile).name  # fixed for the fake's life, as its chats' shape is
         self.store = store
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()
         self.scripted = ScriptedPages()
         self._token = check_token(token)
-        self._activity = Activity(store, profile=self.profile)
+        self._activity = Activity(store, profile=self._profile)
         self._plan: ActivityPlan | None = None
         self._pages_since_change = 0
         self._errors: list[InternalError] = []
         self.behaviour = Behaviour()  # where the contract is silent; a scenario may set it
         self.apply_scenario(scenario)
+
+    @property
+    def profile(self) -> str:
+        """The stage of the API served (``fake_beeper.profiles``); read-only: the store's chats have its shape."""
+        return self._profile
 
     # -- the token ------------------------------------------------------------------------------
 
@@ -91,7 +96,7 @@ class FakeState:
         """Replace the fault rules, the activity plan and the behaviour together, counted afresh
         (``None``: no faults, no activity, the default behaviour)."""
         scenario = scenario or Scenario()
-        activity = Activity(self.store, seed=scenario.seed, profile=self.profile)
+        activity = Activity(self.store, seed=scenario.seed, profile=self._profile)
         if scenario.activity is not None:
             activity.warm_up()  # the word pools, picked now rather than on a request
         with self._lock:
