@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import unquote
 
 import orjson
@@ -27,6 +29,8 @@ from fake_beeper.info import server_info
 from fake_beeper.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
 from fake_beeper.state import FakeState
 from fake_beeper.store import Page
+
+Query = TypeVar("Query")
 
 Handler = Callable[[FakeState, Request, Mapping[str, str]], bytes]
 
@@ -79,38 +83,31 @@ class Router:
 def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
     behaviour = state.behaviour
-    scripted = _scripted(state, lambda: parse_list_chats_query(request.query_params, decode_cursor=False,
-                                                               behaviour=behaviour, profile=state.profile))
-    if scripted is not None:
-        return scripted
-    query = parse_list_chats_query(request.query_params, behaviour=behaviour, profile=state.profile)
-    page = state.store.page(cursor=query.cursor, direction=query.direction, limit=query.limit,
-                            account_ids=query.account_ids, after=behaviour.after,
-                            undated=behaviour.undated == "last")
-    return _served(state, request, page)
+    return _paged(state, request, parse_list_chats_query, lambda query: state.store.page(
+        cursor=query.cursor, direction=query.direction, limit=query.limit, account_ids=query.account_ids,
+        after=behaviour.after, undated=behaviour.undated == "last"))
 
 
 def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats/search``: a keyset page of the chats the filters keep (``search.py``), in the
     list's order and with its cursors; scripted pages are served here as for the list."""
     behaviour = state.behaviour
-    scripted = _scripted(state, lambda: parse_search_chats_query(request.query_params, decode_cursor=False,
-                                                                 behaviour=behaviour, profile=state.profile))
-    if scripted is not None:
-        return scripted
-    query = parse_search_chats_query(request.query_params, behaviour=behaviour, profile=state.profile)
-    page = state.store.search(query.filter, cursor=query.cursor, direction=query.direction, limit=query.limit,
-                              after=behaviour.after, undated=behaviour.undated == "last")
-    return _served(state, request, page)
+    return _paged(state, request, parse_search_chats_query, lambda query: state.store.search(
+        query.filter, cursor=query.cursor, direction=query.direction, limit=query.limit, after=behaviour.after,
+        undated=behaviour.undated == "last"))
 
 
-def _scripted(state: FakeState, validate: Callable[[], object]) -> bytes | None:
-    """The next scripted page, if a test queued one. The query is validated first, so a bad limit
-    or direction still gets its 400; the cursor is left alone (the script's cursors are its own)."""
-    if not state.scripted:
-        return None
-    validate()
-    return state.scripted.take()
+def _paged(state: FakeState, request: Request, parse: Callable[..., Query], page_of: Callable[[Query], Page]) -> bytes:
+    """A paged operation: the next scripted page if a test queued one, else ``page_of`` the parsed
+    query. A scripted page's query is validated too, so a bad limit or direction still gets its
+    400; its cursor is left alone (the script's cursors are its own)."""
+    options = {"behaviour": state.behaviour, "profile": state.profile}
+    if state.scripted:
+        parse(request.query_params, decode_cursor=False, **options)
+        scripted = state.scripted.take()
+        if scripted is not None:  # another client may have taken the last one meanwhile
+            return scripted
+    return _served(state, request, page_of(parse(request.query_params, **options)))
 
 
 def _served(state: FakeState, request: Request, page: Page) -> bytes:
@@ -145,9 +142,13 @@ def get_account(state: FakeState, request: Request, path_params: Mapping[str, st
 
 def _account_as_served(state: FakeState, body: bytes) -> bytes:
     """An account's JSON in the shape of the fake's profile (before 6.0: no ``status`` …)."""
-    if state.profile == profiles.LATEST:
-        return body
-    return orjson.dumps(profiles.project(orjson.loads(body), state.profile, "Account"))
+    return body if state.profile == profiles.LATEST else _projected_account(body, state.profile)
+
+
+@lru_cache(maxsize=4096)
+def _projected_account(body: bytes, profile: str) -> bytes:
+    # Accounts are few and rarely change: projected once each, not on every request.
+    return orjson.dumps(profiles.project(orjson.loads(body), profile, "Account"))
 
 
 def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:

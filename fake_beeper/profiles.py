@@ -189,12 +189,12 @@ def project(chat: dict[str, Any], name: str, schema: str = CHAT_SCHEMA) -> dict[
 
 
 def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any], stage: str) -> Any:
-    schema = _resolved(schema, components)
-    parts = [schema, *(_resolved(part, components) for part in schema.get("allOf", ()))]
-    branches = [_resolved(branch, components) for branch in schema.get("anyOf", ())]
+    schema = spec.resolve(schema, components)
+    parts = [schema, *(spec.resolve(part, components) for part in schema.get("allOf", ()))]
+    branches = [spec.resolve(branch, components) for branch in schema.get("anyOf", ())]
     if branches:
         for branch in branches:
-            if _matches_type(value, branch):
+            if spec.takes_type(value, branch.get("type")):
                 return _projected(value, branch, components, stage)
         return value
     if isinstance(value, dict):
@@ -221,7 +221,7 @@ def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any], s
         items = next((part["items"] for part in parts if "items" in part), None)
         if items is None:
             return value
-        enum = _resolved(items, components).get("enum")
+        enum = spec.resolve(items, components).get("enum")
         kept = [item for item in value if enum is None or item in enum]
         return [_projected(item, items, components, stage) for item in kept]
     return value
@@ -235,28 +235,10 @@ def _plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
-_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
-          type(None): "null"}
-
-
-def _matches_type(value: Any, schema: dict[str, Any]) -> bool:
-    types = schema.get("type")
-    if types is None:
-        return "properties" in schema or "allOf" in schema if isinstance(value, dict) else True
-    wanted = _TYPES.get(type(value))
-    names = [types] if isinstance(types, str) else types
-    return wanted in names or (wanted == "integer" and "number" in names)
-
-
 # -- what serving a stage needs ---------------------------------------------------------------------
 
-DEFAULT_PAGE_SIZE = 25  # a stage without ``limit`` serves pages of this many chats
+# A stage without ``limit`` serves pages of the size ``limit`` defaults to where it exists (25).
+DEFAULT_PAGE_SIZE: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["default"]
 
 
 def has_operation(path: str, name: str) -> bool:

@@ -36,8 +36,6 @@ from fake_beeper.store import Direction
 from fake_beeper.timestamps import to_millis
 
 DEFAULT_BEHAVIOUR = Behaviour()
-LATEST = profiles.LATEST
-DEFAULT_PAGE_SIZE = profiles.DEFAULT_PAGE_SIZE
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _ISSUE_CODES = {"Minimum": TOO_SMALL, "ExclusiveMinimum": TOO_SMALL, "Maximum": TOO_BIG,
                 "ExclusiveMaximum": TOO_BIG, "Enum": INVALID_VALUE, "Type": INVALID_TYPE}
@@ -76,8 +74,8 @@ class _Parameter:
     is_date_time: bool
 
 
-def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
-                           behaviour: Behaviour = DEFAULT_BEHAVIOUR, profile: str = LATEST) -> ListChatsQuery:
+def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                           profile: str = profiles.LATEST) -> ListChatsQuery:
     """Parse and validate; raise a 400 ``ApiError`` listing every issue at once.
 
     With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
@@ -92,12 +90,13 @@ def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True,
         account_ids=tuple(account_ids) if account_ids is not None else None,
         cursor=cursor,
         direction=cast(Direction, values.get("direction") or "before"),
-        limit=values.get("limit", DEFAULT_PAGE_SIZE),
+        limit=values.get("limit", profiles.DEFAULT_PAGE_SIZE),
     )
 
 
 def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
-                             behaviour: Behaviour = DEFAULT_BEHAVIOUR, profile: str = LATEST) -> SearchChatsQuery:
+                             behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                             profile: str = profiles.LATEST) -> SearchChatsQuery:
     """``GET /v1/chats/search``: the list's paging parameters and the search's filters."""
     values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour, profile)
     account_ids = values.get("accountIDs")
@@ -123,7 +122,7 @@ def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
 
 
 def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                         profile: str = LATEST) -> int:
+                         profile: str = profiles.LATEST) -> int:
     """``GET /v1/chats/{chatID}``: how many participants to return (``-1``: all)."""
     count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour, profile=profile)["maxParticipantCount"]
     return count
@@ -146,7 +145,7 @@ def _page_query(path: str, params: QueryParams, decode_cursor: bool, behaviour: 
 
 
 def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                profile: str = LATEST) -> dict[str, Any]:
+                profile: str = profiles.LATEST) -> dict[str, Any]:
     """The query values of the operation at ``path`` (in stage ``profile``) by name, defaults
     filled in; a 400 ``ApiError`` listing every issue at once."""
     issues: list[Issue] = []
@@ -157,7 +156,7 @@ def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAUL
 
 
 def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue],
-            profile: str = LATEST) -> dict[str, Any]:
+            profile: str = profiles.LATEST) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for parameter in _parameters(path, profile):
         raw = _raw_values(params, parameter, behaviour)
@@ -212,7 +211,7 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
 
 
 @cache
-def _parameters(path: str, profile: str = LATEST) -> tuple[_Parameter, ...]:
+def _parameters(path: str, profile: str = profiles.LATEST) -> tuple[_Parameter, ...]:
     built = []
     for name, parameter in profiles.query_parameters(path, profile).items():
         schema = parameter["schema"]

@@ -7,7 +7,7 @@ this module, so that no second, hand-written copy of the schema can drift from t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -81,11 +81,27 @@ def component(name: str) -> dict[str, Any]:
     return schema
 
 
-def resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local ``$ref`` (``#/components/schemas/X``) to the schema it names."""
+def resolve(schema: dict[str, Any], components: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Follow a local ``$ref`` (``#/components/schemas/X``) to the schema it names, in this
+    document or in ``components`` (another document's schemas: a profile's)."""
     while "$ref" in schema:
-        schema = component(schema["$ref"].rsplit("/", 1)[-1])
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = component(name) if components is None else components[name]
     return schema
+
+
+_JSON_TYPES: dict[type, str] = {dict: "object", list: "array", str: "string", bool: "boolean",
+                                int: "integer", float: "number", type(None): "null"}
+
+
+def takes_type(value: Any, types: str | Iterable[str] | None) -> bool:
+    """Whether a JSON ``value`` is of a schema's ``type`` (a name, a list of names, or none: any);
+    how a walk along a schema picks the ``anyOf`` branch a value takes."""
+    if not types:
+        return True
+    wanted = _JSON_TYPES.get(type(value))
+    names = {types} if isinstance(types, str) else set(types)
+    return wanted in names or (wanted == "integer" and "number" in names)
 
 
 def schema_document(name: str) -> dict[str, Any]:

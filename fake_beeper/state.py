@@ -27,8 +27,6 @@ from fake_beeper.scenario import ActivityPlan, Scenario
 from fake_beeper.scripted import ScriptedPages
 from fake_beeper.store import ChatStore
 
-LATEST = profiles.LATEST
-
 
 @dataclass(frozen=True)
 class InternalError:
@@ -47,7 +45,7 @@ class FakeState:
     the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-                 scenario: Scenario | None = None, profile: str = LATEST) -> None:
+                 scenario: Scenario | None = None, profile: str = profiles.LATEST) -> None:
         """``profile``: the stage of the API served (``fake_beeper.profiles``); ``store`` holds its
         chats in that stage's shape already (``profiles.projected``)."""
         self._lock = threading.Lock()

@@ -28,7 +28,7 @@ import pprint
 from functools import cache
 from typing import Any, TypeVar
 
-from fake_beeper import profiles
+from fake_beeper import profiles, spec
 from fake_beeper.errors import require_extra
 
 try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
@@ -182,7 +182,7 @@ def _closed(schema: Any, components: dict[str, Any]) -> Any:
     if not isinstance(schema, dict):
         return schema
     schema = {key: _closed(value, components) for key, value in schema.items()}
-    parts = [_closed(_resolved(part, components), components) for part in schema.get("allOf", [])]
+    parts = [_closed(spec.resolve(part, components), components) for part in schema.get("allOf", [])]
     if parts and all("properties" in part for part in parts):
         del schema["allOf"]
         schema.setdefault("type", "object")
@@ -194,12 +194,6 @@ def _closed(schema: Any, components: dict[str, Any]) -> Any:
         schema["required"] = [key for part in parts for key in part.get("required", [])]
     if "properties" in schema:
         schema.setdefault("additionalProperties", False)
-    return schema
-
-
-def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 
 

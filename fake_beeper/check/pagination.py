@@ -19,8 +19,10 @@ from typing import Any
 
 import httpx
 
-LIST_CHATS = "/v1/chats"
-SEARCH_CHATS = "/v1/chats/search"  # the same pages, cursors and walks, over the chats that match
+from fake_beeper import spec
+
+LIST_CHATS = spec.LIST_CHATS_PATH
+SEARCH_CHATS = spec.SEARCH_CHATS_PATH  # the same pages, cursors and walks, over the chats that match
 MAX_WALK_PAGES = 10_000  # a server whose hasMore never ends is a failure, not a hang
 
 

@@ -98,10 +98,6 @@ class _Node:
     date_time: bool
 
 
-_JSON_TYPES: dict[type, str] = {dict: "object", list: "array", str: "string", bool: "boolean",
-                                int: "integer", float: "number", type(None): "null"}
-
-
 class _Schemas:
     """The document's schemas, compiled into ``_Node``s on first use."""
 
@@ -121,11 +117,6 @@ class _Schemas:
             found = self._nodes[key] = self._compile(schema, inherited)
             self._compiled.append(schema)
         return found
-
-    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in schema:
-            schema = self.component(schema["$ref"].rsplit("/", 1)[-1])
-        return schema
 
     def _compile(self, schema: dict[str, Any], inherited: str | None) -> _Node:
         kind = schema.get("x-anonymise", inherited)
@@ -152,7 +143,7 @@ class _Schemas:
 
     def _parts(self, schema: dict[str, Any]) -> list[dict[str, Any]]:
         """The schema and its ``allOf`` parts, references followed, outermost first."""
-        schema = self._resolve(schema)
+        schema = spec.resolve(schema, self._components)
         parts = [schema]
         for part in schema.get("allOf", ()):
             parts += self._parts(part)
@@ -209,10 +200,8 @@ class _Walk:
 
     def _branch(self, node: _Node, value: Any) -> dict[str, Any] | None:
         """The ``anyOf`` branch a value takes: the first whose type is the value's."""
-        wanted = _JSON_TYPES.get(type(value))
         for branch in node.branches:
-            types = self._schemas.node(branch, None).types
-            if wanted in types or (wanted == "integer" and "number" in types) or not types:
+            if spec.takes_type(value, self._schemas.node(branch, None).types):
                 return branch
         return None
 

@@ -24,7 +24,7 @@ import orjson
 from fake_beeper import spec
 from fake_beeper.errors import FakeBeeperError
 
-PAGE_LIMIT = 200  # the largest page GET /v1/chats allows
+PAGE_LIMIT: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["maximum"]  # the largest page
 RETRIES = 3
 MAX_RETRY_WAIT = 30.0
 MAX_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
