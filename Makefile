@@ -1,5 +1,5 @@
 # make serve: set up and run the fake on its default data.   make test: set up and run every test.
-# make contract BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=…: the contract suite against any server.
+# make contract BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=… [BEEPER_PROFILE=P]: the contract suite against any server.
 # make test-lowest: the tests on the lowest versions pyproject.toml allows.  make lock: refresh both locks.
 PYTHON ?= python3
 VENV := .venv
@@ -38,7 +38,7 @@ $(LOWEST_STAMP): pyproject.toml constraints-lowest.txt
 	touch $(LOWEST_STAMP)
 
 test-lowest: $(LOWEST_STAMP)
-	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(LOWEST)/bin/python -m pytest tests -p no:cacheprovider
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE $(LOWEST)/bin/python -m pytest tests -p no:cacheprovider
 
 # Re-resolve both locks from pyproject.toml (newest and lowest allowed versions); commit the result.
 lock: $(STAMP)
@@ -73,16 +73,17 @@ serve: $(STAMP)
 test: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
-	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN $(BIN)/python -m pytest
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE $(BIN)/python -m pytest
 
 # 5,000 negative Schemathesis cases and 50 clients for 30 s against a live fake (about 2 min).
 stress: $(STAMP)
 	$(BIN)/python -m pytest tests/stress -m stress -s -p no:cacheprovider
 
-# contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset).
+# contract_tests/ against the server in BEEPER_BASE_URL / BEEPER_ACCESS_TOKEN (the fake if unset),
+# held to the stage in BEEPER_PROFILE (the newest if unset; make contract BEEPER_PROFILE=4.2).
 contract: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
-		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
+		BEEPER_PROFILE="$(BEEPER_PROFILE)" $(BIN)/python -m pytest contract_tests -p no:cacheprovider
 
 # The fake against Prism and Steady under wrk, and its cost over 1k/100k/1M chats (about 12 min
 # the first time, which generates the datasets into bench/data/; BENCH_ARGS="--sizes 1000" to trim).

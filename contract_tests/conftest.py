@@ -3,10 +3,17 @@
     pytest contract_tests                                   # a live fake on a free loopback port
     pytest contract_tests --beeper-base-url http://localhost:23373 --beeper-token $TOKEN
     BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=… make contract   # the same, from the environment
+    pytest contract_tests --beeper-profile 4.2              # held to an older stage (the fake serves it)
 
 Every test goes over real HTTP, so the same suite reports drift between the fake and a real
 Beeper Desktop. Tests marked ``needs_fake_data`` compare with the fake's own dataset (exact
 counts, the generator's accounts) and are skipped, with the reason, against another server.
+
+``--beeper-profile P`` (``BEEPER_PROFILE``) holds the target to stage ``P`` of the contract
+(``fake_beeper.profiles``): the fake serves that stage, Schemathesis and the walks read its
+document, and walks send ``limit`` only where it has one. Tests marked ``latest_sdks`` run the
+newest SDKs (PyPI 6.0.0, npm 5.0.0), made for the newest stage, and are skipped under an older
+one, where ``test_compatibility_matrix`` runs each stage's own.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import httpx
 import pytest
 from beeper_desktop_api import BeeperDesktop
 
-from fake_beeper import DEFAULT_TOKEN, FakeBeeper
+from fake_beeper import DEFAULT_TOKEN, FakeBeeper, profiles
 from fake_beeper.check.pagination import Walk, walk
 
 SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesis sent this run
@@ -29,6 +36,8 @@ TARGET_TOKEN = [DEFAULT_TOKEN]
 # True when the target is another server (maybe a person's real Beeper Desktop): then nothing but
 # GET and the harmless OPTIONS/TRACE probes is sent to it.
 TARGET_IS_FOREIGN = [False]
+# The stage of the contract the target is held to (``--beeper-profile``), known as TARGET_TOKEN is.
+TARGET_PROFILE = [profiles.LATEST]
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class Target:
     base_url: str
     token: str
     fake: FakeBeeper | None  # None: a foreign server (a real Beeper Desktop, another fake)
+    profile: str = profiles.LATEST  # the stage it is held to
 
     def client(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30,
@@ -55,14 +65,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="a running server to test instead of the fake (env: BEEPER_BASE_URL)")
     group.addoption("--beeper-token", default=os.environ.get("BEEPER_ACCESS_TOKEN"),
                     help="its access token (env: BEEPER_ACCESS_TOKEN)")
+    group.addoption("--beeper-profile", default=os.environ.get("BEEPER_PROFILE") or "latest",
+                    help="the stage of the contract to hold it to, e.g. 4.2 (env: BEEPER_PROFILE; "
+                         "see fake-beeper profiles)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        TARGET_PROFILE[:] = [profiles.profile(config.getoption("beeper_profile")).name]
+    except profiles.ProfileError as exc:
+        raise pytest.UsageError(f"--beeper-profile: {exc}") from None
     if config.getoption("beeper_base_url"):
         TARGET_TOKEN[:] = [config.getoption("beeper_token") or ""]
         TARGET_IS_FOREIGN[:] = [True]
     config.addinivalue_line("markers", "needs_fake_data: compares with the fake's own dataset; "
                                        "skipped against another server")
+    config.addinivalue_line("markers", "latest_sdks: runs the newest SDKs, made for the newest stage; "
+                                       "skipped under an older --beeper-profile")
 
 
 @pytest.fixture(scope="session")
@@ -71,19 +90,20 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     if base_url:
         if not TARGET_TOKEN[0]:
             raise pytest.UsageError("--beeper-base-url needs --beeper-token (or BEEPER_ACCESS_TOKEN)")
-        yield Target(base_url.rstrip("/"), TARGET_TOKEN[0], fake=None)
+        yield Target(base_url.rstrip("/"), TARGET_TOKEN[0], fake=None, profile=TARGET_PROFILE[0])
         return
-    with FakeBeeper(token=TARGET_TOKEN[0]).start() as fake:
-        yield Target(fake.base_url, fake.token, fake)
+    with FakeBeeper(token=TARGET_TOKEN[0], profile=TARGET_PROFILE[0]).start() as fake:
+        yield Target(fake.base_url, fake.token, fake, profile=TARGET_PROFILE[0])
 
 
 @pytest.fixture(autouse=True)
 def _skip_without_fake_data(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("needs_fake_data") is None:
-        return
     base_url = request.config.getoption("beeper_base_url")
-    if base_url:
+    if request.node.get_closest_marker("needs_fake_data") is not None and base_url:
         pytest.skip(f"compares with the fake's own dataset; the target is another server ({base_url})")
+    if request.node.get_closest_marker("latest_sdks") is not None and TARGET_PROFILE[0] != profiles.LATEST:
+        pytest.skip(f"runs the newest SDKs, made for stage {profiles.LATEST}; the target is held to "
+                    f"{TARGET_PROFILE[0]} (test_compatibility_matrix walks each stage with the SDKs of its time)")
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +113,10 @@ def http(target: Target) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def full_walk(http: httpx.Client) -> Walk:
-    """Every chat of the target, walked at ``limit=200``: what the clients' walks are held to."""
-    return walk(http, limit=200)
+def full_walk(http: httpx.Client, target: Target) -> Walk:
+    """Every chat of the target, walked at ``limit=200`` (at the server's page size, in a stage
+    without ``limit``): what the clients' walks are held to."""
+    return walk(http, limit=200 if profiles.has_list_limit(target.profile) else None)
 
 
 @pytest.fixture

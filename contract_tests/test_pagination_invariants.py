@@ -7,14 +7,14 @@ import httpx
 import pytest
 
 from contract_tests.conftest import Target
-from fake_beeper.check.pagination import walk
+from fake_beeper.check.pagination import Walk
 from fake_beeper.check.walks import CHECKS, Server
 
 
 @pytest.fixture(scope="module")
-def server(target: Target, http: httpx.Client) -> Server:
+def server(target: Target, http: httpx.Client, full_walk: Walk) -> Server:
     # The precise `after` page is the fake's documented default, not the contract's.
-    return Server(http, walk(http, limit=200), after="adjacent" if target.fake is not None else "unknown")
+    return Server(http, full_walk, after="adjacent" if target.fake is not None else "unknown", profile=target.profile)
 
 
 @pytest.mark.parametrize("name", list(CHECKS))

@@ -10,6 +10,8 @@ from beeper_desktop_api import AsyncBeeperDesktop, AuthenticationError, BadReque
 from contract_tests.conftest import Target
 from fake_beeper.check.pagination import Walk, assert_client_walk
 
+pytestmark = pytest.mark.latest_sdks  # made for the newest stage: see conftest
+
 
 @pytest.mark.parametrize("limit", [None, 1, 7, 200])
 def test_auto_pagination_yields_the_servers_walk(sdk: BeeperDesktop, full_walk: Walk, limit: int | None) -> None:

@@ -11,6 +11,8 @@ from beeper_desktop_api import AuthenticationError, BeeperDesktop, NotFoundError
 from contract_tests.conftest import Target
 from fake_beeper.check.pagination import SEARCH_CHATS, Walk, assert_client_walk, walk
 
+pytestmark = pytest.mark.latest_sdks  # made for the newest stage: see conftest
+
 # Each filter on its own, then several at once, as keyword arguments of `chats.search`.
 SEARCHES: list[dict[str, Any]] = [
     {"query": "ali"}, {"query": "ali", "scope": "titles"}, {"scope": "participants", "query": "a"},

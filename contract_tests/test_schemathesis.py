@@ -16,7 +16,7 @@ import hypothesis
 import pytest
 import schemathesis
 
-from contract_tests.conftest import SCHEMATHESIS_STATUSES, TARGET_IS_FOREIGN, TARGET_TOKEN, Target
+from contract_tests.conftest import SCHEMATHESIS_STATUSES, TARGET_IS_FOREIGN, TARGET_PROFILE, TARGET_TOKEN, Target
 from fake_beeper.check.schema import SAFE_UNEXPECTED_METHODS
 from fake_beeper.check.schema import load_schema as packaged_schema
 
@@ -28,7 +28,7 @@ def load_schema() -> schemathesis.BaseSchema:
     # Loaded at import, as @schema.parametrize() needs; the target's URL and token arrive with the
     # `api_schema` fixture. (`schemathesis.pytest.from_fixture`, the lazy loader, fails under
     # pytest 9: it writes a node attribute that pytest no longer has.)
-    loaded: schemathesis.BaseSchema = packaged_schema(lambda: TARGET_TOKEN[0])
+    loaded: schemathesis.BaseSchema = packaged_schema(lambda: TARGET_TOKEN[0], TARGET_PROFILE[0])
     if TARGET_IS_FOREIGN[0]:  # never PUT, PATCH, DELETE or POST to someone's real Beeper Desktop
         loaded.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
 

@@ -6,12 +6,15 @@ import httpx
 
 from contract_tests.conftest import Target
 from fake_beeper.check.machine import run_machine
-from fake_beeper.check.pagination import SEARCH_CHATS, walk
+from fake_beeper.check.pagination import SEARCH_CHATS, Walk, walk
+from fake_beeper.check.walks import Server
 
 
-def test_interleaved_walks_match_the_model(target: Target, http: httpx.Client) -> None:
-    # The precise `after` page is the fake's documented choice, not the contract's.
-    run_machine(http, walk(http, limit=200).chats, after="adjacent" if target.fake is not None else None)
+def test_interleaved_walks_match_the_model(target: Target, http: httpx.Client, full_walk: Walk) -> None:
+    # The precise `after` page is the fake's documented choice, not the contract's. In a stage
+    # without `limit`, walkers take the server's page size.
+    run_machine(http, full_walk.chats, after="adjacent" if target.fake is not None else None,
+                page_size=Server(http, full_walk, profile=target.profile).page_size)
 
 
 def test_interleaved_search_walks_match_the_model(target: Target, http: httpx.Client) -> None:

@@ -20,6 +20,8 @@ import pytest
 from contract_tests.conftest import Target
 from fake_beeper.check.pagination import SEARCH_CHATS, Walk, assert_client_walk, walk
 
+pytestmark = pytest.mark.latest_sdks  # made for the newest stage: see conftest
+
 HERE = Path(__file__).resolve().parent / "typescript"
 
 

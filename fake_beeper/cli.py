@@ -5,7 +5,7 @@
                       [--allow-host NAME]... [--cors-origin ORIGIN]... [--cors-control] [--control-token T]
     fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
-    fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N]
+    fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N] [--profile P]
                       [--json PATH] [--junit PATH] [--markdown PATH] [--force]
     fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N]
                       [--rate N] [--shift-days N] [--no-anonymise] [--force]
@@ -223,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=_natural, default=DEFAULT_CHECK_SEED, help=f"default {DEFAULT_CHECK_SEED}")
     check.add_argument("--max-examples", type=_positive, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
                        help=f"Schemathesis's fuzzing cases per operation (default {DEFAULT_CHECK_MAX_EXAMPLES})")
+    check.add_argument("--profile", type=_profile, default="latest", metavar="P",
+                       help="hold the server to an older stage of the contract (default latest; "
+                            "see fake-beeper profiles)")
     check.add_argument("--json", metavar="PATH", help="write the findings as JSON")
     check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
     check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")
@@ -466,7 +469,8 @@ def _check(args: argparse.Namespace, stop: StopSignals) -> int:
         stop.check()
         sys.stderr.write(f"fake-beeper check: {name}\n")
 
-    options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples)
+    options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples,
+                           profile=args.profile)
     try:
         report = run_check(args.url, token, options, progress=stage, interrupted=lambda: stop.signum is not None)
     except CheckError as exc:

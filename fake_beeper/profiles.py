@@ -255,13 +255,24 @@ def query_parameters(path: str, name: str) -> dict[str, dict[str, Any]]:
 
 
 @cache
-def chat_validator(name: str) -> jsonschema_rs.Validator:
-    """A validator of a listed chat in stage ``name`` (date-time formats asserted)."""
+def validator(schema: str, name: str) -> jsonschema_rs.Validator:
+    """A validator of ``components.schemas[schema]`` in stage ``name`` (date-time formats asserted)."""
     if profile(name).name == LATEST:
-        return spec.validator(CHAT_SCHEMA)
-    schema = {"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{CHAT_SCHEMA}",
-              "components": document(name)["components"]}
-    return jsonschema_rs.validator_for(schema, validate_formats=True)
+        return spec.validator(schema)
+    root = {"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{schema}",
+            "components": document(name)["components"]}
+    return jsonschema_rs.validator_for(root, validate_formats=True)
+
+
+def chat_validator(name: str) -> jsonschema_rs.Validator:
+    """A validator of a listed chat in stage ``name``."""
+    return validator(CHAT_SCHEMA, name)
+
+
+def has_list_limit(name: str) -> bool:
+    """Whether stage ``name``'s ``GET /v1/chats`` takes ``limit`` (from 6.0; before, a client gets
+    pages of the server's size, and a ``limit`` it sends is ignored as an unknown parameter)."""
+    return "limit" in query_parameters(spec.LIST_CHATS_PATH, name)
 
 
 def projected(chats: Iterable[LoadedChat], name: str) -> list[LoadedChat]:

@@ -8,6 +8,7 @@ The broken servers are the fake behind a small ASGI wrapper that spoils its answ
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import subprocess
@@ -34,8 +35,8 @@ FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
 Mutate = Callable[[dict[str, Any], dict[str, list[str]], FakeBeeper], dict[str, Any]]
 
 
-def check(base_url: str, token: str = "fake-beeper-token") -> Report:
-    return run_check(base_url, token, FAST)
+def check(base_url: str, token: str = "fake-beeper-token", profile: str = "latest") -> Report:
+    return run_check(base_url, token, dataclasses.replace(FAST, profile=profile))
 
 
 @pytest.mark.parametrize(("behaviour", "read_back"), [
@@ -69,6 +70,31 @@ def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
     assert (report.behaviour["limit"], report.behaviour["after"]) == ("ignored", "adjacent")
     assert any("limit=3 returned 25 chats" in finding.message for finding in report.violations)
     assert report.exit_status == 1
+
+
+@pytest.mark.parametrize("profile", ["4.1", "js-4.2.3", "4.2", "5.0"])
+def test_the_fake_under_a_profile_passes_the_check_held_to_that_profile(profile: str) -> None:
+    with FakeBeeper(profile=profile).start() as fake:
+        report = check(fake.base_url, profile=profile)
+    assert report.violations == [] and report.warnings == [], report.summary()
+    assert report.profile == profile and report.serve_flags == f"--profile {profile}"
+    assert report.behaviour["limit"] == "ignored"  # no limit before 6.0: the stage's servers ignored it
+    assert "pagination: interleaved walkers match the model" in report.passed
+    assert f"as profile {profile}:" in report.summary()
+
+
+@pytest.mark.parametrize(("served", "held", "words"), [
+    ("4.1", "latest", ["GET /v1/chats?limit=3 returned 25 chats", "25 chats, more than limit=7"]),
+    ("4.2", "4.1", ['"network" is a required property']),
+    ("js-4.2.3", "4.1", ['"title" is a required property']),
+    ("5.0", "latest", ['"status" is a required property', "limit=3 returned 25 chats"]),
+], ids=["4.1 as latest", "4.2 as 4.1", "js-4.2.3 as 4.1", "5.0 as latest"])
+def test_a_server_of_one_stage_fails_the_check_held_to_another(served: str, held: str, words: list[str]) -> None:
+    with FakeBeeper(profile=served).start() as fake:
+        report = check(fake.base_url, profile=held)
+    assert report.exit_status == 1
+    messages = " | ".join(f.message for f in report.violations)
+    assert all(word in messages for word in words), report.summary()
 
 
 class Broken:
@@ -118,8 +144,8 @@ class Broken:
 def broken() -> Iterator[Callable[..., str]]:
     servers: list[LiveServer] = []
 
-    def serve(*args: Any, **kwargs: Any) -> str:
-        fake = FakeBeeper()
+    def serve(*args: Any, profile: str = "latest", **kwargs: Any) -> str:
+        fake = FakeBeeper(profile=profile)
         server = LiveServer(Broken(fake, *args, **kwargs)).start()  # type: ignore[arg-type]
         servers.append(server)
         return server.url
@@ -205,6 +231,20 @@ def test_a_broken_server_fails_the_check_naming_the_page_request_and_chat(
     assert all(f.curl is None or f.curl.startswith("curl ") for f in report.violations)
 
 
+@pytest.mark.parametrize(("defect", "words"), [
+    ({"mutate": _repeat_the_cursors_chat}, ["also on page 1"]),
+    ({"mutate": _swap_the_first_two}, ["is listed before the more recent"]),
+    ({"mutate": _newer_after_page}, ["direction=after", "cursor's own chat"]),
+], ids=["a chat twice", "out of order", "after repeats the cursor"])
+def test_under_a_stage_without_limit_a_broken_server_still_fails(
+        broken: Callable[..., str], defect: dict[str, Any], words: list[str]) -> None:
+    report = check(broken(profile="4.2", **defect), profile="4.2")
+    pagination = [f for f in report.violations if f.check.startswith("pagination")]
+    assert pagination, report.summary()
+    assert all("limit=" not in f.message for f in report.violations), "a stage without limit is sent none"
+    assert any(all(word in f.message for word in [*words, "chat '!"]) for f in pagination), report.summary()
+
+
 def test_schemathesis_reports_a_missing_field_too(broken: Callable[..., str]) -> None:
     report = check(broken(mutate=_drop_titles))
     assert any(f.check == "schemathesis: response_schema_conformance" and "title" in f.message
@@ -270,6 +310,18 @@ def test_the_command_writes_json_junit_and_markdown_and_exits_0(tmp_path: Path) 
     assert "| `after` | `newest` |" in (tmp_path / "c.md").read_text()
 
 
+def test_the_command_holds_a_server_to_the_profile_it_is_given(tmp_path: Path) -> None:
+    with FakeBeeper(profile="4.2").start() as fake:
+        held = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "5",
+                    "--profile", "4.2", "--json", str(tmp_path / "c.json"))
+        newest = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "5")
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "as profile 4.2:" in held.stdout and "fake-beeper serve --profile 4.2" in held.stdout
+    found = json.loads((tmp_path / "c.json").read_text())
+    assert (found["profile"], found["violations"], found["serveFlags"]) == ("4.2", [], "--profile 4.2")
+    assert newest.returncode == 1 and '"network" is a required property' in newest.stdout
+
+
 def test_the_command_exits_1_on_violations(broken: Callable[..., str]) -> None:
     done = _cli(broken(mutate=_swap_the_first_two), "--token", "fake-beeper-token", "--rate", "5000",
                 "--max-examples", "10")
@@ -282,6 +334,7 @@ def test_the_command_exits_1_on_violations(broken: Callable[..., str]) -> None:
     (["--token", "wrong"], "refuses the token (401)"),
     (["--token", "a b"], "not a valid bearer token"),
     (["--rate", "0", "--token", "t"], "must be more than 0"),
+    (["--profile", "9.9", "--token", "t"], "unknown profile '9.9'"),
 ])
 def test_the_command_exits_2_with_one_line_when_it_cannot_run(args: list[str], words: str) -> None:
     with FakeBeeper().start() as fake:

@@ -7,7 +7,11 @@ R required, R? required and nullable, O optional, O? optional and nullable, — 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -287,3 +291,18 @@ def test_the_strategies_draw_what_a_stage_allowed(stage: str) -> None:
                         settings=settings(database=None, max_examples=500))
     if stage != "4.2":
         hypothesis_find(chats(profile=stage), lambda chat: "network" in chat, settings=settings(database=None))
+
+
+def test_the_contract_suite_holds_a_server_to_an_older_stage() -> None:
+    """``pytest contract_tests --beeper-profile 4.1``: the fake serves 4.1 (no ``limit``, no
+    ``/v1/info``), and the suite's walks, walker machine and Schemathesis hold it to 4.1's document."""
+    root = Path(__file__).resolve().parent.parent
+    modules = ["test_pagination_invariants.py", "test_state_machine.py", "test_schemathesis.py"]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+                           "--beeper-profile", "4.1", *(f"contract_tests/{module}" for module in modules)],
+                          cwd=root, capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "BEEPER_BASE_URL": "", "BEEPER_ACCESS_TOKEN": "", "BEEPER_PROFILE": ""})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    passed = int(re.search(r"(\d+) passed", summary).group(1))  # type: ignore[union-attr]
+    assert passed >= 15 and "failed" not in summary and "skipped" not in summary, summary

@@ -8,11 +8,17 @@
 In this order, all through one ``Polite`` gate (GET and harmless probes only, at a bounded rate):
 
 1. one request to see that the server answers and takes the token (``CheckError`` if not);
-2. one full walk at ``limit=200``, which every later check compares with;
+2. one full walk at ``limit=200`` (pages of the server's size, under a profile without ``limit``),
+   which every later check compares with;
 3. the behaviour probes (``probes``): facts where the contract is silent;
 4. the pagination checks (``walks``) and the walker state machine (``machine``), told how
    ``after`` behaves, so a server is held to what it does where the contract leaves it open;
 5. Schemathesis over every operation of ``openapi.yaml`` (``schema``).
+
+``CheckOptions(profile="4.2")`` holds the server to an older stage of the contract instead
+(``fake_beeper.profiles``): its document for Schemathesis and every validation, only the query
+parameters it has (before 6.0 no ``limit``: the walks take the pages the server gives), and
+no complaint about what that stage allowed (a ``limit`` ignored).
 
 It needs the ``check`` extra (Schemathesis and Hypothesis): ``pip install 'fake-beeper[check]'``.
 """
@@ -28,6 +34,7 @@ from typing import TypeVar
 
 import httpx
 
+from fake_beeper import profiles
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, learn, serve_flags
 from fake_beeper.check.report import Finding, Report, curl
@@ -60,6 +67,7 @@ class CheckOptions:
     seed: int = DEFAULT_CHECK_SEED
     max_examples: int = DEFAULT_CHECK_MAX_EXAMPLES  # Schemathesis's fuzzing phase, per operation
     machine_examples: int = 25  # walker state machine runs
+    profile: str = profiles.LATEST  # the stage of the contract the server is held to
 
 
 def run_check(base_url: str, token: str, options: CheckOptions | None = None,
@@ -72,23 +80,25 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     base_url = base_url.rstrip("/")
     polite = Polite(rate=options.rate, interrupted=interrupted)
     started = time.monotonic()
-    report = Report(base_url, seed=options.seed)
+    stage = profiles.profile(options.profile).name
+    limit = 200 if profiles.has_list_limit(stage) else None
+    report = Report(base_url, seed=options.seed, profile=stage)
     with polite_client(base_url, token, polite) as http:
-        _reachable(http, base_url)
-        say("walking every chat at limit=200")
-        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=200))
+        _reachable(http, base_url, stage)
+        say(f"walking every chat at limit={limit}" if limit else "walking every chat (this stage has no limit)")
+        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=limit))
         if full is not None:
             say("probing behaviour where the contract is silent")
-            probing = Probing(http, base_url, full, report.findings)
+            probing = Probing(http, base_url, full, report.findings, profile=stage)
             report.behaviour = _contract_holds(report, "probes: answers that can be read",
                                                lambda: {**learn(probing), **learn_search(probing)}) or {}
-            report.serve_flags = serve_flags(report.behaviour)
+            report.serve_flags = serve_flags(report.behaviour, stage)
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
 
     found, passed = run_schemathesis(base_url, token, polite, seed=options.seed, max_examples=options.max_examples,
-                                     deadline=started + options.max_time)
+                                     deadline=started + options.max_time, profile=stage)
     if interrupted is not None and interrupted():
         raise CheckInterrupted("stopped before the check finished")
     report.findings += found
@@ -100,15 +110,17 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     return report
 
 
-def _reachable(http: httpx.Client, base_url: str) -> None:
+def _reachable(http: httpx.Client, base_url: str, stage: str) -> None:
+    params = {"limit": 1} if profiles.has_list_limit(stage) else {}
     try:
-        response = http.get(LIST_CHATS, params={"limit": 1})
+        response = http.get(LIST_CHATS, params=params)
     except httpx.HTTPError as exc:
         raise CheckError(f"cannot reach {base_url}: {exc}") from None
     if response.status_code == 401:
         raise CheckError(f"{base_url} refuses the token (401): check --token or BEEPER_ACCESS_TOKEN")
     if response.status_code != 200:
-        raise CheckError(f"GET {base_url}{LIST_CHATS}?limit=1 answered {response.status_code}, not 200: "
+        query = f"?{httpx.QueryParams(params)}" if params else ""
+        raise CheckError(f"GET {base_url}{LIST_CHATS}{query} answered {response.status_code}, not 200: "
                          f"{' '.join(response.text[:200].split())}")
     try:
         body = response.json()
@@ -125,7 +137,7 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     from fake_beeper.check.machine import run_machine
     from fake_beeper.check.walks import CHECKS, Server
 
-    server = Server(http, full, after=report.behaviour.get("after", "other"))
+    server = Server(http, full, after=report.behaviour.get("after", "other"), profile=report.profile)
     for name, check in CHECKS.items():
         say(name)
         _contract_holds(report, name, functools.partial(check, server))
@@ -139,7 +151,7 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
         def run(path: str = path, filters: dict[str, str] = filters) -> None:
             model = full if path == LIST_CHATS else walk(http, path=path, filters=filters, limit=200)
             run_machine(http, model.chats, after=server.after, max_examples=options.machine_examples, steps=10,
-                        path=path, filters=filters)
+                        path=path, filters=filters, page_size=None if path != LIST_CHATS else server.page_size)
 
         with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
             _contract_holds(report, name, run)

@@ -4,8 +4,9 @@ account filters; every page is compared with a model built from one full walk of
 The model is the list order itself, so a page is a slice of it: ``before`` gives the ``limit``
 chats after the cursor's chat, ``after`` the ``limit`` chats just before it. The contract leaves
 ``after`` open, so unless the server is known to answer ``adjacent`` or ``newest`` only its weaker
-promises are checked (newer than the cursor, in order, from the right accounts). Needs Hypothesis (the
-``check`` extra).
+promises are checked (newer than the cursor, in order, from the right accounts). Against a stage
+without ``limit`` (before 6.0), walkers send none and the model pages at the server's page size.
+Needs Hypothesis (the ``check`` extra).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class PagingMachine(RuleBasedStateMachine):
     after: str | None
     path: str
     filters: dict[str, str]
+    page_size: int | None  # the server's, where no limit is sent; None: each walker sends its own
     walkers = Bundle("walkers")
 
     @initialize()
@@ -65,7 +67,8 @@ class PagingMachine(RuleBasedStateMachine):
         known = sorted({c["accountID"] for c in self.model})
         account_ids = None if accounts is None else tuple(sorted({known[i % len(known)] for i in accounts}))
         ordered = self.ordered(account_ids)
-        page = fetch(self.http, 1, path=self.path, **self.filters, limit=limit,
+        limit = self.page_size or limit
+        page = fetch(self.http, 1, path=self.path, **self.filters, limit=self.sent(limit),
                      accountIDs=list(account_ids) if account_ids else None)
         check_page_consistent(page)
         self.expect(page, ordered[:limit], len(ordered) > limit)
@@ -74,10 +77,14 @@ class PagingMachine(RuleBasedStateMachine):
             walker = self.next_older(walker)
         return walker
 
+    def sent(self, limit: int) -> int | None:
+        return None if self.page_size else limit
+
     def turn_page(self, walker: Walker, direction: str) -> FetchedPage:
         """The walker's next page in ``direction``, checked on its own and against its cursor."""
         cursor, edge = ("oldestCursor", -1) if direction == "before" else ("newestCursor", 0)
-        page = fetch(self.http, 1, path=self.path, **self.filters, limit=walker.limit, cursor=walker.page.body[cursor],
+        page = fetch(self.http, 1, path=self.path, **self.filters, limit=self.sent(walker.limit),
+                     cursor=walker.page.body[cursor],
                      direction=direction, accountIDs=list(walker.account_ids) if walker.account_ids else None)
         check_page_consistent(page)
         check_beyond_cursor(page, walker.page.chats[edge], direction)
@@ -120,7 +127,7 @@ class PagingMachine(RuleBasedStateMachine):
 
 def run_machine(http: httpx.Client, model: list[dict[str, Any]], *, after: str | None = "adjacent",
                 max_examples: int = 80, steps: int = 12, path: str = LIST_CHATS,
-                filters: dict[str, str] | None = None) -> None:
+                filters: dict[str, str] | None = None, page_size: int | None = None) -> None:
     """Run the machine against the server behind ``http``; an ``AssertionError`` names the page.
 
     ``model`` is every chat the walks can meet, in order: the full walk of the list, or of a
@@ -129,8 +136,10 @@ def run_machine(http: httpx.Client, model: list[dict[str, Any]], *, after: str |
     ``after``: how ``direction=after`` pages are held to the model: ``adjacent`` (the chats just
     newer than the cursor: the fake's default) or ``newest`` (the newest chats newer than it); for
     anything else, only the contract's weaker promises are checked.
+
+    ``page_size``: for a stage without ``limit``, the server's page size; no walker sends ``limit``.
     """
     machine = type("Machine", (PagingMachine,), {"http": http, "model": model, "after": after, "path": path,
-                                                 "filters": dict(filters or {})})
+                                                 "filters": dict(filters or {}), "page_size": page_size})
     run_state_machine_as_test(machine, settings=settings(max_examples=max_examples, stateful_step_count=steps,
                                                          deadline=None, database=None, derandomize=True))

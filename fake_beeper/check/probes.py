@@ -10,7 +10,8 @@ answers, and reports one value under the key the fake's ``--behaviour`` uses
 * ``accountIDsComma``: ``split`` | ``literal`` (``accountIDs=a,b`` as one value);
 * ``repeatedParams``: ``rejected`` | ``first`` | ``last`` (``limit=2&limit=3``);
 * ``emptyDirection``: ``rejected`` | ``before`` (``direction=``);
-* ``limit``: ``honoured`` | ``ignored`` (``limit=3``);
+* ``limit``: ``honoured`` | ``ignored`` (``limit=3``; under a profile without ``limit``, where
+  ignoring it is what the stage did, not a violation);
 * ``unknownParams``: ``ignored`` | ``rejected`` (a query parameter the contract does not name);
 * ``emptyCursor``: ``first-page`` | ``rejected`` (``cursor=``).
 
@@ -29,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from fake_beeper import profiles
 from fake_beeper.behaviour import CHOICES
 from fake_beeper.check.pagination import LIST_CHATS, Walk
 from fake_beeper.check.report import Finding, curl
@@ -43,8 +45,19 @@ class Probing:
 
     http: httpx.Client
     base_url: str
-    walk: Walk  # every chat, in list order, as pages of up to 200
+    walk: Walk  # every chat, in list order, as pages of up to 200 (or of the server's size)
     findings: list[Finding]
+    profile: str = profiles.LATEST  # the stage the server is held to
+
+    @property
+    def has_limit(self) -> bool:
+        return profiles.has_list_limit(self.profile)
+
+    def limited(self, query: str, limit: int) -> str:
+        """``query`` with ``limit`` added where the stage has one."""
+        if not self.has_limit:
+            return query
+        return f"{query}&limit={limit}" if query else f"limit={limit}"
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -82,6 +95,8 @@ def probe_limit(probing: Probing) -> str:
         return OTHER
     if len(got) <= 3:
         return "honoured"
+    if not probing.has_limit:
+        return "ignored"  # as the stage's own servers did: no limit before 6.0
     probing.violation("probes: limit is a maximum", f"GET {LIST_CHATS}?limit=3 returned {len(got)} chats; "
                       "openapi.yaml makes limit the most a page may hold", "limit=3")
     return "ignored"
@@ -92,7 +107,7 @@ def probe_after(probing: Probing) -> str:
     if at is None:
         return UNKNOWN
     last, cursor = at
-    got = probing.page_ids(f"direction=after&limit=3&cursor={_quote(cursor)}")
+    got = probing.page_ids(probing.limited(f"direction=after&cursor={_quote(cursor)}", 3))
     if not got:
         return OTHER
     count = len(got)
@@ -114,7 +129,7 @@ def probe_account_ids_comma(probing: Probing) -> str:
     if len(accounts) < 2:
         return UNKNOWN
     pair = accounts[:2]
-    got = probing.get(f"limit=200&accountIDs={_quote(','.join(pair))}")
+    got = probing.get(probing.limited(f"accountIDs={_quote(','.join(pair))}", 200))
     if got.status_code != 200:
         return OTHER
     seen = {chat["accountID"] for chat in got.json().get("items", [])}
@@ -192,10 +207,15 @@ def learn(probing: Probing) -> dict[str, str]:
     return learned
 
 
-def serve_flags(learned: dict[str, str]) -> str:
-    """The ``fake-beeper serve`` flags that make the fake answer as the server did."""
-    return " ".join(f"--behaviour {key}={value}" for key, value in learned.items()
-                    if key in CHOICES and value in CHOICES[key] and value != CHOICES[key][0])
+def serve_flags(learned: dict[str, str], profile: str = profiles.LATEST) -> str:
+    """The ``fake-beeper serve`` flags that make the fake answer as the server did (as the stage
+    it was held to, ``--profile``, when that is not the newest: which then ignores ``limit`` itself)."""
+    stage = profiles.profile(profile).name
+    flags = [] if stage == profiles.LATEST else [f"--profile {stage}"]
+    flags += [f"--behaviour {key}={value}" for key, value in learned.items()
+              if key in CHOICES and value in CHOICES[key] and value != CHOICES[key][0]
+              and not (key == "limit" and not profiles.has_list_limit(stage))]
+    return " ".join(flags)
 
 
 def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
@@ -210,7 +230,7 @@ def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
     if deepest is not None:
         return deepest
     dated = [i for i, chat in enumerate(probing.chats) if chat.get("lastActivity")]
-    if not dated or dated[-1] < 5 or dated[-1] >= 200:
+    if not dated or dated[-1] < 5 or dated[-1] >= 200 or not probing.has_limit:
         return None
     response = probing.get(f"limit={dated[-1] + 1}")
     if response.status_code == 200 and _ids(response)[-1:] == [probing.ids[dated[-1]]]:

@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from fake_beeper import profiles
+
 Kind = Literal["violation", "warning"]
 
 
@@ -39,6 +41,7 @@ class Report:
     methods: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     seed: int = 0
+    profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.profiles)
 
     @property
     def violations(self) -> list[Finding]:
@@ -66,11 +69,12 @@ class Report:
         return {"baseURL": self.base_url, "violations": [asdict(f) for f in self.violations],
                 "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
                 "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
-                "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed}
+                "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed,
+                "profile": self.profile}
 
     def summary(self) -> str:
         """The terminal summary: each finding in a line or two, then the behaviour and the verdict."""
-        lines = [f"fake-beeper check {self.base_url}: {self.requests} requests "
+        lines = [f"fake-beeper check {self.base_url}{self._as_stage()}: {self.requests} requests "
                  f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
         for finding in self.findings:
             lines.append(f"{finding.kind.upper()} [{finding.check}] {finding.message}")
@@ -102,7 +106,7 @@ class Report:
 
     def markdown(self) -> str:
         """A report a person reads afterwards."""
-        out = [f"# fake-beeper check of {self.base_url}", "",
+        out = [f"# fake-beeper check of {self.base_url}{self._as_stage()}", "",
                f"{'**Failed**' if self.violations else '**Passed**'}: {len(self.violations)} violation(s), "
                f"{len(self.warnings)} warning(s); {self.requests} requests in {self.seconds:.1f} s (seed {self.seed}).",
                ""]
@@ -117,6 +121,9 @@ class Report:
                 f"fake-beeper serve {self.serve_flags}".rstrip(), "```", "", "## Checks that passed", ""]
         out += [f"- {check}" for check in self.passed] or ["None."]
         return "\n".join(out) + "\n"
+
+    def _as_stage(self) -> str:
+        return "" if self.profile == profiles.LATEST else f" as profile {self.profile}"
 
     def _checks(self) -> list[str]:
         return list(dict.fromkeys([*self.passed, *(f.check for f in self.findings)]))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.check.report import Finding, Kind
 from fake_beeper.polite import Polite
 
@@ -28,24 +28,26 @@ SAFE_UNEXPECTED_METHODS = {"options", "trace"}
 SAFE_UNEXPECTED_METHODS_UPPER = {method.upper() for method in SAFE_UNEXPECTED_METHODS}
 
 
-def contract() -> dict[str, Any]:
-    """``openapi.yaml``, a copy Schemathesis may change. Its ``links`` lead from a page to the next
-    one older and newer, from a page's first chat to its retrieve, and from the accounts to one."""
-    return copy.deepcopy(spec.spec())
+def contract(profile: str = profiles.LATEST) -> dict[str, Any]:
+    """``openapi.yaml`` (as stage ``profile`` has it), a copy Schemathesis may change. Its ``links``
+    lead from a page to the next one older and newer, from a page's first chat to its retrieve,
+    and from the accounts to one."""
+    return copy.deepcopy(profiles.document(profile))
 
 
 def config_path() -> Any:
     return resources.files("fake_beeper.check").joinpath("schemathesis.toml")
 
 
-def load_schema(token: Callable[[], str]) -> Any:
-    """The contract as a Schemathesis schema, with the project's configuration and ``token()``
-    given through an auth provider (so the cases that test authentication really leave it out)."""
+def load_schema(token: Callable[[], str], profile: str = profiles.LATEST) -> Any:
+    """The contract (of stage ``profile``) as a Schemathesis schema, with the project's
+    configuration and ``token()`` given through an auth provider (so the cases that test
+    authentication really leave it out)."""
     import schemathesis
 
     with resources.as_file(config_path()) as path:
         config = schemathesis.Config.from_path(path)
-    schema = schemathesis.openapi.from_dict(contract(), config=config)
+    schema = schemathesis.openapi.from_dict(contract(profile), config=config)
 
     @schema.auth()
     class TargetToken:
@@ -121,7 +123,7 @@ def _gated(polite: Polite) -> Iterator[None]:
 
 
 def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
-                     deadline: float) -> tuple[list[Finding], list[str]]:
+                     deadline: float, profile: str = profiles.LATEST) -> tuple[list[Finding], list[str]]:
     """Run every phase once against ``base_url``; the findings, and the checks that passed.
 
     ``deadline`` is a ``time.monotonic()`` past which the run is stopped where it is.
@@ -130,7 +132,7 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
 
     from schemathesis.engine import events, from_schema
 
-    schema = load_schema(lambda: token)
+    schema = load_schema(lambda: token, profile)
     schema.config.update(base_url=base_url)
     schema.config.seed = seed
     schema.config.generation.max_examples = max_examples

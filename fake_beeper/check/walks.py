@@ -5,6 +5,9 @@ raises an ``AssertionError`` whose message names the page, the request and the c
 ``pagination``). ``contract_tests/`` runs the same functions under pytest. Walks with small
 limits stop after ``MAX_PAGES`` pages, so a server with many thousands of chats is checked in
 bounded time on its first chats.
+
+Under a profile whose list has no ``limit`` (before 6.0), the checks send none: each walk takes
+the pages the server gives, and is held to the same promises with that page size.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.check.pagination import (
     SEARCH_CHATS,
     Walk,
@@ -38,22 +41,40 @@ class Server:
     http: httpx.Client
     full: Walk
     after: str = "adjacent"  # "adjacent", "newest", or anything else: only the contract's promises
+    profile: str = profiles.LATEST  # the stage the server is held to
+
+    @property
+    def has_limit(self) -> bool:
+        return profiles.has_list_limit(self.profile)
+
+    def limit(self, wanted: int) -> int | None:
+        """``wanted`` as the ``limit`` to send, or ``None`` where the stage has no ``limit``."""
+        return wanted if self.has_limit else None
+
+    @property
+    def page_size(self) -> int | None:
+        """Where the stage has no ``limit``: how many chats the server puts on a page, read off the
+        full walk (all of them, if they fit one page); ``None`` where ``limit`` sets it."""
+        if self.has_limit:
+            return None
+        pages = self.full.pages
+        return len(pages[0].chats) if len(pages) > 1 else max(1, len(self.full.chats))
 
 
 def every_chat_once_in_order(server: Server, limits: tuple[int | None, ...] = (25, 7, 1, None)) -> None:
     """At any limit, a walk yields the same chats as the full walk, once each, newest first."""
     check_walk(server.full)
-    for limit in limits:
+    for limit in limits if server.has_limit else (None,):
         result = walk(server.http, limit=limit, max_pages=MAX_PAGES)
         check_walk(result)
         if result.complete or result.ids != server.full.ids[:len(result.ids)]:  # a stopped walk: its first chats
-            assert_client_walk(f"the walk at limit={limit}", result.ids, server.full)
+            assert_client_walk(f"the walk at limit={limit}" if limit else "a walk", result.ids, server.full)
 
 
 def every_chat_matches_the_contract(server: Server) -> None:
     """Each chat of the full walk is a ``Chat`` as ``openapi.yaml`` defines it (Schemathesis checks
     the pages it draws; this names the page and the chat of the first one that is not)."""
-    validator = spec.validator("ChatListResponse")
+    validator = profiles.chat_validator(server.profile)
     for page in server.full.pages:
         for chat in page.chats:
             error = next(validator.iter_errors(chat), None)
@@ -72,34 +93,57 @@ def has_more_ends_the_walk(server: Server) -> None:
 def pages_lie_beyond_their_cursor(server: Server) -> None:
     """A ``before`` page holds only chats older than its cursor's chat, an ``after`` page newer ones."""
     http = server.http
-    middle = fetch(http, limit=30, cursor=fetch(http, limit=30).body["oldestCursor"])
+    first = fetch(http, limit=server.limit(30))
+    if not first.body["hasMore"]:
+        return  # one page holds every chat: no page in the middle
+    middle = fetch(http, 2, limit=server.limit(30), cursor=first.body["oldestCursor"])
     if not middle.chats:
-        return  # 30 chats or fewer: no page in the middle
-    older = fetch(http, 2, limit=10, cursor=middle.body["oldestCursor"], direction="before")
-    newer = fetch(http, 2, limit=10, cursor=middle.body["newestCursor"], direction="after")
+        return
+    older = fetch(http, 3, limit=server.limit(10), cursor=middle.body["oldestCursor"], direction="before")
+    newer = fetch(http, 3, limit=server.limit(10), cursor=middle.body["newestCursor"], direction="after")
     check_beyond_cursor(older, middle.chats[-1], "before")
     check_beyond_cursor(newer, middle.chats[0], "after")
-    assert newer.chats, f"{newer.where}: no chat newer than the cursor's, but 30 were listed before it"
+    assert newer.chats, f"{newer.where}: no chat newer than the cursor's, but {len(first.chats)} were listed before it"
 
 
 def after_walks_climb_back(server: Server) -> None:
-    """From the 60th chat, ``after`` pages climb back to the newest chat, as the behaviour says:
-    each the chats just newer (``adjacent``), or the newest ones first (``newest``)."""
+    """From the 60th chat (without ``limit``: the last of the first page holding 60 or more),
+    ``after`` pages climb back to the newest chat, as the behaviour says: each the chats just newer
+    (``adjacent``), or the newest ones first (``newest``)."""
     ids = server.full.ids
     if len(ids) < 61 or server.after not in ("adjacent", "newest"):
         return
-    start = fetch(server.http, limit=60).body["oldestCursor"]
-    if server.after == "newest":
-        page = fetch(server.http, limit=9, cursor=start, direction="after")
-        got = [chat["id"] for chat in page.chats]
-        assert got == ids[:9], f"{page.where}: got {got}, the newest 9 chats are {ids[:9]}"
-        assert page.body["hasMore"] is True, f"{page.where}: hasMore is false, but 59 chats are newer"
+    start, depth = _cursor_at_least(server, 60)
+    if start is None or depth >= len(ids):
         return
-    result = walk(server.http, direction="after", cursor=start, limit=9, max_pages=MAX_PAGES)
+    newer = depth - 1
+    size = 9 if server.has_limit else server.page_size or 1
+    if server.after == "newest":
+        page = fetch(server.http, limit=server.limit(9), cursor=start, direction="after")
+        got = [chat["id"] for chat in page.chats]
+        wanted = ids[:min(size, newer)]
+        assert got == wanted, f"{page.where}: got {got}, the newest {len(wanted)} chats are {wanted}"
+        assert page.body["hasMore"] is (newer > size), \
+            f"{page.where}: hasMore is {page.body['hasMore']}, but {newer} chats are newer"
+        return
+    result = walk(server.http, direction="after", cursor=start, limit=server.limit(9), max_pages=MAX_PAGES)
     check_walk(result, direction="after")
     climbed = [chat["id"] for page in reversed(result.pages) for chat in page.chats]
-    assert climbed == ids[:59], (f"an after walk from the 60th chat must meet the 59 newer chats once each; "
-                                 f"they part at chat #{parting(climbed, ids[:59])}")
+    assert climbed == ids[:newer], (f"an after walk from chat #{newer} must meet the {newer} newer chats once each; "
+                                    f"they part at chat #{parting(climbed, ids[:newer])}")
+
+
+def _cursor_at_least(server: Server, depth: int) -> tuple[str | None, int]:
+    """The ``oldestCursor`` of a first page of ``depth`` chats, and ``depth``; without ``limit``, of
+    the first page of the full walk that ends ``depth`` chats or more in, and how many that is."""
+    if server.has_limit:
+        return fetch(server.http, limit=depth).body["oldestCursor"], depth
+    end = 0
+    for page in server.full.pages:
+        end += len(page.chats)
+        if end >= depth:
+            return page.body.get("oldestCursor"), end
+    return None, end
 
 
 def account_filters_give_the_matching_chats(server: Server) -> None:
@@ -110,7 +154,7 @@ def account_filters_give_the_matching_chats(server: Server) -> None:
     for chosen in (accounts[:1], accounts[1:4], [*accounts[-2:], "no-such-account"]):
         if not chosen:
             continue
-        result = walk(server.http, limit=50, account_ids=chosen, max_pages=MAX_PAGES)
+        result = walk(server.http, limit=server.limit(50), account_ids=chosen, max_pages=MAX_PAGES)
         check_walk(result)
         check_subset(result, server.full, chosen)
 
@@ -118,7 +162,7 @@ def account_filters_give_the_matching_chats(server: Server) -> None:
 def the_same_request_gives_the_same_page(server: Server) -> None:
     cursor = server.full.pages[0].body["oldestCursor"]
     for params in ({}, {"limit": 3}, {"cursor": cursor, "limit": 17}, {"cursor": cursor, "direction": "after"}):
-        if params.get("cursor", "") is None:
+        if params.get("cursor", "") is None or ("limit" in params and not server.has_limit):
             continue
         first, second = fetch(server.http, **params), fetch(server.http, **params)
         assert first.body == second.body, f"{first.where} is not repeatable: two requests, two pages"
@@ -142,7 +186,7 @@ def search_walks_meet_each_match_once(server: Server) -> None:
     their cursors, ``hasMore`` false only at the end, at a small limit as at 200; and every match
     is a ``Chat`` of at most 20 participants, of the type and account asked for. (That search finds
     only chats the list serves is the fake's world, not the contract: ``tests/test_search.py``.)"""
-    validator = spec.validator("SearchChatsResponse")
+    validator = profiles.validator("SearchChatsResponse", server.profile)
     for filters in search_filters(server.full):
         limit = int(filters.pop("limit", "7"))
         account = filters.pop("account", None)
