@@ -44,6 +44,11 @@ def test_fake_beeper(i, fake_beeper):
     assert fake_beeper.http_client().get("/v1/chats").status_code == 200
 
 @pytest.mark.parametrize("i", range({n}))
+@pytest.mark.fake_beeper(profile="4.2")
+def test_fake_beeper_profile(i, fake_beeper):
+    assert fake_beeper.http_client().get("/v1/chats").status_code == 200
+
+@pytest.mark.parametrize("i", range({n}))
 def test_fake_beeper_server(i, fake_beeper_server):
     headers = {{"Authorization": f"Bearer {{fake_beeper_server.token}}"}}
     assert live.get(fake_beeper_server.base_url + "/v1/chats", headers=headers).status_code == 200
@@ -121,7 +126,7 @@ def pytest_startup(repeats: int = 15) -> dict[str, Any]:
 
 def fixture_costs(tests: int = 200, rounds: int = 3) -> dict[str, Any]:
     """Milliseconds each fixture adds to a test (setup + one request + teardown), per round."""
-    kinds = ["no_fixture", "fake_beeper", "fake_beeper_server", "fake_beeper_env"]
+    kinds = ["no_fixture", "fake_beeper", "fake_beeper_profile", "fake_beeper_server", "fake_beeper_env"]
     means: dict[str, list[float]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as directory:
         Path(directory, "test_fixtures.py").write_text(FIXTURE_TESTS.format(n=tests))

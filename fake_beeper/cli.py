@@ -8,7 +8,7 @@
     fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N] [--profile P]
                       [--json PATH] [--junit PATH] [--markdown PATH] [--force]
     fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N]
-                      [--rate N] [--shift-days N] [--no-anonymise] [--force]
+                      [--rate N] [--shift-days N] [--profile P] [--no-anonymise] [--force]
     fake-beeper profiles
     fake-beeper --version
 
@@ -50,7 +50,7 @@ from fake_beeper.defaults import (
 
 if TYPE_CHECKING:
     from fake_beeper.scenario import Scenario
-    from fake_beeper.store import ChatStore
+    from fake_beeper.state import FakeState
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-cache", action="store_true",
                        help="with --seed: generate afresh, neither reading nor writing the dataset cache "
                             "($FAKE_BEEPER_CACHE_DIR, else the user cache directory)")
-    serve.add_argument("--profile", type=_profile, default="latest", metavar="P",
+    serve.add_argument("--profile", type=_profile, default=None, metavar="P",
                        help="serve the API as this stage of it: 4.1, js-4.2.3, 4.2, 5.0 or 6.0/latest (default; "
                             "see fake-beeper profiles)")
     serve.add_argument("--token", type=_token, default=DEFAULT_TOKEN,
@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="move every timestamp N days (negative: back), all by the same offset")
     record.add_argument("--no-anonymise", "--no-anonymize", dest="anonymise", action="store_false",
                         help="write the raw recording: real names, messages and IDs")
+    record.add_argument("--profile", type=_profile, default="latest", metavar="P",
+                        help="the stage of the contract the server is in, for an older Beeper Desktop (default "
+                             "latest; see fake-beeper profiles); the file says it, and is served as it")
     record.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
 
@@ -283,7 +286,7 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.errors import UsageError
     from fake_beeper.guard import Access, is_loopback
     from fake_beeper.journal import Journal
-    from fake_beeper.profiles import projected
+    from fake_beeper.profiles import ProfileError, projected
     from fake_beeper.progress import Progress
     from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
     from fake_beeper.server import base_url, bind, server_for
@@ -318,17 +321,21 @@ def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
         with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
             world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
-        store = ChatStore(projected(world.chats, args.profile), world.accounts)
+        stage = args.profile or world.profile  # a recording of an older server: its stage
+        store = ChatStore(projected(world.chats, stage, world.profile), world.accounts)
         gc.freeze()  # the chats live as long as the server: later collections need not scan them
     except FixtureError as exc:
         sock.close()
         _fail(str(exc))
+    except ProfileError as exc:
+        sock.close()
+        _fail(f"{args.fixtures}: {exc}")
     log = None if args.quiet else AccessLog()
-    state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario, profile=args.profile)
+    state = FakeState(store, token=args.token, journal=Journal(args.journal), scenario=scenario, profile=stage)
     server = server_for(create_app(state, access=access, log=log))
     stop.server = server  # from here a signal stops the server, even before it has started
     stop.check()
-    _banner(args, store, scenario, url, time.perf_counter() - started)
+    _banner(args, state, scenario, url, time.perf_counter() - started)
     server.run(sockets=[sock])
     if log is not None:
         log.close()
@@ -396,9 +403,12 @@ def _say(line: str, *, wait: float = 1.0) -> bool:
     return True
 
 
-def _banner(args: argparse.Namespace, store: ChatStore, scenario: Scenario | None, url: str, seconds: float) -> None:
+def _banner(args: argparse.Namespace, state: FakeState, scenario: Scenario | None, url: str, seconds: float) -> None:
+    from fake_beeper.profiles import LATEST
+
+    store = state.store
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
-    stage = "" if args.profile == "6.0" else f" as profile {args.profile}"
+    stage = "" if state.profile == LATEST else f" as profile {state.profile}"
     lines = [f"fake-beeper: serving {len(store)} chats from {source}{stage} on {url} (loaded in {seconds:.2f}s)",
              "Point the Beeper SDKs at it:",
              f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
@@ -434,6 +444,7 @@ def _generate(args: argparse.Namespace, stop: StopSignals) -> int:
 
 def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
     from fake_beeper.data import FixtureError, read_world
+    from fake_beeper.profiles import LATEST
     from fake_beeper.progress import Progress
 
     try:
@@ -442,7 +453,8 @@ def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
     except FixtureError as exc:
         _fail(str(exc))
     accounts = f" and {len(world.accounts)} accounts" if world.accounts else ""
-    print(f"fake-beeper: {args.path}: {len(world.chats)} chats{accounts}, all valid against openapi.yaml")
+    stage = "" if world.profile == LATEST else f" as profile {world.profile} has it (the stage the file says)"
+    print(f"fake-beeper: {args.path}: {len(world.chats)} chats{accounts}, all valid against openapi.yaml{stage}")
     return 0
 
 
@@ -522,10 +534,11 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
         sys.stderr.write(f"fake-beeper: WARNING: --no-anonymise: {args.out} will hold real names, messages and IDs "
                          "of the people you talk to. Do not commit or share it.\n")
 
+    from fake_beeper.profiles import LATEST
     from fake_beeper.record import CheckInterrupted, LeakError, RecordError, RecordOptions, record
 
     options = RecordOptions(rate=args.rate, max_chats=args.max_chats, seed=args.seed, anonymise=args.anonymise,
-                            shift_days=args.shift_days)
+                            shift_days=args.shift_days, profile=args.profile)
     try:
         with Progress("recording", args.max_chats, check=stop.check) as progress:
             recording = record(args.source, token, options, progress=progress.update,
@@ -538,7 +551,7 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
     stop.check()
     accounts = recording.accounts
     try:
-        write_chats(recording.bodies, args.out, overwrite=args.force, accounts=accounts)
+        write_chats(recording.bodies, args.out, overwrite=args.force, accounts=accounts, profile=recording.profile)
     except (FileExistsError, FixtureError) as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -555,7 +568,8 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
         lines += [f"  {line}" for line in recording.summary.lines()]
     elif recording.summary.shifted:
         lines.append(f"fake-beeper: shifted {recording.summary.shifted:,} date-times")
-    lines.append(f"fake-beeper: wrote {args.out}; serve it: fake-beeper serve --fixtures {args.out}")
+    stage = "" if recording.profile == LATEST else f" (as profile {recording.profile}, which the file says)"
+    lines.append(f"fake-beeper: wrote {args.out}; serve it: fake-beeper serve --fixtures {args.out}{stage}")
     _say("\n".join(lines))
     if not args.anonymise:
         sys.stderr.write(f"fake-beeper: WARNING: {args.out} is NOT anonymised: it holds real names, messages and IDs\n")

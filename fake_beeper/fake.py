@@ -63,13 +63,18 @@ class FakeBeeper:
     def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
                  accounts: Iterable[Mapping[str, Any]] = (),
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
-                 behaviour: Mapping[str, str] | Behaviour | None = None, profile: str = profiles.LATEST) -> None:
+                 behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | None = None,
+                 chats_profile: str = profiles.LATEST) -> None:
         """``profile``: serve the API as that stage of it (``fake_beeper.profiles``: ``4.1``,
-        ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats are given in the newest shape."""
-        stage = profiles.profile(profile).name
-        accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)") if accounts else ()
-        loaded = load_chats() if chats is None else loaded_chats(chats)
-        store = ChatStore(profiles.projected(loaded, stage), accounts)
+        ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats and accounts are given in the
+        newest shape, or (``chats_profile``: a recording of an older server) in that stage's, which
+        is then the only one they can be served as, and the default."""
+        source = profiles.profile(chats_profile).name
+        stage = profiles.profile(profile or source).name
+        accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)",
+                                     profile=source) if accounts else ()
+        loaded = load_chats() if chats is None else loaded_chats(chats, profile=source)
+        store = ChatStore(profiles.projected(loaded, stage, source), accounts)
         self.state = FakeState(store, token=token, profile=stage)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
@@ -81,19 +86,23 @@ class FakeBeeper:
 
     @classmethod
     def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN,
-                  profile: str = profiles.LATEST) -> Self:
+                  profile: str | None = None) -> Self:
         """A fake over ``count`` chats generated from ``seed`` (the same chats for the same seed)."""
         return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token, profile=profile)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, token: str = DEFAULT_TOKEN,
                   scenario: Mapping[str, Any] | None = None,
-                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str = profiles.LATEST) -> Self:
+                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | None = None) -> Self:
         """A fake over a fixture file (``.jsonl`` or ``.json``: what ``fake-beeper generate`` or
-        ``fake-beeper record`` wrote), its accounts included."""
+        ``fake-beeper record`` wrote), its accounts included, served as the stage the file says
+        (``record --profile``) unless ``profile`` says another."""
         world = read_world(path)
-        return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour,
-                   profile=profile)
+        try:
+            return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour,
+                       profile=profile, chats_profile=world.profile)
+        except profiles.ProfileError as exc:
+            raise profiles.ProfileError(f"{path}: {exc}") from None
 
     # -- what the fake holds ------------------------------------------------------------------
 
@@ -285,14 +294,15 @@ class FakeBeeper:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def loaded_chats(chats: Iterable[Mapping[str, Any]]) -> list[LoadedChat]:
-    """Chats a test built by hand are validated like a fixture file, with the same messages;
-    chats the fake loaded already (``LoadedChat``) are taken as they are."""
+def loaded_chats(chats: Iterable[Mapping[str, Any]], profile: str = profiles.LATEST) -> list[LoadedChat]:
+    """Chats a test built by hand are validated like a fixture file (against stage ``profile``),
+    with the same messages; chats the fake loaded already (``LoadedChat``) are taken as they are."""
     chats = list(chats)
     if all(isinstance(chat, LoadedChat) for chat in chats):
         return [chat for chat in chats if isinstance(chat, LoadedChat)]
     plain = (chat.to_dict() if isinstance(chat, LoadedChat) else chat for chat in chats)
-    return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(plain)), source="FakeBeeper(chats=...)")
+    return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(plain)), source="FakeBeeper(chats=...)",
+                          validator=profiles.chat_validator(profile))
 
 
 def _camel(options: dict[str, Any]) -> dict[str, Any]:

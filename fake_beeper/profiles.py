@@ -26,10 +26,11 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
+import orjson
 
 from fake_beeper import spec
 from fake_beeper.errors import UsageError
@@ -177,8 +178,7 @@ def project(chat: dict[str, Any], name: str, schema: str = CHAT_SCHEMA) -> dict[
     stage = profile(name).name
     if stage == LATEST:
         return chat
-    components = document(stage)["components"]["schemas"]
-    projected: dict[str, Any] = _projected(chat, components[schema], components, stage)
+    projected = _shaped(chat, stage, schema)
     if stage == "js-4.2.3" and schema == CHAT_SCHEMA:
         turn = int.from_bytes(hashlib.blake2b(chat["id"].encode(), digest_size=4).digest()) % TITLE_NULL_EVERY
         if turn == 0:
@@ -186,6 +186,19 @@ def project(chat: dict[str, Any], name: str, schema: str = CHAT_SCHEMA) -> dict[
         elif turn == 1:
             projected.pop("title", None)
     return projected
+
+
+def _shaped(record: dict[str, Any], stage: str, schema: str) -> dict[str, Any]:
+    components = document(stage)["components"]["schemas"]
+    shaped: dict[str, Any] = _projected(record, components[schema], components, stage)
+    return shaped
+
+
+def stages_of(record: dict[str, Any], schema: str = CHAT_SCHEMA) -> list[str]:
+    """The stages a record (a chat, or an ``Account``) could have come from: valid in each, with
+    nothing that stage lacks (a 4.2 chat has no ``network``; a 4.1 chat, one); newest first."""
+    return [name for name in reversed(NAMES) if validator(schema, name).is_valid(record)
+            and (name == LATEST or _shaped(record, name, schema) == record)]
 
 
 def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any], stage: str) -> Any:
@@ -275,10 +288,28 @@ def has_list_limit(name: str) -> bool:
     return "limit" in query_parameters(spec.LIST_CHATS_PATH, name)
 
 
-def projected(chats: Iterable[LoadedChat], name: str) -> list[LoadedChat]:
-    """Loaded chats (of the newest shape) as stage ``name`` serves them."""
+def projected(chats: Iterable[LoadedChat], name: str, source: str = LATEST) -> list[LoadedChat]:
+    """Loaded chats of stage ``source`` (the newest: generated, or a file of the newest shape) as
+    stage ``name`` serves them. Chats of an older stage (a recording of an older server) are
+    served in that stage only: a newer stage requires what they lack, and projecting them again
+    would invent what they never had (js-4.2.3's ``null`` titles)."""
+    stage, source = profile(name).name, profile(source).name
+    if stage == source:
+        return list(chats)
+    if source != LATEST:
+        raise ProfileError(f"these chats are of stage {source} (recorded as profile {source}): they can be "
+                           f"served as profile {source} only, not {stage}")
+    return [_projected_chat(chat.body, stage) for chat in chats]
+
+
+# Projected chats by body and stage: a test suite builds a fake per test, most over one dataset,
+# and projecting costs ~0.1 ms a chat; the bound keeps a large ``serve --profile`` from holding a
+# second copy of its chats here.
+PROJECTION_CACHE = 32_768
+
+
+@lru_cache(maxsize=PROJECTION_CACHE)
+def _projected_chat(body: bytes, stage: str) -> LoadedChat:
     from fake_beeper.data.files import to_loaded
 
-    if profile(name).name == LATEST:
-        return list(chats)
-    return [to_loaded(project(chat.to_dict(), name)) for chat in chats]
+    return to_loaded(project(orjson.loads(body), stage))

@@ -139,6 +139,13 @@ def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, A
     return _file(arguments["fixtures"]).accounts if "fixtures" in arguments else ()
 
 
+def _chats_profile(arguments: Mapping[str, Any]) -> str:
+    """The stage the marker's chats are in: a ``fixtures=`` file's (what it says), else the newest."""
+    from fake_beeper.profiles import LATEST
+
+    return _file(arguments["fixtures"]).profile if "fixtures" in arguments else LATEST
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``@pytest.mark.fake_beeper(profile="every")`` (or a list of profiles): one run per profile."""
     marker = metafunc.definition.get_closest_marker(MARKER)
@@ -155,10 +162,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def fake_beeper_profile(request: pytest.FixtureRequest) -> str:
     """The stage of the API the fake serves (``fake_beeper.profiles``): the marker's ``profile``,
-    one of them in turn for ``profile="every"``, else the newest."""
-    from fake_beeper.profiles import LATEST, ProfileError, profile
+    one of them in turn for ``profile="every"``, else the stage of a ``fixtures=`` file (a
+    recording of an older server), else the newest."""
+    from fake_beeper.profiles import ProfileError, profile
 
-    wanted = getattr(request, "param", None) or _marker_arguments(request).get("profile", LATEST)
+    arguments = _marker_arguments(request)
+    wanted = getattr(request, "param", None) or arguments.get("profile") or _chats_profile(arguments)
     try:
         return profile(wanted).name
     except (ProfileError, TypeError) as exc:
@@ -173,12 +182,17 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
     from fake_beeper.fake import FakeBeeper, FakeBeeperServerError
 
     arguments = _marker_arguments(request)
+    error: str | None = None
     try:
         fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
                           token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
-                          behaviour=arguments.get("behaviour"), profile=fake_beeper_profile)
+                          behaviour=arguments.get("behaviour"), profile=fake_beeper_profile,
+                          chats_profile=_chats_profile(arguments))
     except FakeBeeperError as exc:
-        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+        error = str(exc)  # said outside the handler: the message alone, not the exception it replaces
+    if error is not None:
+        where = f"(fixtures={str(arguments['fixtures'])!r})" if "fixtures" in arguments else ""
+        pytest.fail(f"@pytest.mark.{MARKER}{where}: {error}", pytrace=False)
     with fake:
         yield fake
         if arguments.get("raise_server_errors", True):

@@ -223,3 +223,29 @@ def test_profile_every_gives_one_test_per_profile(pytester: pytest.Pytester) -> 
                                  "*test_it[[]4.2[]] FAILED*", "*test_it[[]5.0[]] PASSED*", "*test_it[[]6.0[]] PASSED*",
                                  "*test_two[[]4.1[]] PASSED*", "*test_two[[]6.0[]] PASSED*",
                                  "*profile='7.0'*unknown profile*"])
+
+
+def test_a_recording_of_an_older_server_is_served_as_its_stage(pytester: pytest.Pytester) -> None:
+    from fake_beeper import FakeBeeper
+    from fake_beeper.data.files import write_chats
+    from fake_beeper.record import RecordOptions, record
+
+    with FakeBeeper(profile="4.2").start() as old:
+        recording = record(old.base_url, old.token, RecordOptions(rate=1000, seed=1, profile="4.2"))
+    write_chats(recording.bodies, pytester.path / "old.jsonl", accounts=recording.accounts, profile="4.2")
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.fake_beeper(fixtures="old.jsonl")
+        def test_its_stage(fake_beeper):
+            assert fake_beeper.profile == "4.2"
+            assert all("network" not in chat for chat in fake_beeper.http_client().get("/v1/chats").json()["items"])
+
+        @pytest.mark.fake_beeper(fixtures="old.jsonl", profile=["4.2", "5.0"])
+        def test_another_stage(fake_beeper):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)  # the fake cannot be built: an error at set-up, with the reason
+    result.stdout.fnmatch_lines(["*fixtures='old.jsonl'*stage 4.2*served as profile 4.2 only, not 5.0*"])
+    assert "During handling" not in result.stdout.str()

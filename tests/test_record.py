@@ -7,6 +7,7 @@ not read from the implementation: each test walks the source and the recording s
 from __future__ import annotations
 
 import copy
+import re
 import signal
 import subprocess
 import sys
@@ -21,9 +22,11 @@ import orjson
 import pytest
 from beeper_desktop_api import BeeperDesktop
 
-from fake_beeper import FakeBeeper
+from fake_beeper import FakeBeeper, profiles
+from fake_beeper.check.pagination import walk
 from fake_beeper.cli import main
-from fake_beeper.data import read_world
+from fake_beeper.data import FixtureError, read_world
+from fake_beeper.data.files import write_chats
 from fake_beeper.data.networks import NETWORKS
 from fake_beeper.record import CheckInterrupted, RecordError, RecordOptions, record
 from fake_beeper.record.anonymise import Anonymiser, LeakError
@@ -513,3 +516,78 @@ def test_a_token_from_the_environment_that_can_never_authenticate_is_one_line(
     monkeypatch.delenv("BEEPER_ACCESS_TOKEN")
     assert cli(["record", "--from", "http://127.0.0.1:9", "--out", str(tmp_path / "mine.jsonl")]) == 2
     assert "record needs the server's token" in capsys.readouterr().err
+
+
+# -- an older Beeper Desktop: record --profile ------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["4.1", "js-4.2.3", "4.2", "5.0"])
+def test_an_older_server_is_recorded_in_its_stage_and_served_as_it(stage: str, tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    with FakeBeeper(profile=stage).start() as old:
+        assert cli(["record", "--from", old.base_url, "--token", TOKEN, "--out", str(path), "--rate", "1000",
+                    "--seed", "2", "--profile", stage]) == 0
+        source = source_chats(old)
+        accounts = orjson.loads(old.http_client().get("/v1/accounts").content)
+    assert orjson.loads(path.read_bytes().split(b"\n", 1)[0])["profile"] == stage  # the file says its stage
+    world = read_world(path)
+    assert (world.profile, len(world.chats), len(world.accounts)) == (stage, len(source), len(accounts))
+    output = path.read_text().lower()
+    assert sorted(secret for secret in identifying([*source, *accounts]) if secret in output) == []
+    for before, after in zip(source, plain(world.chats), strict=True):
+        assert_same_shape(before, after)  # nothing added, nothing projected away: a null title stays null
+    replay = FakeBeeper.from_file(path)
+    assert replay.profile == stage
+    assert len(replay.http_client().get("/v1/chats", params={"limit": 3}).json()["items"]) == 25  # no limit
+    served = walk(replay.http_client()).chats
+    validator = profiles.chat_validator(stage)
+    assert all(validator.is_valid(chat) for chat in served)
+    assert Counter(title_state(chat) for chat in served) == Counter(title_state(chat) for chat in source)
+
+
+def title_state(chat: dict[str, Any]) -> str:
+    return "absent" if "title" not in chat else "null" if chat["title"] is None else "a title"
+
+
+def test_an_older_server_recorded_as_the_newest_says_which_profile_to_pass(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "old.jsonl"
+    with FakeBeeper(profile="4.2").start() as old:
+        status = cli(["record", "--from", old.base_url, "--token", TOKEN, "--out", str(path), "--rate", "1000"])
+    error = capsys.readouterr().err.strip()
+    assert status == 1 and not path.exists()
+    assert len(error.splitlines()) == 1, error
+    assert '"bridge" is a required property' in error and "pass --profile 4.2" in error
+
+
+def test_a_recording_of_one_stage_is_not_served_as_another(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "old.json"
+    with FakeBeeper(profile="4.2").start() as old:
+        recording = record(old.base_url, TOKEN, RecordOptions(rate=FAST, seed=1, profile="4.2"))
+    write_chats(recording.bodies, path, accounts=recording.accounts, profile=recording.profile)
+    assert orjson.loads(path.read_bytes())["profile"] == "4.2"
+    with pytest.raises(profiles.ProfileError, match=rf"{re.escape(str(path))}: .*stage 4.2.* not 5.0"):
+        FakeBeeper.from_file(path, profile="5.0")
+    assert cli(["serve", "--fixtures", str(path), "--profile", "6.0", "--port", "0"]) == 2
+    assert "can be served as profile 4.2 only" in capsys.readouterr().err
+    assert FakeBeeper.from_file(path, profile="4.2").profile == "4.2"
+
+
+@pytest.mark.parametrize(("header", "line", "words"), [
+    ({"profile": "9.9"}, None, "line 1, field profile: unknown profile '9.9'"),
+    ({"profile": "4.2"}, {"network": "WhatsApp"}, None),  # more than the stage has: a chat may carry more
+    ({"profile": "4.1"}, {"title": None}, "line 2: chat '!x:beeper.local': field title: null is not of type"),
+    ({"profile": "6.0"}, {}, None),
+], ids=["unknown profile", "extra field", "null title in 4.1", "6.0 said"])
+def test_a_file_s_stage_is_read_from_its_first_line(header: dict[str, Any], line: dict[str, Any] | None,
+                                                    words: str | None, tmp_path: Path) -> None:
+    chat = {"id": "!x:beeper.local", "accountID": "whatsapp", "network": "WhatsApp", "title": "x", "type": "single",
+            "unreadCount": 0, "participants": {"items": [], "hasMore": False, "total": 0}}
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(orjson.dumps(header) + b"\n" + orjson.dumps({**chat, **(line or {})}) + b"\n")
+    if words is None:
+        assert read_world(path).profile == profiles.profile(header["profile"]).name
+        return
+    with pytest.raises(FixtureError) as raised:
+        read_world(path)
+    assert str(raised.value).startswith(f"{path}, {words}"), raised.value

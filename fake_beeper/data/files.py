@@ -9,9 +9,11 @@ Two formats, chosen by extension (for reading and for writing):
 
 A file may also hold the world's accounts (``fake-beeper record`` writes them): a first line
 ``{"accounts": [...]}`` in JSON Lines, an ``"accounts"`` key beside ``"items"`` in JSON. Without
-them, the fake derives the accounts from the chats (``fake_beeper.accounts``).
+them, the fake derives the accounts from the chats (``fake_beeper.accounts``). The same header
+may say which stage of the contract the file's chats and accounts are in (``"profile": "4.2"``,
+what ``record --profile`` writes; ``fake_beeper.profiles``); without it, the newest.
 
-Every chat is validated against the contract's ``ChatListResponse`` schema, and every account
+Every chat is validated against its stage's ``ChatListResponse`` schema, and every account
 against ``Account``, date-time formats included; a broken file fails with a message naming the
 file, the line, the chat (or account) and the field.
 """
@@ -32,7 +34,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.store import LoadedChat
@@ -53,10 +55,12 @@ FORMATS = (".jsonl", ".json")
 
 @dataclass(frozen=True)
 class World:
-    """What a fixture file holds: its chats and, if it lists them, its accounts (else empty)."""
+    """What a fixture file holds: its chats, its accounts if it lists them (else empty), and the
+    stage of the contract they are in."""
 
     chats: list[LoadedChat]
     accounts: tuple[dict[str, Any], ...] = ()
+    profile: str = profiles.LATEST
 
 
 def read_chats(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[LoadedChat]:
@@ -69,24 +73,30 @@ def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None
     path = Path(path)
     try:
         if path.suffix == ".jsonl":
-            accounts, start = _jsonl_accounts(path)
-            return World(_read_jsonl(path, progress, start), accounts)
-        records, accounts = _json_document(path)
-        return World(validate_chats(records, source=str(path), progress=progress),
-                     validate_accounts(accounts, source=str(path)))
+            header, start = _jsonl_header(path)
+            stage = _stage(header, path, "line 1, ")
+            accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", profile=stage)
+            return World(_read_jsonl(path, progress, start, stage), accounts, stage)
+        records, header = _json_document(path)
+        stage = _stage(header, path)
+        return World(validate_chats(records, source=str(path), progress=progress,
+                                    validator=profiles.chat_validator(stage)),
+                     validate_accounts(header.get("accounts"), source=str(path), profile=stage), stage)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
         raise FixtureError(f"{path}: nested too deep to be a chat") from None
 
 
-def validate_accounts(accounts: Any, source: str, where: str = "accounts") -> tuple[dict[str, Any], ...]:
-    """Check a fixture's ``accounts`` list against the contract: each an ``Account``, IDs unique."""
+def validate_accounts(accounts: Any, source: str, where: str = "accounts",
+                      profile: str = profiles.LATEST) -> tuple[dict[str, Any], ...]:
+    """Check a fixture's ``accounts`` list against the contract (of stage ``profile``): each an
+    ``Account``, IDs unique."""
     if accounts is None:
         return ()
     if not isinstance(accounts, list):
         raise FixtureError(f"{source}, {where}: expected a list of accounts, got {type(accounts).__name__}")
-    validator = spec.validator(ACCOUNT_SCHEMA)
+    validator = profiles.validator(ACCOUNT_SCHEMA, profile)
     seen: set[str] = set()
     for index, account in enumerate(accounts):
         label = repr(account["accountID"]) if isinstance(account, dict) and isinstance(
@@ -101,20 +111,33 @@ def validate_accounts(accounts: Any, source: str, where: str = "accounts") -> tu
     return tuple(accounts)
 
 
-def _jsonl_accounts(path: Path) -> tuple[tuple[dict[str, Any], ...], int]:
-    """The accounts of a JSON Lines file's first line, if it holds them, and where the chats begin."""
+HEADER_KEYS = frozenset({"accounts", "profile"})
+
+
+def _jsonl_header(path: Path) -> tuple[dict[str, Any], int]:
+    """A JSON Lines file's header line (its accounts and stage), if its first line is one (an
+    object of ``HEADER_KEYS`` only, never a chat), and where the chats begin."""
     with path.open("rb") as file:
         first = file.readline()
         end = file.tell()
-    if b'"accounts"' not in first:
-        return (), 0
+    if b'"accounts"' not in first and b'"profile"' not in first:
+        return {}, 0
     try:
         header = orjson.loads(first)
     except orjson.JSONDecodeError:
-        return (), 0  # a broken first chat: the chats' reader says so
-    if not isinstance(header, dict) or "accounts" not in header or "id" in header:
-        return (), 0
-    return validate_accounts(header.get("accounts"), str(path), "line 1, accounts"), end
+        return {}, 0  # a broken first chat: the chats' reader says so
+    if not isinstance(header, dict) or not header or not set(header) <= HEADER_KEYS:
+        return {}, 0
+    return header, end
+
+
+def _stage(header: dict[str, Any], path: Path, where: str = "") -> str:
+    """The stage a file's header names (the newest if none)."""
+    named = header.get("profile", profiles.LATEST)
+    try:
+        return profiles.profile(named if isinstance(named, str) else repr(named)).name
+    except profiles.ProfileError as exc:
+        raise FixtureError(f"{path}, {where}field profile: {exc}") from None
 
 
 def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
@@ -177,10 +200,11 @@ def to_loaded(chat: dict[str, Any], raw: bytes | None = None) -> LoadedChat:
 
 
 def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,
-                progress: Progress | None = None, accounts: Sequence[dict[str, Any]] | None = None) -> int:
+                progress: Progress | None = None, accounts: Sequence[dict[str, Any]] | None = None,
+                profile: str = profiles.LATEST) -> int:
     """Write chats (dicts, or their compact JSON as bytes) in the format ``path``'s extension
-    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``: a first line of them, or a
-    ``{"accounts", "items"}`` object).
+    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, or chats of an older stage
+    ``profile``: a first line that says so, or a ``{"profile", "accounts", "items"}`` object).
 
     Refuses an existing path (a dangling symlink included) unless ``overwrite``, a missing parent
     directory, and other extensions, each with a ``FileExistsError``/``FixtureError`` saying so. The
@@ -192,7 +216,8 @@ def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike
     descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(descriptor, "wb") as out:
-            count = _write(out, chats, as_array=path.suffix == ".json", progress=progress, accounts=accounts)
+            count = _write(out, chats, as_array=path.suffix == ".json", progress=progress, accounts=accounts,
+                           profile=profiles.profile(profile).name)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)  # a reader never sees half a file
     except BaseException:
@@ -219,9 +244,11 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False) -> 
 
 
 def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: Progress | None,
-           accounts: Sequence[dict[str, Any]] | None) -> int:
+           accounts: Sequence[dict[str, Any]] | None, profile: str) -> int:
     count = 0
-    header = orjson.dumps({"accounts": list(accounts)}) if accounts is not None else None
+    said = {**({"profile": profile} if profile != profiles.LATEST else {}),
+            **({"accounts": list(accounts)} if accounts is not None else {})}
+    header = orjson.dumps(said) if said else None
     if as_array:
         out.write(b"[" if header is None else header[:-1] + b',"items":[')
     elif header is not None:
@@ -263,13 +290,14 @@ class _Index:
     bodies: list[bytes] | None = None  # each chat's JSON, when the range was indexed in this process
 
 
-def _read_jsonl(path: Path, progress: Progress | None, start: int = 0) -> list[LoadedChat]:
+def _read_jsonl(path: Path, progress: Progress | None, start: int = 0,
+                stage: str = profiles.LATEST) -> list[LoadedChat]:
     size = path.stat().st_size
     workers = workers_for(size - start, PARALLEL_MIN_BYTES)
     cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
     bounds = [start, *cuts, size]
-    indexes = list(run_ranges(functools.partial(_index_range, path), bounds, progress,
-                              local_task=functools.partial(_index_range, path, keep_bodies=True)))
+    indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage), bounds, progress,
+                              local_task=functools.partial(_index_range, path, keep_bodies=True, stage=stage)))
     _check_unique(path, indexes)
     spans = array.array("q")
     for index in indexes:
@@ -306,10 +334,11 @@ READ_BLOCK = 8 * 2**20
 _WHITESPACE = frozenset(b" \t\r\n")
 
 
-def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bodies: bool = False) -> _Index:
+def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bodies: bool = False,
+                 stage: str = profiles.LATEST) -> _Index:
     """Parse and validate the lines that begin in bytes [start, stop) of ``path`` (with
-    ``keep_bodies``, keep each chat's JSON too)."""
-    validator = spec.validator(CHAT_SCHEMA)
+    ``keep_bodies``, keep each chat's JSON too) against stage ``stage``'s contract."""
+    validator = profiles.chat_validator(stage)
     index = _Index(bodies=[] if keep_bodies else None)
     bodies = index.bodies
     with path.open("rb") as lines:
@@ -336,6 +365,8 @@ def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bo
                 index.millis.append(to_millis(last_activity) if last_activity is not None else None)
             except orjson.JSONDecodeError as exc:
                 raise FixtureError(f"{path}, line {_line_at(path, begin)}: not valid JSON: {exc}") from None
+            except FixtureError:  # the contract's message, as it is (it is a ValueError too)
+                raise
             except ValueError as exc:  # a date-time the format check let through but millis cannot hold
                 raise FixtureError(f"{path}, line {_line_at(path, begin)}: chat {_chat_label(chat)}: "
                                    f"field lastActivity: {exc}") from None
@@ -379,20 +410,21 @@ def _next_line_start(path: Path, offset: int) -> int:
         return file.tell()
 
 
-def _json_document(path: Path) -> tuple[Iterator[tuple[str, Any]], Any]:
-    """A JSON fixture's chats, as ``(place, chat)`` pairs, and its ``accounts`` (``None`` if absent)."""
+def _json_document(path: Path) -> tuple[Iterator[tuple[str, Any]], dict[str, Any]]:
+    """A JSON fixture's chats, as ``(place, chat)`` pairs, and what is said beside them (its
+    ``accounts`` and ``profile``, if it has them)."""
     try:
         document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
-    accounts = None
+    header: dict[str, Any] = {}
     if isinstance(document, dict) and isinstance(document.get("items"), list):
-        accounts = document.get("accounts")
+        header = {key: document[key] for key in HEADER_KEYS if key in document}
         document = document["items"]
     if not isinstance(document, list):
         raise FixtureError(f"{path}: expected an array of chats (or a page with 'items'), "
                            f"got {type(document).__name__}")
-    return ((f"item {index}", chat) for index, chat in enumerate(document)), accounts
+    return ((f"item {index}", chat) for index, chat in enumerate(document)), header
 
 
 def _chat_label(chat: Any) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from fake_beeper import profiles
 from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
 from fake_beeper.defaults import DEFAULT_RECORD_RATE
 from fake_beeper.polite import CheckInterrupted, Polite, polite_client
@@ -36,6 +37,7 @@ class RecordOptions:
     seed: int | None = None  # the pseudonyms' key; None: a random one, never stored
     anonymise: bool = True
     shift_days: int = 0  # move every date-time by this many days
+    profile: str = profiles.LATEST  # the stage of the contract the server is in (an older Beeper Desktop)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Recording:
     summary: Summary
     requests: int
     seconds: float
+    profile: str = profiles.LATEST  # the stage its chats and accounts are in: the file says so
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -59,9 +62,10 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
     """Walk ``url`` and return its world anonymised (``RecordError``, ``LeakError`` or
     ``CheckInterrupted`` if it cannot be: then nothing is returned at all)."""
     started = time.monotonic()
+    stage = profiles.profile(options.profile).name
     polite = Polite(rate=options.rate, interrupted=interrupted)
     with polite_client(url, token, polite) as client:
-        fetched = fetch_world(client, max_chats=options.max_chats, progress=progress)
+        fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, profile=stage)
     key = None
     if options.anonymise:
         key = secrets.token_bytes(32) if options.seed is None else f"fake-beeper record {options.seed}".encode()
@@ -72,9 +76,9 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
         raise RecordError(f"--shift-days {options.shift_days}: {exc}") from None
     try:  # what the fake will load: a replacement that broke a chat is a bug, and said before writing
         validate_chats(((f"chat {index + 1}", orjson.loads(body), body) for index, body in enumerate(bodies)),
-                       source="the recording")
-        validate_accounts(accounts, source="the recording")
+                       source="the recording", validator=profiles.chat_validator(stage))
+        validate_accounts(accounts, source="the recording", profile=stage)
     except FixtureError as exc:
         raise RecordError(f"{exc} (after anonymising: a bug in fake-beeper)") from None
     return Recording(bodies, accounts if fetched.accounts is not None else None, fetched, summary,
-                     polite.requests, time.monotonic() - started)
+                     polite.requests, time.monotonic() - started, stage)

@@ -1,7 +1,8 @@
 """Reading a server's chats and accounts for ``fake-beeper record``: GET only, politely, all or nothing.
 
 The walk follows ``oldestCursor`` from the newest chat with the largest page the contract allows
-(``limit=200``; a server that ignores it just sends smaller pages), through the ``Polite`` gate
+(``limit=200``; a server that ignores it just sends smaller pages; a stage without ``limit``,
+``record --profile 4.2``, is sent none), through the ``Polite`` gate
 of ``fake_beeper.polite``: no method but GET, at most ``rate`` requests a second. A 429 or 503
 is waited out as its ``Retry-After`` says (at most ``MAX_RETRY_WAIT`` seconds, ``RETRIES``
 times); anything else that is not a page (a 401, a 500, a dropped connection, a chat the
@@ -21,7 +22,7 @@ import httpx
 import jsonschema_rs
 import orjson
 
-from fake_beeper import spec
+from fake_beeper import profiles, spec
 from fake_beeper.errors import FakeBeeperError
 
 PAGE_LIMIT: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["maximum"]  # the largest page
@@ -43,25 +44,29 @@ class Fetched:
 
 
 def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
-                progress: Callable[[int], None] = lambda done: None) -> Fetched:
-    """The server's accounts, then its chats in list order (at most ``max_chats``)."""
-    fetched = Fetched(accounts=_accounts(client))
+                progress: Callable[[int], None] = lambda done: None, profile: str = profiles.LATEST) -> Fetched:
+    """The server's accounts, then its chats in list order (at most ``max_chats``), each held to
+    stage ``profile`` of the contract."""
+    fetched = Fetched(accounts=_accounts(client, profile))
     seen: set[str] = set()
-    validator = spec.validator("ChatListResponse")
+    validator = profiles.chat_validator(profile)
+    limited = profiles.has_list_limit(profile)
     cursor: str | None = None
     while max_chats is None or len(fetched.chats) < max_chats:
         limit = PAGE_LIMIT if max_chats is None else min(PAGE_LIMIT, max_chats - len(fetched.chats))
-        params: dict[str, Any] = {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor,
-                                                                          "direction": "before"}
+        params: dict[str, Any] = {"limit": limit} if limited else {}
+        if cursor is not None:
+            params |= {"cursor": cursor, "direction": "before"}
         fetched.pages += 1
-        shown = f"limit={limit}" + ("" if cursor is None else "&cursor=…&direction=before")  # a cursor is long
-        where = f"page {fetched.pages} (GET {spec.LIST_CHATS_PATH}?{shown})"
+        shown = "&".join([*([f"limit={limit}"] if limited else []),
+                          *([] if cursor is None else ["cursor=…&direction=before"])])  # a cursor is long
+        where = f"page {fetched.pages} (GET {spec.LIST_CHATS_PATH}{'?' + shown if shown else ''})"
         page = _get(client, spec.LIST_CHATS_PATH, params, where)
         items = page.get("items") if isinstance(page, dict) else None
         if not isinstance(items, list):
             raise RecordError(f"{where}: the answer is not a page of chats")
         for position, chat in enumerate(items):
-            _check(validator, chat, f"{where}: chat {position + 1}")
+            _check(validator, chat, f"{where}: chat {position + 1}", profile)
             if chat["id"] in seen:
                 fetched.repeated += 1
                 continue
@@ -78,24 +83,38 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
     return fetched
 
 
-def _accounts(client: httpx.Client) -> list[dict[str, Any]] | None:
+def _accounts(client: httpx.Client, profile: str) -> list[dict[str, Any]] | None:
     where = f"GET {spec.LIST_ACCOUNTS_PATH}"
     accounts = _get(client, spec.LIST_ACCOUNTS_PATH, {}, where, absent_ok=True)
     if accounts is None:
         return None
     if not isinstance(accounts, list):
         raise RecordError(f"{where}: the answer is not a list of accounts")
-    validator = spec.validator("Account")
+    validator = profiles.validator("Account", profile)
     for position, account in enumerate(accounts):
-        _check(validator, account, f"{where}: account {position + 1}")
+        _check(validator, account, f"{where}: account {position + 1}", profile, "Account")
     return accounts
 
 
-def _check(validator: jsonschema_rs.Validator, value: Any, what: str) -> None:
+def _check(validator: jsonschema_rs.Validator, value: Any, what: str, profile: str,
+           schema: str = profiles.CHAT_SCHEMA) -> None:
     if not validator.is_valid(value):
         error = next(validator.iter_errors(value))
-        raise RecordError(f"{what} breaks the contract at {spec.instance_place(error.instance_path) or 'its root'}: "
-                          f"{error.message[:200]}")
+        stage = "" if profile == profiles.LATEST else f" of stage {profile}"
+        raise RecordError(f"{what} breaks the contract{stage} at "
+                          f"{spec.instance_place(error.instance_path) or 'its root'}: {error.message[:200]}"
+                          f"{_stage_hint(value, profile, schema)}")
+
+
+def _stage_hint(value: Any, profile: str, schema: str) -> str:
+    """Which stages of the contract a value that breaks stage ``profile`` fits, read off the
+    value: a server of one of them would send it."""
+    fits = [name for name in profiles.stages_of(value, schema) if name != profile]
+    if not fits:
+        return ""
+    return f" (it fits stage{'s' if len(fits) > 1 else ''} {' and '.join(fits)}: for an older server, " \
+        f"pass --profile {fits[-1]}" + \
+        (f" or {' or '.join(fits[:-1])}" if len(fits) > 1 else "") + ")"
 
 
 def _get(client: httpx.Client, path: str, params: dict[str, Any], where: str, *,
