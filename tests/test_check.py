@@ -62,6 +62,7 @@ def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
         "--behaviour undated=omitted", "").strip()
     assert "pagination: interleaved walkers match the model" in report.passed
     assert "search: interleaved walkers match the model" in report.passed
+    assert report.stages == ["6.0"]
 
 
 def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
@@ -78,6 +79,8 @@ def test_the_fake_under_a_profile_passes_the_check_held_to_that_profile(profile:
         report = check(fake.base_url, profile=profile)
     assert report.violations == [] and report.warnings == [], report.summary()
     assert report.profile == profile and report.serve_flags == f"--profile {profile}"
+    # What it serves fits its own stage; 4.1's chats and accounts fit js-4.2.3's looser contract too.
+    assert report.stages == {"4.1": ["js-4.2.3", "4.1"]}.get(profile, [profile])
     assert report.behaviour["limit"] == "ignored"  # no limit before 6.0: the stage's servers ignored it
     assert "pagination: interleaved walkers match the model" in report.passed
     assert f"as profile {profile}:" in report.summary()
@@ -95,6 +98,8 @@ def test_a_server_of_one_stage_fails_the_check_held_to_another(served: str, held
     assert report.exit_status == 1
     messages = " | ".join(f.message for f in report.violations)
     assert all(word in messages for word in words), report.summary()
+    assert report.stages[-1] == served, report.stages
+    assert f"check it as one: fake-beeper check {report.base_url} --profile {served}" in report.summary()
 
 
 class Broken:
@@ -249,6 +254,7 @@ def test_schemathesis_reports_a_missing_field_too(broken: Callable[..., str]) ->
     report = check(broken(mutate=_drop_titles))
     assert any(f.check == "schemathesis: response_schema_conformance" and "title" in f.message
                for f in report.violations), report.summary()
+    assert report.stages == []  # chats of the newest shape without titles: no stage of the contract had those
 
 
 def test_a_server_that_accepts_any_token_fails(broken: Callable[..., str]) -> None:

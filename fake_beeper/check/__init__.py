@@ -36,7 +36,7 @@ import httpx
 
 from fake_beeper import profiles
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
-from fake_beeper.check.probes import Probing, learn, serve_flags
+from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
 from fake_beeper.check.report import Finding, Report, curl
 from fake_beeper.check.search_probes import learn_search
 from fake_beeper.defaults import (
@@ -93,6 +93,8 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
             report.behaviour = _contract_holds(report, "probes: answers that can be read",
                                                lambda: {**learn(probing), **learn_search(probing)}) or {}
             report.serve_flags = serve_flags(report.behaviour, stage)
+            report.stages = _contract_holds(report, "probes: the stages of the contract it fits",
+                                            lambda: fitting_stages(probing)) or []
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis

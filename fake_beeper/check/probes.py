@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from fake_beeper import profiles
+from fake_beeper import profiles, spec
 from fake_beeper.behaviour import CHOICES
 from fake_beeper.check.pagination import LIST_CHATS, Walk
 from fake_beeper.check.report import Finding, curl
@@ -187,6 +187,25 @@ def hygiene(probing: Probing) -> None:
     if not (isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("message"), str)):
         probing.warning("hygiene: unknown paths", f"GET {path}: the 404 body is not the contract's Error "
                         f"shape: {response.text[:120]!r}", path)
+
+
+STAGE_SAMPLE = 200  # chats read for the stages a server fits: the first page of the full walk
+
+
+def fitting_stages(probing: Probing) -> list[str]:
+    """The stages of the contract (``fake_beeper.profiles``, newest first) that the server's first
+    chats and its accounts all fit: valid there, with nothing that stage lacks. An older Beeper
+    Desktop fits its own (and, where two stages' shapes agree, the other: 4.1 and js-4.2.3)."""
+    accounts: Any = []
+    response = probing.http.get(spec.LIST_ACCOUNTS_PATH)
+    if response.status_code == 200:
+        accounts = response.json()
+    fits = set(profiles.NAMES)
+    for chat in probing.chats[:STAGE_SAMPLE]:
+        fits &= set(profiles.stages_of(chat))
+    for account in accounts if isinstance(accounts, list) else []:
+        fits &= set(profiles.stages_of(account, "Account"))
+    return [name for name in reversed(profiles.NAMES) if name in fits]
 
 
 def learn(probing: Probing) -> dict[str, str]:

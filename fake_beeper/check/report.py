@@ -42,6 +42,7 @@ class Report:
     seconds: float = 0.0
     seed: int = 0
     profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.profiles)
+    stages: list[str] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
 
     @property
     def violations(self) -> list[Finding]:
@@ -70,7 +71,7 @@ class Report:
                 "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
                 "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
                 "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed,
-                "profile": self.profile}
+                "profile": self.profile, "stages": self.stages}
 
     def summary(self) -> str:
         """The terminal summary: each finding in a line or two, then the behaviour and the verdict."""
@@ -84,6 +85,8 @@ class Report:
                      ", ".join(f"{key}={value}" for key, value in self.behaviour.items()))
         lines.append(f"the fake behaves the same with: fake-beeper serve {self.serve_flags}" if self.serve_flags
                      else "the fake behaves the same by default: fake-beeper serve")
+        if self.stages:
+            lines.append(self._stages_line())
         lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s), "
                      f"{len(self.passed)} check(s) passed: "
                      f"{'FAILED' if self.violations else 'passed'}")
@@ -118,9 +121,22 @@ class Report:
         out += ["## Behaviour where the contract is silent", "", "| choice | this server |", "|---|---|"]
         out += [f"| `{key}` | `{value}` |" for key, value in self.behaviour.items()]
         out += ["", "The fake answers the same way with:", "", "```sh",
-                f"fake-beeper serve {self.serve_flags}".rstrip(), "```", "", "## Checks that passed", ""]
+                f"fake-beeper serve {self.serve_flags}".rstrip(), "```", ""]
+        out += [self._stages_line(), ""] if self.stages else []
+        out += ["## Checks that passed", ""]
         out += [f"- {check}" for check in self.passed] or ["None."]
         return "\n".join(out) + "\n"
+
+    def _stages_line(self) -> str:
+        """Which stages of the contract the server's chats and accounts fit, and, if the one it
+        was held to is not among them, how to hold it to one that is."""
+        plural = "s" if len(self.stages) > 1 else ""
+        line = f"its chats and accounts fit stage{plural} {' and '.join(self.stages)} of the contract " \
+               "(fake-beeper profiles)"
+        if self.profile not in self.stages:  # of two that fit, the older asks more (4.1 a title, js-4.2.3 none)
+            line += f"; an older Beeper Desktop? check it as one: fake-beeper check {self.base_url} " \
+                    f"--profile {self.stages[-1]}"
+        return line
 
     def _as_stage(self) -> str:
         return "" if self.profile == profiles.LATEST else f" as profile {self.profile}"
