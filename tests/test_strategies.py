@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 
 from fake_beeper import spec
 from fake_beeper.strategies import account_lists, accounts, chat_pages, chats, page_walks, search_pages
@@ -79,7 +79,6 @@ def test_pages_reach_the_edge_cases_the_schema_allows() -> None:
     chat_level = [g for g in gaps if g.startswith("items[].") and g.count(".") == 1]
     assert chat_level == []
     assert [g for g in gaps if "never null" in g] == []
-    assert [g for g in gaps if g.startswith("items[].preview.seen:")] == []  # boolean, date-time, map
     texts = [s for page in pages for s in strings(page)]
     assert any(any(ord(ch) > 0xFFFF for ch in s) for s in texts), "no character outside the BMP"
     assert any(any(ord(ch) < 0x20 for ch in s) for s in texts), "no control character"
@@ -103,6 +102,32 @@ def find_long_string() -> dict[str, Any]:
                                 settings=settings(max_examples=2000, database=None, deadline=None, derandomize=True,
                                                   suppress_health_check=list(HealthCheck)))
     return page
+
+
+def test_pages_reach_every_form_of_a_read_receipt() -> None:
+    # `preview.seen` is a boolean, a date-time or a map of them by user: each form is searched for,
+    # as long strings are (a fixed draw meets the rarer ones or not as the code's constants shift);
+    # the first page that has it will do, so nothing is shrunk.
+    script = ("import json, sys; from tests.test_strategies import find_each_seen; "
+              "json.dump(find_each_seen(), sys.stdout)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                            check=False, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout)
+    assert [type(value).__name__ for value in found] == ["bool", "str", "dict"]
+
+
+def find_each_seen() -> list[Any]:
+    def seen_values(page: dict[str, Any]) -> list[Any]:
+        return [chat["preview"]["seen"] for chat in page["items"] if "seen" in chat.get("preview", {})]
+
+    found = []
+    for kind in (bool, str, dict):
+        page = find(chat_pages(), lambda page, kind=kind: any(isinstance(v, kind) for v in seen_values(page)),
+                    settings=settings(max_examples=3000, database=None, deadline=None, derandomize=True,
+                                      phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+        found.append(next(v for v in seen_values(page) if isinstance(v, kind)))
+    return found
 
 
 def test_by_default_objects_carry_only_documented_keys_and_lists_are_short() -> None:
