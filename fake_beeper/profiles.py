@@ -299,12 +299,14 @@ def projected(chats: Iterable[LoadedChat], name: str, source: str = LATEST) -> l
     if source != LATEST:
         raise ProfileError(f"these chats are of stage {source} (recorded as profile {source}): they can be "
                            f"served as profile {source} only, not {stage}")
-    return [_projected_chat(chat.body, stage) for chat in chats]
+    chats = list(chats)
+    one = _projected_chat if len(chats) <= PROJECTION_CACHE else _projected_chat.__wrapped__
+    return [one(chat.body, stage) for chat in chats]
 
 
 # Projected chats by body and stage: a test suite builds a fake per test, most over one dataset,
-# and projecting costs ~0.1 ms a chat; the bound keeps a large ``serve --profile`` from holding a
-# second copy of its chats here.
+# and projecting costs ~0.1 ms a chat. A larger dataset (``serve --profile`` over 200,000 chats)
+# is projected once, past the cache: it would only hold a second copy of the source.
 PROJECTION_CACHE = 32_768
 
 
