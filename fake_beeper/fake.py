@@ -70,6 +70,9 @@ class FakeBeeper:
         newest shape, or (``chats_profile``: a recording of an older server) in that stage's, which
         is then the only one they can be served as, and the default."""
         source = profiles.profile(chats_profile).name
+        if chats is None and source != profiles.LATEST:
+            raise UsageError("FakeBeeper(chats_profile=...) says the stage of the chats given: give chats=..., "
+                             "or leave it out for the default data (the newest shape)")
         stage = profiles.profile(profile or source).name
         accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)",
                                      profile=source) if accounts else ()

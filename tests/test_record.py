@@ -28,6 +28,7 @@ from fake_beeper.cli import main
 from fake_beeper.data import FixtureError, read_world
 from fake_beeper.data.files import write_chats
 from fake_beeper.data.networks import NETWORKS
+from fake_beeper.errors import UsageError
 from fake_beeper.record import CheckInterrupted, RecordError, RecordOptions, record
 from fake_beeper.record.anonymise import Anonymiser, LeakError
 from fake_beeper.record.pseudonyms import Pseudonyms
@@ -571,6 +572,8 @@ def test_a_recording_of_one_stage_is_not_served_as_another(tmp_path: Path, capsy
     assert cli(["serve", "--fixtures", str(path), "--profile", "6.0", "--port", "0"]) == 2
     assert "can be served as profile 4.2 only" in capsys.readouterr().err
     assert FakeBeeper.from_file(path, profile="4.2").profile == "4.2"
+    with pytest.raises(UsageError, match=r"give chats=\.\.\."):  # the default data is of the newest shape
+        FakeBeeper(chats_profile="4.2")
 
 
 @pytest.mark.parametrize(("header", "line", "words"), [

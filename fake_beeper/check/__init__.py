@@ -90,11 +90,10 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
         if full is not None:
             say("probing behaviour where the contract is silent")
             probing = Probing(http, base_url, full, report.findings, profile=stage)
-            report.behaviour = _contract_holds(report, "probes: answers that can be read",
-                                               lambda: {**learn(probing), **learn_search(probing)}) or {}
+            learned = _contract_holds(report, "probes: answers that can be read",
+                                      lambda: ({**learn(probing), **learn_search(probing)}, fitting_stages(probing)))
+            report.behaviour, report.stages = learned or ({}, [])
             report.serve_flags = serve_flags(report.behaviour, stage)
-            report.stages = _contract_holds(report, "probes: the stages of the contract it fits",
-                                            lambda: fitting_stages(probing)) or []
             _pagination(report, http, full, options, say)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
