@@ -293,16 +293,31 @@ def test_the_strategies_draw_what_a_stage_allowed(stage: str) -> None:
         hypothesis_find(chats(profile=stage), lambda chat: "network" in chat, settings=settings(database=None))
 
 
+def contract_suite(*args: str) -> subprocess.CompletedProcess[str]:
+    """``pytest ARGS`` on ``contract_tests/`` in a fresh process, no target left in the environment."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=600,
+                          check=False,
+                          env={**os.environ, "BEEPER_BASE_URL": "", "BEEPER_ACCESS_TOKEN": "", "BEEPER_PROFILE": ""})
+
+
 def test_the_contract_suite_holds_a_server_to_an_older_stage() -> None:
     """``pytest contract_tests --beeper-profile 4.1``: the fake serves 4.1 (no ``limit``, no
     ``/v1/info``), and the suite's walks, walker machine and Schemathesis hold it to 4.1's document."""
-    root = Path(__file__).resolve().parent.parent
     modules = ["test_pagination_invariants.py", "test_state_machine.py", "test_schemathesis.py"]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                           "--beeper-profile", "4.1", *(f"contract_tests/{module}" for module in modules)],
-                          cwd=root, capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "BEEPER_BASE_URL": "", "BEEPER_ACCESS_TOKEN": "", "BEEPER_PROFILE": ""})
+    done = contract_suite("--beeper-profile", "4.1", *(f"contract_tests/{module}" for module in modules))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     summary = done.stdout.strip().splitlines()[-1]
     passed = int(re.search(r"(\d+) passed", summary).group(1))  # type: ignore[union-attr]
     assert passed >= 15 and "failed" not in summary and "skipped" not in summary, summary
+
+
+def test_the_contract_suite_fails_a_server_of_another_stage() -> None:
+    # A 4.2 server (no `network`) held to 4.1, which requires it, fails, naming the field: the suite
+    # validates what it walks against the stage it is given, whatever stage the server is.
+    with FakeBeeper(profile="4.2").start() as old:
+        done = contract_suite("--beeper-base-url", old.base_url, "--beeper-token", old.token,
+                              "--beeper-profile", "4.1", "contract_tests/test_pagination_invariants.py")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "contract: every chat of a walk is a Chat" in done.stdout
+    assert '"network" is a required property' in done.stdout
