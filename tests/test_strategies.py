@@ -89,12 +89,17 @@ def test_pages_reach_long_strings() -> None:
     # shifts with every constant Hypothesis mixes in from the code, but it must come up. The
     # search is derandomized, in a fresh interpreter as `draw_pages` is: in this process, with a
     # random seed, 2,000 examples sometimes found none (a flaky failure in CI).
-    script = ("import json, sys; from tests.test_strategies import find_long_string; "
-              "json.dump(find_long_string(), sys.stdout)")
+    assert max(map(len, strings(in_a_fresh_interpreter("find_long_string")))) >= 100
+
+
+def in_a_fresh_interpreter(search: str) -> Any:
+    """What ``tests.test_strategies.<search>()`` returns, run in a fresh interpreter (as
+    ``draw_pages`` draws), so that the search meets the same draws whichever tests ran before."""
+    script = f"import json, sys; from tests.test_strategies import {search}; json.dump({search}(), sys.stdout)"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
                             check=False, cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr[-2000:]
-    assert max(map(len, strings(json.loads(result.stdout)))) >= 100
+    return json.loads(result.stdout)
 
 
 def find_long_string() -> dict[str, Any]:
@@ -108,12 +113,7 @@ def test_pages_reach_every_form_of_a_read_receipt() -> None:
     # `preview.seen` is a boolean, a date-time or a map of them by user: each form is searched for,
     # as long strings are (a fixed draw meets the rarer ones or not as the code's constants shift);
     # the first page that has it will do, so nothing is shrunk.
-    script = ("import json, sys; from tests.test_strategies import find_each_seen; "
-              "json.dump(find_each_seen(), sys.stdout)")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                            check=False, cwd=Path(__file__).parents[1])
-    assert result.returncode == 0, result.stderr[-2000:]
-    found = json.loads(result.stdout)
+    found = in_a_fresh_interpreter("find_each_seen")
     assert [type(value).__name__ for value in found] == ["bool", "str", "dict"]
 
 
