@@ -116,7 +116,7 @@ def http(target: Target) -> Iterator[httpx.Client]:
 def full_walk(http: httpx.Client, target: Target) -> Walk:
     """Every chat of the target, walked at ``limit=200`` (at the server's page size, in a stage
     without ``limit``): what the clients' walks are held to."""
-    return walk(http, limit=200 if profiles.has_list_limit(target.profile) else None)
+    return walk(http, limit=profiles.largest_page(target.profile))
 
 
 @pytest.fixture

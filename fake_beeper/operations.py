@@ -148,7 +148,7 @@ def _account_as_served(state: FakeState, body: bytes) -> bytes:
 @lru_cache(maxsize=4096)
 def _projected_account(body: bytes, profile: str) -> bytes:
     # Accounts are few and rarely change: projected once each, not on every request.
-    return orjson.dumps(profiles.project(orjson.loads(body), profile, "Account"))
+    return orjson.dumps(profiles.project(orjson.loads(body), profile, spec.ACCOUNT_SCHEMA))
 
 
 def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:

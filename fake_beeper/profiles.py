@@ -165,7 +165,7 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 # -- chats as a stage serves them -----------------------------------------------------------------
 
-CHAT_SCHEMA = "ChatListResponse"
+CHAT_SCHEMA = spec.CHAT_SCHEMA
 TITLE_NULL_EVERY = 6  # js-4.2.3: about one chat in six has a null title, and as many none at all
 
 
@@ -282,10 +282,20 @@ def chat_validator(name: str) -> jsonschema_rs.Validator:
     return validator(CHAT_SCHEMA, name)
 
 
+@cache
 def has_list_limit(name: str) -> bool:
     """Whether stage ``name``'s ``GET /v1/chats`` takes ``limit`` (from 6.0; before, a client gets
     pages of the server's size, and a ``limit`` it sends is ignored as an unknown parameter)."""
     return "limit" in query_parameters(spec.LIST_CHATS_PATH, name)
+
+
+LARGEST_PAGE: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["maximum"]
+
+
+def largest_page(name: str) -> int | None:
+    """The ``limit`` that walks the list in the fewest pages in stage ``name``: the contract's
+    maximum, or ``None`` (send none: the server's pages) where the stage has no ``limit``."""
+    return LARGEST_PAGE if has_list_limit(name) else None
 
 
 def projected(chats: Iterable[LoadedChat], name: str, source: str = LATEST) -> list[LoadedChat]:

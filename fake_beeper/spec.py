@@ -22,6 +22,11 @@ LIST_ACCOUNTS_PATH = "/v1/accounts"
 GET_ACCOUNT_PATH = "/v1/accounts/{accountID}"
 INFO_PATH = "/v1/info"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# The components the code names: a listed chat, an account, a page of the list and of the search.
+CHAT_SCHEMA = "ChatListResponse"
+ACCOUNT_SCHEMA = "Account"
+PAGE_SCHEMA = "ListChatsResponse"
+SEARCH_PAGE_SCHEMA = "SearchChatsResponse"
 
 
 @cache

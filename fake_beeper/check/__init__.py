@@ -81,7 +81,7 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     polite = Polite(rate=options.rate, interrupted=interrupted)
     started = time.monotonic()
     stage = profiles.profile(options.profile).name
-    limit = 200 if profiles.has_list_limit(stage) else None
+    limit = profiles.largest_page(stage)
     report = Report(base_url, seed=options.seed, profile=stage)
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url, stage)

@@ -204,7 +204,7 @@ def fitting_stages(probing: Probing) -> list[str]:
     for chat in probing.chats[:STAGE_SAMPLE]:
         fits &= set(profiles.stages_of(chat))
     for account in accounts if isinstance(accounts, list) else []:
-        fits &= set(profiles.stages_of(account, "Account"))
+        fits &= set(profiles.stages_of(account, spec.ACCOUNT_SCHEMA))
     return [name for name in reversed(profiles.NAMES) if name in fits]
 
 

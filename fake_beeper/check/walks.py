@@ -186,7 +186,7 @@ def search_walks_meet_each_match_once(server: Server) -> None:
     their cursors, ``hasMore`` false only at the end, at a small limit as at 200; and every match
     is a ``Chat`` of at most 20 participants, of the type and account asked for. (That search finds
     only chats the list serves is the fake's world, not the contract: ``tests/test_search.py``.)"""
-    validator = profiles.validator("SearchChatsResponse", server.profile)
+    validator = profiles.validator(spec.SEARCH_PAGE_SCHEMA, server.profile)
     for filters in search_filters(server.full):
         limit = int(filters.pop("limit", "7"))
         account = filters.pop("account", None)

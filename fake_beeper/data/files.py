@@ -40,8 +40,7 @@ from fake_beeper.errors import FakeBeeperError
 from fake_beeper.store import LoadedChat
 from fake_beeper.timestamps import to_millis
 
-CHAT_SCHEMA = "ChatListResponse"
-ACCOUNT_SCHEMA = "Account"
+CHAT_SCHEMA, ACCOUNT_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA
 
 
 class FixtureError(FakeBeeperError, ValueError):

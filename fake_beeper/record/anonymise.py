@@ -35,8 +35,7 @@ from fake_beeper.record.pseudonyms import MIN_SECRET_LENGTH, STRUCTURAL, Pseudon
 from fake_beeper.record.scripts import dominant_script, is_emoji_part
 from fake_beeper.timestamps import shifted
 
-CHAT_SCHEMA = "ChatListResponse"
-ACCOUNT_SCHEMA = "Account"
+CHAT_SCHEMA, ACCOUNT_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA
 KINDS = ("identifier", "name", "title", "text", "network", "sort-key", "keep", "enum", "date-time")
 UNDESCRIBED = "undescribed"  # a string in a field the contract does not name: replaced as an identifier
 # Networks' display names, kept as they are in ``network`` fields; any other value there (an

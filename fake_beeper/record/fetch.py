@@ -25,7 +25,6 @@ import orjson
 from fake_beeper import profiles, spec
 from fake_beeper.errors import FakeBeeperError
 
-PAGE_LIMIT: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["maximum"]  # the largest page
 RETRIES = 3
 MAX_RETRY_WAIT = 30.0
 MAX_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
@@ -53,7 +52,8 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
     limited = profiles.has_list_limit(profile)
     cursor: str | None = None
     while max_chats is None or len(fetched.chats) < max_chats:
-        limit = PAGE_LIMIT if max_chats is None else min(PAGE_LIMIT, max_chats - len(fetched.chats))
+        left = None if max_chats is None else max_chats - len(fetched.chats)
+        limit = profiles.LARGEST_PAGE if left is None else min(profiles.LARGEST_PAGE, left)
         params: dict[str, Any] = {"limit": limit} if limited else {}
         if cursor is not None:
             params |= {"cursor": cursor, "direction": "before"}
@@ -90,9 +90,9 @@ def _accounts(client: httpx.Client, profile: str) -> list[dict[str, Any]] | None
         return None
     if not isinstance(accounts, list):
         raise RecordError(f"{where}: the answer is not a list of accounts")
-    validator = profiles.validator("Account", profile)
+    validator = profiles.validator(spec.ACCOUNT_SCHEMA, profile)
     for position, account in enumerate(accounts):
-        _check(validator, account, f"{where}: account {position + 1}", profile, "Account")
+        _check(validator, account, f"{where}: account {position + 1}", profile, spec.ACCOUNT_SCHEMA)
     return accounts
 
 
