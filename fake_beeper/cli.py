@@ -7,12 +7,13 @@
     fake-beeper validate PATH
     fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N] [--profile P]
                       [--json PATH] [--junit PATH] [--markdown PATH] [--force]
-    fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N]
-                      [--rate N] [--shift-days N] [--profile P] [--no-anonymise] [--force]
+    fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N] [--max-time S]
+                      [--rate N] [--shift-days N] [--profile P] [--keep-unknown] [--no-anonymise] [--force]
     fake-beeper profiles
     fake-beeper --version
 
-Bad input gets one line on stderr and exit status 2 (a recording the server breaks off, 1);
+Bad input gets one line on stderr and exit status 2, and so does a server that passes a bound of
+``check`` or ``record`` (``fake_beeper.polite``); a recording the server breaks off exits 1;
 nothing the user owns is overwritten unless ``--force`` says so.
 
 Stopping: Ctrl-C and SIGTERM never raise here. A handler notes the signal (and tells uvicorn to
@@ -43,6 +44,7 @@ from fake_beeper.defaults import (
     DEFAULT_HOST,
     DEFAULT_JOURNAL,
     DEFAULT_PORT,
+    DEFAULT_RECORD_MAX_TIME,
     DEFAULT_RECORD_RATE,
     DEFAULT_SEED,
     DEFAULT_TOKEN,
@@ -99,7 +101,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str, status: int = 2) -> NoReturn:
-    sys.stderr.write(f"fake-beeper: error: {message}\n")
+    """One line on stderr, then exit: a message may quote a server or a file, so it is printed
+    as ``fake_beeper.text.shown`` makes it (no control characters, bounded)."""
+    from fake_beeper.text import shown
+
+    sys.stderr.write(f"fake-beeper: error: {shown(message, 2000)}\n")
     raise SystemExit(status)
 
 
@@ -219,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rate", type=_rate, default=DEFAULT_CHECK_RATE, metavar="N",
                        help=f"at most N requests a second (default {DEFAULT_CHECK_RATE:g})")
     check.add_argument("--max-time", type=_seconds, default=DEFAULT_CHECK_MAX_TIME, metavar="S",
-                       help=f"stop Schemathesis S seconds into the check (default {DEFAULT_CHECK_MAX_TIME:g})")
+                       help=f"the whole check's time: Schemathesis is stopped where it is near the end, and a "
+                            f"server that holds any other phase past it ends the check with exit 2 "
+                            f"(default {DEFAULT_CHECK_MAX_TIME:g})")
     check.add_argument("--seed", type=_natural, default=DEFAULT_CHECK_SEED, help=f"default {DEFAULT_CHECK_SEED}")
     check.add_argument("--max-examples", type=_positive, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
                        help=f"Schemathesis's fuzzing cases per operation (default {DEFAULT_CHECK_MAX_EXAMPLES})")
@@ -241,7 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--seed", type=_natural,
                         help="the pseudonyms' key: the same seed and source give the same file (default: a "
                              "random key, never stored). Keep it private: with it, a guess can be checked")
-    record.add_argument("--max-chats", type=_positive, metavar="N", help="record the newest N chats only")
+    record.add_argument("--max-chats", type=_positive, metavar="N",
+                        help="record the newest N chats only (default: all of them, up to 50,000; a server that "
+                             "lists more is refused, as one that never ends)")
+    record.add_argument("--max-time", type=_seconds, default=DEFAULT_RECORD_MAX_TIME, metavar="S",
+                        help=f"give up after S seconds, writing nothing (default {DEFAULT_RECORD_MAX_TIME:g})")
+    record.add_argument("--keep-unknown", action="store_true",
+                        help="keep fields openapi.yaml does not describe (their names as they are, their values "
+                             "anonymised as identifiers) instead of leaving them out")
     record.add_argument("--rate", type=_rate, default=DEFAULT_RECORD_RATE, metavar="N",
                         help=f"at most N requests a second (default {DEFAULT_RECORD_RATE:g})")
     record.add_argument("--shift-days", type=_days, default=0, metavar="N",
@@ -535,14 +550,21 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
                          "of the people you talk to. Do not commit or share it.\n")
 
     from fake_beeper.profiles import LATEST
-    from fake_beeper.record import CheckInterrupted, LeakError, RecordError, RecordOptions, record
+    from fake_beeper.record import AnswerRefused, CheckInterrupted, LeakError, RecordError, RecordOptions, record
 
-    options = RecordOptions(rate=args.rate, max_chats=args.max_chats, seed=args.seed, anonymise=args.anonymise,
-                            shift_days=args.shift_days, profile=args.profile)
+    if args.keep_unknown:
+        sys.stderr.write("fake-beeper: warning: --keep-unknown: fields openapi.yaml does not describe are kept, "
+                         "their names as they are and their values replaced as identifiers: a name may say "
+                         "something\n")
+    options = RecordOptions(rate=args.rate, max_chats=args.max_chats, max_time=args.max_time, seed=args.seed,
+                            anonymise=args.anonymise, shift_days=args.shift_days, profile=args.profile,
+                            keep_unknown=args.keep_unknown)
     try:
         with Progress("recording", args.max_chats, check=stop.check) as progress:
             recording = record(args.source, token, options, progress=progress.update,
                                interrupted=lambda: stop.signum is not None)
+    except AnswerRefused as exc:  # a bound the server passed: too large, deep, slow, long, or looping
+        _fail(f"{args.source}: {exc}; nothing was written")
     except (RecordError, LeakError) as exc:
         _fail(f"{args.source}: {exc}; nothing was written", status=1)
     except CheckInterrupted:

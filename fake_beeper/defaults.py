@@ -16,3 +16,4 @@ DEFAULT_CHECK_MAX_EXAMPLES = 100  # Schemathesis's fuzzing cases per operation
 
 # fake-beeper record
 DEFAULT_RECORD_RATE = 10.0  # requests a second, at most: 2,000 chats a second in pages of 200
+DEFAULT_RECORD_MAX_TIME = 600.0  # seconds for the whole walk: 50,000 chats take 25 s in pages of 200

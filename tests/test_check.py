@@ -279,16 +279,14 @@ def test_the_check_sends_only_get_and_harmless_probes() -> None:
     assert set(report.methods) == sent and len(fake.journal) <= report.requests <= len(fake.journal) + 1
 
 
-def test_the_gate_refuses_a_write_before_anything_is_sent() -> None:
-    seen: list[str] = []
+def test_the_gate_refuses_a_write_before_anything_is_sent(fake_beeper_server: FakeBeeper) -> None:
     polite = Polite(rate=1000)
-    with polite_client("http://127.0.0.1:9", "t", polite) as http:
-        http._transport._inner = httpx.MockTransport(lambda r: seen.append(r.method) or httpx.Response(200))  # type: ignore[attr-defined]
+    with polite_client(fake_beeper_server.base_url, fake_beeper_server.token, polite) as http:
         for method in ("POST", "PUT", "PATCH", "DELETE"):
             with pytest.raises(UnsafeRequest, match=f"never sends {method}"):
                 http.request(method, "/v1/chats")
         http.get("/v1/chats")
-    assert seen == ["GET"] and polite.requests == 1
+    assert [request.method for request in fake_beeper_server.journal] == ["GET"] and polite.requests == 1
 
 
 def test_the_token_never_appears_in_a_report(broken: Callable[..., str]) -> None:

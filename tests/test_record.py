@@ -273,8 +273,12 @@ def test_scripts_emoji_html_and_undescribed_fields_are_handled() -> None:
     hebrew_id = after["participants"]["items"][0]["id"]
     assert f'href="https://matrix.to/#/{hebrew_id}"' in after["preview"]["text"]
     assert after["preview"]["text"].endswith("🙂") is False and ":" in after["preview"]["text"]
-    assert after["nickname"] != "Kishan Bagaria" and len(after["nickname"]) == len("Kishan Bagaria")
-    assert any("nickname" in line for line in recording.summary.lines())
+    assert "nickname" not in after  # undescribed: left out, unless asked for
+    assert any("left out" in line and "nickname" in line for line in recording.summary.lines())
+    with FakeBeeper([chat]).start() as fake:
+        kept = record(fake.base_url, TOKEN, RecordOptions(rate=FAST, seed=1, keep_unknown=True))
+    assert kept.chats[0]["nickname"] != "Kishan Bagaria" and len(kept.chats[0]["nickname"]) == len("Kishan Bagaria")
+    assert any("nickname" in line for line in kept.summary.lines())
 
 
 def script(text: str) -> set[str]:

@@ -46,12 +46,13 @@ from fake_beeper.defaults import (
     DEFAULT_CHECK_SEED,
 )
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.polite import CheckInterrupted, Polite, UnsafeRequest, polite_client
+from fake_beeper.polite import CheckInterrupted, OutOfTime, Polite, UnsafeRequest, polite_client
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
 # The search the walker model runs over: one whose matches a client can tell from the chats.
 SEARCHED = {"type": "group"}
+SCHEMATHESIS_MARGIN = 5.0  # seconds before the deadline at which Schemathesis is asked to stop
 
 __all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "Report", "UnsafeRequest", "run_check"]
 
@@ -78,8 +79,19 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     options = options or CheckOptions()
     say = progress or (lambda stage: None)
     base_url = base_url.rstrip("/")
-    polite = Polite(rate=options.rate, interrupted=interrupted)
     started = time.monotonic()
+    deadline = started + options.max_time
+    polite = Polite(rate=options.rate, interrupted=interrupted, deadline=deadline)
+    try:
+        return _run(base_url, token, options, polite, say, started)
+    except BaseException:
+        if polite.stopped is not None:  # whatever a library made of it (a group, a failed case): the reason
+            raise _stopped(polite.stopped, options) from None
+        raise
+
+
+def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: Callable[[str], None],
+         started: float) -> Report:
     stage = profiles.profile(options.profile).name
     limit = profiles.largest_page(stage)
     report = Report(base_url, seed=options.seed, profile=stage)
@@ -98,10 +110,12 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
 
+    # Stopped where it is a little before the deadline, so that the case under way can finish.
+    soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
     found, passed = run_schemathesis(base_url, token, polite, seed=options.seed, max_examples=options.max_examples,
-                                     deadline=started + options.max_time, profile=stage)
-    if interrupted is not None and interrupted():
-        raise CheckInterrupted("stopped before the check finished")
+                                     deadline=soft, profile=stage)
+    if polite.stopped is not None:
+        raise polite.stopped
     report.findings += found
     report.passed += passed
     report.requests = polite.requests
@@ -109,6 +123,15 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     report.seconds = time.monotonic() - started
     report.scrub(token)
     return report
+
+
+def _stopped(reason: FakeBeeperError, options: CheckOptions) -> FakeBeeperError:
+    """The error a stopped check ends with: a Ctrl-C as it is, a bound the server passed as a ``CheckError``."""
+    if isinstance(reason, CheckInterrupted):
+        return reason
+    if isinstance(reason, OutOfTime):
+        return CheckError(f"the check did not finish within --max-time {options.max_time:g} s ({reason})")
+    return CheckError(str(reason))
 
 
 def _reachable(http: httpx.Client, base_url: str, stage: str) -> None:

@@ -20,10 +20,15 @@ from typing import Any
 import httpx
 
 from fake_beeper import spec
+from fake_beeper.polite import AnswerRefused
 
 LIST_CHATS = spec.LIST_CHATS_PATH
 SEARCH_CHATS = spec.SEARCH_CHATS_PATH  # the same pages, cursors and walks, over the chats that match
 MAX_WALK_PAGES = 10_000  # a server whose hasMore never ends is a failure, not a hang
+# What one walk keeps at most: past it the check stops (exit 2) rather than fill the machine.
+# A real inbox is far below either; a server that invents chats for ever reaches them in seconds.
+MAX_WALK_CHATS = 50_000
+MAX_WALK_BYTES = 128 * 2**20
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class FetchedPage:
     params: dict[str, Any]
     body: dict[str, Any]
     path: str = LIST_CHATS
+    size: int = 0  # bytes of the answer
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -69,7 +75,7 @@ def fetch(client: httpx.Client, number: int = 1, *, path: str = LIST_CHATS, **pa
     assert response.status_code == 200, f"{page.where}: HTTP {response.status_code}: {response.text[:500]}"
     body = response.json()
     assert isinstance(body, dict) and isinstance(body.get("items"), list), f"{page.where}: not a page: {body!r:.500}"
-    return FetchedPage(number, params, body, path)
+    return FetchedPage(number, params, body, path, len(response.content))
 
 
 def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | None = None,
@@ -81,18 +87,44 @@ def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | No
     ``filters`` walk a search (``SEARCH_CHATS``, ``{"type": "group"}``) the same way."""
     result = Walk()
     follow = "newestCursor" if direction == "after" else "oldestCursor"
+    cursors: dict[str, int] = {}  # each cursor followed, and the page that gave it
+    seen: dict[str, int] = {}  # each chat met, and its page
+    size = 0
     while True:
         page = fetch(client, len(result.pages) + 1, path=path, **(filters or {}), accountIDs=account_ids,
                      cursor=cursor, direction=direction, limit=limit)
         result.pages.append(page)
         check_page_consistent(page)
+        _check_new(page, seen)
+        size += page.size
+        if len(seen) > MAX_WALK_CHATS or size > MAX_WALK_BYTES:
+            raise AnswerRefused(f"{page.where}: the walk passed {len(seen):,} chats and {size // 2**20} MiB; "
+                                f"fake-beeper check reads at most {MAX_WALK_CHATS:,} chats or "
+                                f"{MAX_WALK_BYTES // 2**20} MiB in one walk")
         cursor = page.body.get(follow)
         if not page.body.get("hasMore") or not page.chats or not cursor:
             return result
         if max_pages is not None and len(result.pages) >= max_pages:
             result.complete = False
             return result
-        assert len(result.pages) < MAX_WALK_PAGES, f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages"
+        if not isinstance(cursor, str) or cursor in cursors:
+            raise AssertionError(f"{page.where}: its {follow} is the one page {cursors.get(cursor, '?')} gave: "
+                                 "the cursor does not move, and the walk would never end")
+        cursors[cursor] = page.number
+        if len(result.pages) >= MAX_WALK_PAGES:
+            raise AssertionError(f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages")
+
+
+def _check_new(page: FetchedPage, seen: dict[str, int]) -> None:
+    """Each chat of ``page`` is met for the first time in its walk (a chat met again: the walk
+    loops, or pages overlap), noted in ``seen``."""
+    for chat in page.chats:
+        chat_id = chat.get("id") if isinstance(chat, dict) else None
+        if not isinstance(chat_id, str):
+            raise AssertionError(f"{page.where}: an item without a string id: {str(chat)[:200]}")
+        if chat_id in seen:
+            raise AssertionError(f"{page.where}: {describe(chat)} also on page {seen[chat_id]}")
+        seen[chat_id] = page.number
 
 
 def activity_key(chat: dict[str, Any]) -> float:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from fake_beeper import profiles
+from fake_beeper.text import shown
 
 Kind = Literal["violation", "warning"]
 
@@ -60,6 +61,10 @@ class Report:
         """Take the token out of every finding, leaving ``$BEEPER_ACCESS_TOKEN`` in its place
         (also where Schemathesis wrote ``[Filtered]``, so that its curl lines run as they are)."""
         def clean(text: str) -> str:
+            # In double quotes, so that the shell puts the variable in (Schemathesis quotes singly).
+            for quoted in ("'Authorization: [Filtered]'", f"'Authorization: Bearer {token}'" if token else None):
+                if quoted:
+                    text = text.replace(quoted, '"Authorization: Bearer $BEEPER_ACCESS_TOKEN"')
             text = text.replace("Authorization: [Filtered]", "Authorization: Bearer $BEEPER_ACCESS_TOKEN")
             return text.replace(token, "$BEEPER_ACCESS_TOKEN") if token else text
 
@@ -77,10 +82,10 @@ class Report:
         """The terminal summary: each finding in a line or two, then the behaviour and the verdict."""
         lines = [f"fake-beeper check {self.base_url}{self._as_stage()}: {self.requests} requests "
                  f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
-        for finding in self.findings:
-            lines.append(f"{finding.kind.upper()} [{finding.check}] {finding.message}")
+        for finding in self.findings:  # what a server said is quoted in them: shown, never written raw
+            lines.append(f"{finding.kind.upper()} [{finding.check}] {shown(finding.message, 1000)}")
             if finding.curl:  # Schemathesis may give several requests, a line each
-                lines += [f"    {line}" for line in finding.curl.splitlines()]
+                lines += [f"    {shown(line, 1000)}" for line in finding.curl.splitlines()]
         lines.append("behaviour where the contract is silent: " +
                      ", ".join(f"{key}={value}" for key, value in self.behaviour.items()))
         lines.append(f"the fake behaves the same with: fake-beeper serve {self.serve_flags}" if self.serve_flags

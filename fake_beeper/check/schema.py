@@ -21,7 +21,7 @@ from typing import Any
 
 from fake_beeper import profiles, spec
 from fake_beeper.check.report import Finding, Kind
-from fake_beeper.polite import Polite
+from fake_beeper.polite import Polite, polite_client
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
 SAFE_UNEXPECTED_METHODS = {"options", "trace"}
@@ -98,28 +98,51 @@ def without_unsendable_queries(schema: Any) -> Any:
 
 
 @contextmanager
-def _gated(polite: Polite) -> Iterator[None]:
-    """Every request Schemathesis sends passes ``polite``, for as long as this lasts.
+def _gated(base_url: str, polite: Polite) -> Iterator[None]:
+    """Every request Schemathesis sends goes through ``polite``'s bounded transport, for as long as
+    this lasts.
 
     Schemathesis sends through ``requests``, and not every request goes through its hooks (its
     probes, the re-sends of some checks), so the gate sits where every one of them passes: the
-    ``send`` of ``requests``' HTTP adapter, put back as it was afterwards.
+    ``send`` of ``requests``' HTTP adapter, put back as it was afterwards. It sends nothing itself:
+    it hands the request to an httpx client on the same ``PoliteTransport`` as the rest of the
+    check (GET-only, rate, size, depth and time bounds), and gives Schemathesis the answer as
+    ``requests`` would have built it.
     """
+    import io
+
+    import httpx
+    import requests
     from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPResponse
+    from urllib3._collections import HTTPHeaderDict
 
     original = HTTPAdapter.send
+    client = polite_client(base_url, None, polite)  # no token of its own: Schemathesis's cases say theirs
 
     def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
-        polite.before(request.method or "GET")
-        response = original(adapter, request, *args, **kwargs)
-        polite.after(response.status_code)
-        return response
+        try:
+            answer = client.request(request.method or "GET", request.url, headers=dict(request.headers),
+                                    content=request.body)
+        except httpx.InvalidURL as exc:  # what requests would have refused too, as its own errors
+            raise requests.exceptions.InvalidURL(str(exc), request=request) from None
+        except httpx.LocalProtocolError as exc:  # a header no HTTP/1.1 request can carry (a NUL byte)
+            raise requests.exceptions.InvalidHeader(str(exc), request=request) from None
+        except httpx.TimeoutException as exc:
+            raise requests.exceptions.Timeout(str(exc), request=request) from None
+        except httpx.TransportError as exc:
+            raise requests.exceptions.ConnectionError(str(exc), request=request) from None
+        raw = HTTPResponse(body=io.BytesIO(answer.content), headers=HTTPHeaderDict(answer.headers.multi_items()),
+                           status=answer.status_code, reason=answer.reason_phrase, preload_content=False,
+                           decode_content=False, version=11)
+        return adapter.build_response(request, raw)
 
     HTTPAdapter.send = send  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:
         HTTPAdapter.send = original  # type: ignore[method-assign]
+        client.close()
 
 
 def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
@@ -140,7 +163,7 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
     findings: dict[tuple[str, str, str], Finding] = {}
     ran: set[str] = set()
     errors: list[str] = []
-    with _gated(polite):
+    with _gated(base_url, polite):
         stream = from_schema(schema).execute()
         timer = threading.Timer(max(0.0, deadline - time.monotonic()), stream.stop)
         timer.start()

@@ -22,22 +22,24 @@ import orjson
 
 from fake_beeper import profiles
 from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
-from fake_beeper.defaults import DEFAULT_RECORD_RATE
-from fake_beeper.polite import CheckInterrupted, Polite, polite_client
+from fake_beeper.defaults import DEFAULT_RECORD_MAX_TIME, DEFAULT_RECORD_RATE
+from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, polite_client
 from fake_beeper.record.anonymise import Anonymiser, LeakError, Summary
 from fake_beeper.record.fetch import Fetched, RecordError, fetch_world
 
-__all__ = ["CheckInterrupted", "LeakError", "RecordError", "RecordOptions", "Recording", "record"]
+__all__ = ["AnswerRefused", "CheckInterrupted", "LeakError", "RecordError", "RecordOptions", "Recording", "record"]
 
 
 @dataclass(frozen=True)
 class RecordOptions:
     rate: float = DEFAULT_RECORD_RATE  # requests a second, at most
-    max_chats: int | None = None  # the newest N chats only
+    max_chats: int | None = None  # the newest N chats only; None: all, up to DEFAULT_MAX_CHATS (more is refused)
+    max_time: float | None = DEFAULT_RECORD_MAX_TIME  # seconds for the whole walk
     seed: int | None = None  # the pseudonyms' key; None: a random one, never stored
     anonymise: bool = True
     shift_days: int = 0  # move every date-time by this many days
     profile: str = profiles.LATEST  # the stage of the contract the server is in (an older Beeper Desktop)
+    keep_unknown: bool = False  # keep what the contract does not describe (anonymised), instead of leaving it out
 
 
 @dataclass
@@ -59,18 +61,25 @@ class Recording:
 def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
            progress: Callable[[int], None] = lambda done: None,
            interrupted: Callable[[], bool] | None = None) -> Recording:
-    """Walk ``url`` and return its world anonymised (``RecordError``, ``LeakError`` or
+    """Walk ``url`` and return its world anonymised (``RecordError``, ``AnswerRefused`` (a bound
+    passed: too large, too deep, too slow, too long, looping), ``LeakError`` or
     ``CheckInterrupted`` if it cannot be: then nothing is returned at all)."""
     started = time.monotonic()
     stage = profiles.profile(options.profile).name
-    polite = Polite(rate=options.rate, interrupted=interrupted)
+    deadline = None if options.max_time is None else started + options.max_time
+    polite = Polite(rate=options.rate, interrupted=interrupted, deadline=deadline)
     with polite_client(url, token, polite) as client:
-        fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, profile=stage)
+        try:
+            fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, profile=stage)
+        except OutOfTime:
+            raise OutOfTime(f"the walk did not finish within --max-time {options.max_time:g} s "
+                            f"({polite.requests:,} requests)") from None
     key = None
     if options.anonymise:
         key = secrets.token_bytes(32) if options.seed is None else f"fake-beeper record {options.seed}".encode()
     try:
-        bodies, accounts, summary = Anonymiser(key, shift_days=options.shift_days).run(
+        bodies, accounts, summary = Anonymiser(key, shift_days=options.shift_days,
+                                               keep_unknown=options.keep_unknown).run(
             fetched.chats, fetched.accounts or [])
     except ValueError as exc:  # a date-time shifted past the year 9999
         raise RecordError(f"--shift-days {options.shift_days}: {exc}") from None

@@ -4,9 +4,12 @@ The contract says what each string is (``x-anonymise`` on its property; see the 
 ``info.description``), so this module knows no field by name: it walks each chat and account
 along its schema (``$ref``, ``allOf``, ``anyOf`` and maps followed) and hands each string to the
 replacement its kind names (``pseudonyms``). Strings with an ``enum`` or a ``date-time`` format,
-numbers, booleans, nulls, keys, list lengths and order are kept; date-times may be shifted.
-A string the contract does not describe (a field a newer server sends) is replaced as an
-identifier, part by part: safe whatever it holds.
+numbers, booleans, nulls, the keys the contract names, list lengths and order are kept;
+date-times may be shifted. What the contract does not describe (a field a newer server sends, a
+key nobody named, the inside of an ``additionalProperties: true`` object) is left out; with
+``keep_unknown`` it is kept, its keys as they are and every string of it replaced as an
+identifier, part by part.
+The keys of an ID-keyed map (``x-anonymise-keys``) are replaced like its IDs.
 
 It runs in two passes over the whole recording. The first gathers what is identifying: every
 original value that will be replaced and every identifying part of an identifier, of 6+
@@ -33,6 +36,7 @@ from fake_beeper.data.networks import NETWORKS
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.record.pseudonyms import MIN_SECRET_LENGTH, STRUCTURAL, Pseudonyms, Secrets, identifying_parts
 from fake_beeper.record.scripts import dominant_script, is_emoji_part
+from fake_beeper.text import shown
 from fake_beeper.timestamps import shifted
 
 CHAT_SCHEMA, ACCOUNT_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA
@@ -58,7 +62,8 @@ class Summary:
     replaced: Counter[str] = field(default_factory=Counter)  # values, by kind
     distinct: dict[str, int] = field(default_factory=dict)  # distinct originals, by kind
     parts: int = 0  # distinct identifying parts of identifiers
-    undescribed: set[str] = field(default_factory=set)  # fields the contract does not name
+    undescribed: set[str] = field(default_factory=set)  # fields the contract does not name, kept (--keep-unknown)
+    dropped: set[str] = field(default_factory=set)  # fields the contract does not name, left out
     secrets: int = 0  # identifying strings the output was searched for
     searched: int = 0  # characters of output searched
     shifted: int = 0  # date-times moved by --shift-days
@@ -70,9 +75,12 @@ class Summary:
                 for kind, label in names.items() if self.replaced[kind]]
         lines = [f"replaced {', '.join(done) or 'nothing'}; {self.parts:,} distinct identifying parts of IDs, "
                  "handles, phone numbers, e-mail addresses, URLs and paths"]
+        if self.dropped:
+            lines.append(f"left out {len(self.dropped):,} fields openapi.yaml does not describe "
+                         f"(--keep-unknown keeps them, anonymised): {_fields(self.dropped)}")
         if self.undescribed:
-            lines.append(f"replaced as identifiers: fields openapi.yaml does not describe: "
-                         f"{', '.join(sorted(self.undescribed)[:8])}{' …' if len(self.undescribed) > 8 else ''}")
+            lines.append(f"replaced as identifiers (--keep-unknown): fields openapi.yaml does not describe: "
+                         f"{_fields(self.undescribed)}")
         if self.shifted:
             lines.append(f"shifted {self.shifted:,} date-times")
         lines.append("kept: which keys are present, nulls, list lengths, counts, numbers, booleans, enums, "
@@ -80,6 +88,15 @@ class Summary:
         lines.append(f"searched {self.searched:,} characters of output for {self.secrets:,} identifying strings "
                      "of 6+ characters: none survived")
         return lines
+
+
+def _is_flag(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _fields(names: set[str]) -> str:
+    """A few field names, as the terminal may show them (they are the server's keys)."""
+    return shown(", ".join(sorted(names)[:8]) + (" …" if len(names) > 8 else ""))
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ class _Node:
     key_kind: str | None  # x-anonymise-keys: what a map's keys are (None: kept)
     properties: Mapping[str, dict[str, Any]]
     additional: dict[str, Any] | None  # the schema of a map's values
+    open: bool  # additionalProperties: true (anything, undescribed)
     items: dict[str, Any] | None
     branches: tuple[dict[str, Any], ...]
     types: frozenset[str]
@@ -134,7 +152,7 @@ class _Schemas:
         additional = merged.get("additionalProperties")
         return _Node(
             kind=kind, key_kind=merged.get("x-anonymise-keys"), properties=properties,
-            additional=additional if isinstance(additional, dict) else None,
+            additional=additional if isinstance(additional, dict) else None, open=additional is True,
             items=merged.get("items"), branches=tuple(merged.get("anyOf", ()) or merged.get("oneOf", ())),
             types=frozenset([types] if isinstance(types, str) else types),
             fixed="enum" in merged or "const" in merged or merged.get("format") == "date-time",
@@ -154,15 +172,28 @@ OnString = Callable[[str, str, Place], str]  # (kind, value, place) -> the value
 
 class _Walk:
     """One pass over records along their schema: ``on_string`` gets every string and every key
-    of an ID-keyed map (and returns what to write), ``on_key`` every other key, ``on_kept``
-    every string of a ``keep`` subtree (written as it is)."""
+    of an ID-keyed map (and returns what to write), ``on_key`` every key the contract names or a
+    map of it has, ``on_kept`` every string of a ``keep`` field (written as it is).
+
+    What the contract does not describe (a key no schema names, anything under an
+    ``additionalProperties: true``) is handed to ``on_dropped`` and left out, unless
+    ``keep_unknown``: then its keys are kept (each told to ``on_unknown_key``) and its strings go
+    to ``on_string`` as ``undescribed``. One
+    exception: an open object in a ``keep`` field keeps its flags (booleans, numbers and nulls,
+    with their keys), which is what an account's ``capabilities`` holds; strings, lists and
+    objects in it are undescribed like any other."""
 
     def __init__(self, schemas: _Schemas, on_string: OnString, on_key: Callable[[str], None] = lambda text: None,
-                 on_kept: Callable[[str], None] = lambda text: None) -> None:
+                 on_kept: Callable[[str], None] = lambda text: None, *, keep_unknown: bool = True,
+                 on_dropped: Callable[[Place], None] = lambda place: None,
+                 on_unknown_key: Callable[[str, Place], None] = lambda key, place: None) -> None:
         self._schemas = schemas
         self._on_string = on_string
         self._on_key = on_key
         self._on_kept = on_kept
+        self._keep_unknown = keep_unknown
+        self._on_dropped = on_dropped
+        self._on_unknown_key = on_unknown_key
 
     def record(self, value: Any, schema_name: str, place: Place) -> Any:
         return self._value(value, self._schemas.component(schema_name), None, place)
@@ -171,27 +202,39 @@ class _Walk:
         if schema is None:
             return self._undescribed(value, place)
         node = self._schemas.node(schema, inherited)
-        if node.kind == "keep":
-            self._keep_all(value)
-            return value
         if node.branches:
             branch = self._branch(node, value)
             if branch is not None:
                 return self._value(value, branch, node.kind, place)
         if isinstance(value, str):
+            if node.kind == "keep" and not node.date_time:
+                self._on_kept(value)
+                return value
             if node.fixed:
                 return self._on_string("date-time" if node.date_time else "enum", value, place)
             return self._on_string(node.kind or UNDESCRIBED, value, place)
+        within = "keep" if node.kind == "keep" else None  # a keep field keeps what it holds
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
                 sub = node.properties.get(key, node.additional)
+                if sub is None and within and node.open and _is_flag(item):
+                    self._on_kept(key)  # a kept open object's flags (an account's capabilities): kept
+                    out[key] = item
+                    continue
+                if sub is None:  # a key the contract does not describe
+                    if self._keep_unknown:
+                        self._on_unknown_key(key, (*place, key))
+                        out[key] = self._undescribed(item, (*place, key))
+                    else:
+                        self._on_dropped((*place, key))
+                    continue
                 if node.key_kind and key not in node.properties:
                     new_key = self._on_string(node.key_kind, key, (*place, key))
                 else:
-                    self._on_key(key)
+                    (self._on_kept if within and key not in node.properties else self._on_key)(key)
                     new_key = key
-                out[new_key] = self._value(item, sub, None, (*place, key))
+                out[new_key] = self._value(item, sub, within, (*place, key))
             return out
         if isinstance(value, list):
             return [self._value(item, node.items, node.kind, (*place, index)) for index, item in enumerate(value)]
@@ -205,24 +248,37 @@ class _Walk:
         return None
 
     def _undescribed(self, value: Any, place: Place) -> Any:
-        if isinstance(value, str):
-            return self._on_string(UNDESCRIBED, value, place)
-        if isinstance(value, dict):
-            return {key: self._undescribed(item, (*place, key)) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self._undescribed(item, (*place, index)) for index, item in enumerate(value)]
-        return value
-
-    def _keep_all(self, value: Any) -> None:
-        if isinstance(value, str):
-            self._on_kept(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                self._on_key(key)
-                self._keep_all(item)
-        elif isinstance(value, list):
-            for item in value:
-                self._keep_all(item)
+        """A value the contract does not describe: every key and string replaced as an identifier
+        (``keep_unknown``), or dropped."""
+        if not self._keep_unknown:
+            self._on_dropped(place)
+            return None
+        stack: list[tuple[Any, Place]] = []  # iterative: an unknown subtree has no schema to bound its depth
+        root: list[Any] = [None]
+        stack.append((value, place))
+        slots: list[tuple[Any, Any]] = [(root, 0)]
+        while stack:
+            item, where = stack.pop()
+            holder, slot = slots.pop()
+            if isinstance(item, str):
+                holder[slot] = self._on_string(UNDESCRIBED, item, where)
+            elif isinstance(item, dict):
+                out: dict[str, Any] = {}
+                holder[slot] = out
+                for key, sub in item.items():
+                    self._on_unknown_key(key, (*where, key))
+                    out[key] = None
+                    stack.append((sub, (*where, key)))
+                    slots.append((out, key))
+            elif isinstance(item, list):
+                items: list[Any] = [None] * len(item)
+                holder[slot] = items
+                for index, sub in enumerate(item):
+                    stack.append((sub, (*where, index)))
+                    slots.append((items, index))
+            else:
+                holder[slot] = item
+        return root[0]
 
 
 @functools.cache
@@ -233,9 +289,13 @@ def _default_schemas() -> _Schemas:
 class Anonymiser:
     """Anonymise one recording (``key=None``: keep every string, only shift date-times)."""
 
-    def __init__(self, key: bytes | None, *, shift_days: int = 0, document: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, key: bytes | None, *, shift_days: int = 0, document: Mapping[str, Any] | None = None,
+                 keep_unknown: bool = False) -> None:
+        """``keep_unknown``: keep what the contract does not describe (its keys and strings
+        replaced as identifiers, or as they are with ``key=None``) instead of leaving it out."""
         self._key = key
         self._shift_days = shift_days
+        self._keep_unknown = keep_unknown
         self._schemas = _default_schemas() if document is None else _Schemas(document)
 
     def run(self, chats: Sequence[bytes | dict[str, Any]], accounts: Sequence[dict[str, Any]]) -> tuple[
@@ -250,7 +310,8 @@ class Anonymiser:
             def shift_only(kind: str, value: str, place: Place) -> str:
                 return self._date_time(kind, value, summary)
 
-            return (*self._write(_Walk(self._schemas, shift_only), records, lambda record, place: None), summary)
+            return (*self._write(self._output_walk(shift_only, summary), records, lambda record, place: None),
+                    summary)
         found = self._gather(records)
         pseudonyms = Pseudonyms(self._key, found.secrets, names=found.originals["name"],
                                 sort_keys=found.originals["sort-key"])
@@ -272,11 +333,17 @@ class Anonymiser:
         def search(record: Any, place: Place) -> None:
             summary.searched += _search(record, place, found)
 
-        out = self._write(_Walk(self._schemas, replace_string), records, search)
+        out = self._write(self._output_walk(replace_string, summary), records, search)
         summary.distinct = {kind: len(values) for kind, values in found.originals.items()}
         summary.parts = len(found.parts)
         summary.secrets = len(found.secrets)
         return (*out, summary)
+
+    def _output_walk(self, on_string: OnString, summary: Summary) -> _Walk:
+        def dropped(place: Place) -> None:
+            summary.dropped.add(_field(place))
+
+        return _Walk(self._schemas, on_string, keep_unknown=self._keep_unknown, on_dropped=dropped)
 
     @staticmethod
     def _write(walk: _Walk, records: list[tuple[str, Place, Any]],
@@ -301,7 +368,16 @@ class Anonymiser:
 
     def _gather(self, records: list[tuple[str, Place, Any]]) -> _Found:
         found = _Found()
-        walk = _Walk(self._schemas, found.note, found.vocabulary.add, found.kept.add)
+        # Everything is gathered, what will be dropped too: a string of it (a key too, unless
+        # --keep-unknown keeps the keys) that the output holds is found by the search like any other.
+        def unknown_key(key: str, place: Place) -> None:
+            if self._keep_unknown:
+                found.vocabulary.add(key)
+            else:
+                found.note(UNDESCRIBED, key, place)
+
+        walk = _Walk(self._schemas, found.note, found.vocabulary.add, found.kept.add, keep_unknown=True,
+                     on_unknown_key=unknown_key)
         for schema, place, value in records:
             walk.record(_parsed(value), schema, place)
         found.settle()

@@ -7,7 +7,10 @@ of ``fake_beeper.polite``: no method but GET, at most ``rate`` requests a second
 is waited out as its ``Retry-After`` says (at most ``MAX_RETRY_WAIT`` seconds, ``RETRIES``
 times); anything else that is not a page (a 401, a 500, a dropped connection, a chat the
 contract rejects) ends the recording with a ``RecordError`` that names the request, and
-nothing is kept. A chat met twice (the list changed during the walk) is kept where it was first.
+nothing is kept. A chat met twice (the list changed during the walk) is kept where it was first;
+a page that brings no chat not met before, or a cursor given twice, means the pages loop, and
+ends the recording. What is kept is bounded: ``max_chats`` (by default ``DEFAULT_MAX_CHATS``) and
+``MAX_RECORDING_BYTES`` of chats, and the ``polite`` gate bounds each answer and the time.
 Chats are kept as their JSON, not as dicts: a dict costs ten times the memory of its text.
 """
 
@@ -24,10 +27,14 @@ import orjson
 
 from fake_beeper import profiles, spec
 from fake_beeper.errors import FakeBeeperError
+from fake_beeper.polite import AnswerRefused
+from fake_beeper.text import shown
 
 RETRIES = 3
 MAX_RETRY_WAIT = 30.0
 MAX_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
+DEFAULT_MAX_CHATS = 50_000  # far past a real inbox; a server that invents chats reaches it in seconds
+MAX_RECORDING_BYTES = 256 * 2**20  # of chats' JSON, kept in memory until the file is written
 
 
 class RecordError(FakeBeeperError):
@@ -44,42 +51,64 @@ class Fetched:
 
 def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
                 progress: Callable[[int], None] = lambda done: None, profile: str = profiles.LATEST) -> Fetched:
-    """The server's accounts, then its chats in list order (at most ``max_chats``), each held to
-    stage ``profile`` of the contract."""
+    """The server's accounts, then its chats in list order (at most ``max_chats``: the newest;
+    ``None``: at most ``DEFAULT_MAX_CHATS``, and more is refused), each held to stage ``profile``
+    of the contract."""
+    chosen = max_chats is not None
+    most = max_chats if max_chats is not None else DEFAULT_MAX_CHATS
     fetched = Fetched(accounts=_accounts(client, profile))
     seen: set[str] = set()
+    cursors: set[str] = set()
+    size = 0
     validator = profiles.chat_validator(profile)
     limited = profiles.has_list_limit(profile)
     cursor: str | None = None
-    while max_chats is None or len(fetched.chats) < max_chats:
-        left = None if max_chats is None else max_chats - len(fetched.chats)
-        limit = profiles.LARGEST_PAGE if left is None else min(profiles.LARGEST_PAGE, left)
+    where = ""
+    while len(fetched.chats) < most:
+        limit = min(profiles.LARGEST_PAGE, most - len(fetched.chats))
         params: dict[str, Any] = {"limit": limit} if limited else {}
         if cursor is not None:
             params |= {"cursor": cursor, "direction": "before"}
         fetched.pages += 1
-        shown = "&".join([*([f"limit={limit}"] if limited else []),
+        query = "&".join([*([f"limit={limit}"] if limited else []),
                           *([] if cursor is None else ["cursor=…&direction=before"])])  # a cursor is long
-        where = f"page {fetched.pages} (GET {spec.LIST_CHATS_PATH}{'?' + shown if shown else ''})"
+        where = f"page {fetched.pages} (GET {spec.LIST_CHATS_PATH}{'?' + query if query else ''})"
         page = _get(client, spec.LIST_CHATS_PATH, params, where)
         items = page.get("items") if isinstance(page, dict) else None
         if not isinstance(items, list):
             raise RecordError(f"{where}: the answer is not a page of chats")
+        kept = len(fetched.chats)
+        cut_short = False  # chats of this page left out: max_chats was reached
         for position, chat in enumerate(items):
             _check(validator, chat, f"{where}: chat {position + 1}", profile)
             if chat["id"] in seen:
                 fetched.repeated += 1
                 continue
             seen.add(chat["id"])
-            fetched.chats.append(orjson.dumps(chat))
-            if max_chats is not None and len(fetched.chats) >= max_chats:
+            body = orjson.dumps(chat)
+            size += len(body)
+            if size > MAX_RECORDING_BYTES:
+                raise AnswerRefused(f"{where}: the chats passed {MAX_RECORDING_BYTES // 2**20} MiB at chat "
+                                  f"{len(fetched.chats) + 1:,}; record fewer with --max-chats N")
+            fetched.chats.append(body)
+            if len(fetched.chats) >= most:
+                cut_short = position < len(items) - 1
                 break
         progress(len(fetched.chats))
         cursor = page.get("oldestCursor")
         if not page.get("hasMore") or not items or not isinstance(cursor, str):
-            break
+            if cut_short and not chosen:
+                break
+            return fetched
+        if len(fetched.chats) == kept or cursor in cursors:
+            again = "the cursor of an earlier page" if cursor in cursors else "no chat that earlier pages did not have"
+            raise AnswerRefused(f"{where}: {again}, and hasMore: the pages loop")
+        cursors.add(cursor)
         if fetched.pages >= MAX_PAGES:
-            raise RecordError(f"{where}: still more chats after {MAX_PAGES:,} pages; pass --max-chats")
+            raise AnswerRefused(f"{where}: still more chats after {MAX_PAGES:,} pages; pass --max-chats")
+    if not chosen:  # the default bound, not the user's: more chats than a real inbox holds
+        raise AnswerRefused(f"{where}: still more chats after {most:,} (the default --max-chats): a server "
+                            "that never ends? To record the newest N of a larger inbox, pass --max-chats N")
     return fetched
 
 
@@ -102,7 +131,7 @@ def _check(validator: jsonschema_rs.Validator, value: Any, what: str, profile: s
         error = next(validator.iter_errors(value))
         stage = "" if profile == profiles.LATEST else f" of stage {profile}"
         raise RecordError(f"{what} breaks the contract{stage} at "
-                          f"{spec.instance_place(error.instance_path) or 'its root'}: {error.message[:200]}"
+                          f"{shown(spec.instance_place(error.instance_path) or 'its root')}: {shown(error.message)}"
                           f"{_stage_hint(value, profile, schema)}")
 
 
@@ -126,7 +155,7 @@ def _get(client: httpx.Client, path: str, params: dict[str, Any], where: str, *,
         except httpx.TimeoutException:
             raise RecordError(f"{where}: no answer within {client.timeout.read or 0:g} s") from None
         except httpx.HTTPError as exc:
-            raise RecordError(f"{where}: {_reason(exc)}") from None
+            raise RecordError(f"{where}: {shown(_reason(exc))}") from None
         if response.status_code in (429, 503) and attempt < RETRIES:
             time.sleep(_retry_wait(response, attempt))  # then the gate: a Ctrl-C meanwhile stops the retry
             continue
@@ -157,7 +186,7 @@ def _error_text(response: httpx.Response) -> str:
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return f" {body.get('code', '')}: {body['message'][:200]}".replace("  ", " ")
+        return f" {shown(str(body.get('code', '')), 40)}: {shown(body['message'])}".replace("  ", " ")
     return ""
 
 
