@@ -136,6 +136,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _up_to(high: int, what: str, parse: Callable[[str], int] = _natural) -> Callable[[str], int]:
+    """An argparse type: ``parse``, and at most ``high`` (a count that no machine could hold or
+    wait for is refused at once, not found out hours into the work)."""
+    def bounded(text: str) -> int:
+        value = parse(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"at most {high:,} {what}, got {value:,}")
+        return value
+
+    return bounded
+
+
+MAX_CHATS = 10_000_000  # generate, serve --seed and record: far past any inbox, within a machine's reach
+_chats = _up_to(MAX_CHATS, "chats")
+_some_chats = _up_to(MAX_CHATS, "chats", _positive)
+_accounts = _up_to(10_000, "accounts", _positive)
+_journal = _up_to(1_000_000, "requests")
+_examples = _up_to(100_000, "examples", _positive)
+
+
 def _token(text: str) -> str:
     from fake_beeper.auth import check_token
     from fake_beeper.errors import UsageError
@@ -173,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     source = serve.add_mutually_exclusive_group()
     source.add_argument("--fixtures", metavar="PATH", help="a .jsonl or .json fixture file instead of the default data")
     source.add_argument("--seed", type=_natural, help="generate chats from this seed instead")
-    serve.add_argument("--count", type=_natural, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
-    serve.add_argument("--accounts", type=_positive,
+    serve.add_argument("--count", type=_chats, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
+    serve.add_argument("--accounts", type=_accounts,
                        help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
     serve.add_argument("--no-cache", action="store_true",
                        help="with --seed: generate afresh, neither reading nor writing the dataset cache "
@@ -191,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="answer like another server where the contract is silent (repeatable; e.g. "
                             "after=newest; see the README, or the line fake-beeper check prints); on top of a "
                             "scenario's behaviour section")
-    serve.add_argument("--journal", type=_natural, default=DEFAULT_JOURNAL, metavar="N",
+    serve.add_argument("--journal", type=_journal, default=DEFAULT_JOURNAL, metavar="N",
                        help=f"keep the newest N requests for GET /_fake-beeper/requests (default {DEFAULT_JOURNAL}; "
                             "0: none)")
     serve.add_argument("--quiet", action="store_true", help="no access-log line per request")
@@ -207,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write a deterministic fixture file")
     generate.add_argument("--seed", type=_natural, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
-    generate.add_argument("--count", type=_natural, default=DEFAULT_COUNT, help=f"default {DEFAULT_COUNT}")
-    generate.add_argument("--accounts", type=_positive, default=DEFAULT_ACCOUNTS, help=f"default {DEFAULT_ACCOUNTS}")
+    generate.add_argument("--count", type=_chats, default=DEFAULT_COUNT, help=f"default {DEFAULT_COUNT}")
+    generate.add_argument("--accounts", type=_accounts, default=DEFAULT_ACCOUNTS, help=f"default {DEFAULT_ACCOUNTS}")
     generate.add_argument("--out", required=True, metavar="PATH",
                           help="where to write: PATH.jsonl (JSON Lines) or PATH.json (an array)")
     generate.add_argument("--force", action="store_true", help="replace PATH if it exists")
@@ -229,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"server that holds any other phase past it ends the check with exit 2 "
                             f"(default {DEFAULT_CHECK_MAX_TIME:g})")
     check.add_argument("--seed", type=_natural, default=DEFAULT_CHECK_SEED, help=f"default {DEFAULT_CHECK_SEED}")
-    check.add_argument("--max-examples", type=_positive, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
+    check.add_argument("--max-examples", type=_examples, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
                        help=f"Schemathesis's fuzzing cases per operation (default {DEFAULT_CHECK_MAX_EXAMPLES})")
     check.add_argument("--profile", type=_profile, default="latest", metavar="P",
                        help="hold the server to an older stage of the contract (default latest; "
@@ -249,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--seed", type=_natural,
                         help="the pseudonyms' key: the same seed and source give the same file (default: a "
                              "random key, never stored). Keep it private: with it, a guess can be checked")
-    record.add_argument("--max-chats", type=_positive, metavar="N",
+    record.add_argument("--max-chats", type=_some_chats, metavar="N",
                         help="record the newest N chats only (default: all of them, up to 50,000; a server that "
                              "lists more is refused, as one that never ends)")
     record.add_argument("--max-time", type=_seconds, default=DEFAULT_RECORD_MAX_TIME, metavar="S",

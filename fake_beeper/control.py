@@ -21,12 +21,13 @@ at most ``MAX_BODY`` bytes (413), and of the shape below (400, never 500).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import jsonschema_rs
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -37,8 +38,10 @@ from fake_beeper.errors import ApiError, FakeBeeperError
 from fake_beeper.guard import CONTROL_PREFIX
 from fake_beeper.scenario import ScenarioError, parse_scenario
 from fake_beeper.state import FakeState
+from fake_beeper.text import shown
 
 MAX_BODY = 1 << 20
+_LIMIT = re.compile(r"[0-9]{1,9}")
 
 _ID = {"type": "string", "minLength": 1}
 ACTIVITY_SCHEMA = {
@@ -78,11 +81,17 @@ async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
     if media_type != "application/json":
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
                        f"the control API takes application/json, got {media_type or 'no Content-Type'}")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client's doing, not a bug of the fake: nobody is left to answer
+        raise ApiError(400, "CLIENT_DISCONNECTED", "the client went away before its body was complete") from None
+    raw = b"".join(chunks)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -91,7 +100,7 @@ async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
         error = next(_validator(orjson.dumps(schema)).iter_errors(body), None)
         if error is not None:
             place = spec.instance_place(error.instance_path) or "the body"
-            raise ApiError(400, "INVALID_REQUEST", f"{place}: {error.message}")
+            raise ApiError(400, "INVALID_REQUEST", f"{place}: {spec.error_message(error)}")
     return body
 
 
@@ -168,8 +177,10 @@ async def put_token(request: Request) -> Response:
 
 async def get_requests(request: Request) -> Response:
     raw = request.query_params.get("limit")
-    if raw is not None and not (raw.isdigit() and int(raw) > 0):
-        raise ApiError(400, "INVALID_REQUEST", f"limit must be a whole number of at least 1, got {raw!r}")
+    # ASCII digits only ("²".isdigit() is true, and int() refuses it), and few of them.
+    if raw is not None and not (_LIMIT.fullmatch(raw) and int(raw) > 0):
+        raise ApiError(400, "INVALID_REQUEST",
+                       f"limit must be a whole number from 1 to 999999999, got {shown(raw, 40)!r}")
     records = list(_state(request).journal)
     if raw is not None:
         records = records[-int(raw):]

@@ -44,6 +44,20 @@ class Position:
     chat_id: str | None = None
 
 
+MAX_ID_BYTES = 1536  # what a cursor's token of at most 2,048 base64 characters can carry
+
+
+def unservable_id(chat_id: str) -> str | None:
+    """Why a chat with this ID could not be served (its cursors would be refused), or ``None``."""
+    if not chat_id:
+        return "an empty ID"
+    if not chat_id.isprintable():
+        return "an ID with control or format characters"
+    if len(chat_id.encode("utf-8")) > MAX_ID_BYTES:
+        return f"an ID over {MAX_ID_BYTES} bytes"
+    return None
+
+
 def encode(millis: int, chat_id: str) -> str:
     token = base64.urlsafe_b64encode(chat_id.encode("utf-8")).rstrip(b"=").decode("ascii")
     return f"{millis}|{token}"

@@ -49,11 +49,12 @@ class FakeBeeperServerError(FakeBeeperError, AssertionError):
     The message holds the fake's own traceback(s); the pytest fixtures raise it at teardown.
     """
 
-    def __init__(self, errors: Sequence[InternalError]) -> None:
+    def __init__(self, errors: Sequence[InternalError], more: int = 0) -> None:
         self.errors = list(errors)
         listed = "\n".join(str(error) for error in self.errors)
-        super().__init__(f"fake-beeper hit {len(self.errors)} internal error(s), each answered with a 500 "
-                         f"(a bug in fake-beeper, not in your client):\n{listed}")
+        counted = f" (and {more} more, not kept)" if more else ""
+        super().__init__(f"fake-beeper hit {len(self.errors) + more} internal error(s){counted}, each answered with "
+                         f"a 500 (a bug in fake-beeper, not in your client):\n{listed}")
 
 
 class FakeBeeper:
@@ -216,9 +217,9 @@ class FakeBeeper:
     def check(self) -> None:
         """Raise ``FakeBeeperServerError`` with the fake's own traceback(s) if it hit an internal
         error since the last check (the pytest fixtures call this at teardown)."""
-        errors = self.state.take_errors()
-        if errors:
-            raise FakeBeeperServerError(errors)
+        errors, more = self.state.take_errors()
+        if errors or more:
+            raise FakeBeeperServerError(errors, more)
 
     # -- ways in ------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -41,11 +42,21 @@ def is_loopback(host: str) -> bool:
 
 
 def host_name(header: str) -> str:
-    """The name part of a ``Host`` header: ``[::1]:23373`` → ``::1``, ``LocalHost.:80`` → ``localhost``."""
+    """The name part of a ``Host`` header: ``[::1]:23373`` → ``::1``, ``LocalHost.:80`` → ``localhost``.
+
+    A header that is no host (``[::1].evil.com``, ``localhost:80x``) is returned whole, which
+    no allowed name equals."""
     header = header.strip().lower()
     if header.startswith("["):
-        return header[1:].split("]", 1)[0]
-    return header.rsplit(":", 1)[0].rstrip(".") if header.count(":") == 1 else header.rstrip(".")
+        inside, bracket, rest = header[1:].partition("]")
+        return inside if bracket and _PORT.fullmatch(rest) else header
+    if header.count(":") == 1:
+        name, port = header.split(":")
+        return name.rstrip(".") if _PORT.fullmatch(f":{port}") else header
+    return header.rstrip(".")
+
+
+_PORT = re.compile(r"(:[0-9]{0,5})?")
 
 
 @dataclass(frozen=True)

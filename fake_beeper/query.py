@@ -241,7 +241,7 @@ _COERCE: dict[str, Callable[[str], Any]] = {"string": str, "integer": _to_intege
 def _issue(name: str, error: jsonschema_rs.ValidationError, path: Sequence[str | int]) -> Issue:
     kind = type(error.kind).__name__
     details: Any = error.kind  # each kind has its own fields (limit, options …)
-    message = error.message
+    message = spec.error_message(error)
     if kind in ("Maximum", "ExclusiveMaximum"):
         message = f"must be at most {details.limit}"
     elif kind in ("Minimum", "ExclusiveMinimum"):

@@ -41,8 +41,10 @@ import yaml
 
 from fake_beeper import spec
 from fake_beeper.behaviour import BEHAVIOUR_SCHEMA, Behaviour, parse_behaviour
+from fake_beeper.data.files import require_regular_file
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.faults import Fault, Match, Rule
+from fake_beeper.text import shown
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 32
@@ -150,6 +152,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario file (YAML is a superset of JSON, so one parser reads both)."""
     path = Path(path)
     try:
+        require_regular_file(path)
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -164,6 +167,9 @@ def load_scenario(path: str | Path) -> Scenario:
         document = yaml.load(text, Loader=_BoundedLoader)
     except _Refused as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+    except ValueError as exc:  # a number of thousands of digits: Python refuses to read it
+        raise ScenarioError(f"{path}: a number too long to read "
+                            f"({' '.join(str(exc).split()).split(';')[0][:100]})") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML or JSON: {' '.join(str(exc).split())}") from None
     return parse_scenario(document if document is not None else {}, source=str(path))
@@ -173,8 +179,15 @@ class _Refused(Exception):
     pass
 
 
+# An unquoted date stays a string in a scenario (JSON has no dates): the safe loader's resolvers
+# less the timestamp one, for this loader only.
+_RESOLVERS = {first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+              for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing anchors, aliases and nesting past ``MAX_DEPTH``."""
+    """PyYAML's safe loader, refusing anchors, aliases and nesting past ``MAX_DEPTH``; an
+    unquoted date stays a string (JSON has no dates)."""
 
     _depth = 0
 
@@ -192,35 +205,49 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_BoundedLoader.yaml_implicit_resolvers = _RESOLVERS
+
+
 def _check_finite(value: Any, source: str, path: tuple[str | int, ...]) -> None:
-    """``.inf`` and ``.nan`` are YAML numbers; no latency or count can be one."""
+    """Only what JSON can say: string keys; strings, whole numbers within 64 bits, finite numbers
+    (``.inf`` and ``.nan`` are YAML numbers; no latency or count can be one), booleans, nulls,
+    lists and maps (YAML's ``!!binary``, ``!!set``, ``!!timestamp`` and other tags are refused)."""
+    place = spec.instance_place(path) or "(the document)"
+
+    def refused(detail: str) -> ScenarioError:
+        return ScenarioError(f"{source}: {place}: {detail}", place=place, detail=detail)
+
     if len(path) > MAX_DEPTH:
-        raise ScenarioError(f"{source}: {spec.instance_place(path[:MAX_DEPTH])}: nested more than {MAX_DEPTH} deep",
-                            place=spec.instance_place(path[:MAX_DEPTH]), detail=f"nested more than {MAX_DEPTH} deep")
+        place = spec.instance_place(path[:MAX_DEPTH])
+        raise refused(f"nested more than {MAX_DEPTH} deep")
     if isinstance(value, float) and not math.isfinite(value):
-        place = spec.instance_place(path) or "(the document)"
-        raise ScenarioError(f"{source}: {place}: {value} is not a finite number", place=place,
-                            detail=f"{value} is not a finite number")
+        raise refused(f"{value} is not a finite number")
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise refused("a whole number too large for any setting")
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_finite(item, source, (*path, str(key)))
+            if not isinstance(key, str):
+                raise refused(f"a key must be a string, got {type(key).__name__} {str(key)[:40]!r} (quote it)")
+            _check_finite(item, source, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_finite(item, source, (*path, index))
+    elif not (value is None or isinstance(value, str | int | float)):
+        raise refused(f"a YAML {type(value).__name__} is not a value a scenario can hold (JSON types only)")
 
 
 def _message(error: jsonschema_rs.ValidationError) -> str:
     """jsonschema-rs's message, but an enum lists all its values (not "or 2 other candidates")."""
     kind = error.kind
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
-        return f"{error.instance!r} is not one of {', '.join(repr(option) for option in kind.options)}"
+        return f"{shown(repr(error.instance), 80)} is not one of {', '.join(repr(option) for option in kind.options)}"
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
         node: Any = SCENARIO_SCHEMA
         for part in error.schema_path[:-1]:
             node = node[part]
         allowed = sorted(node.get("properties", {}))
-        return f"unknown key(s) {', '.join(repr(p) for p in kind.unexpected)}; allowed: {', '.join(allowed)}"
-    return error.message
+        return f"unknown key(s) {shown(', '.join(repr(p) for p in kind.unexpected))}; allowed: {', '.join(allowed)}"
+    return spec.error_message(error)
 
 
 def _rule(raw: dict[str, Any], index: int) -> Rule:

@@ -7,10 +7,14 @@ Connections are bounded, so that no client can hold the server's memory or socke
 
 * a request's head (request line and headers) may be at most ``MAX_HEAD_BYTES``; a larger one
   gets a 431 with the ``Error`` body and the connection is closed (a 50 MB ``Authorization``
-  header is refused after its first 64 KiB instead of being read whole);
+  header is refused after its first 64 KiB instead of being read whole). Only the head counts: a
+  body that arrives in the same read is the body's (at most 1 MiB on the control API, 413 past it);
 * a head must arrive within ``HEAD_TIMEOUT`` seconds of the connection or of the previous
   response: a half-open or stalled connection is closed (a 408 if part of a head came);
-* an idle keep-alive connection is closed after ``KEEP_ALIVE`` seconds (uvicorn's own timer).
+* a body must arrive within ``BODY_TIMEOUT`` seconds of its head, however it trickles (a 408);
+* an idle keep-alive connection is closed after ``KEEP_ALIVE`` seconds (uvicorn's own timer);
+* bytes that are not HTTP get a 400 with the ``Error`` body, after the answers still owed to the
+  valid requests pipelined before them on the same connection, in order.
 """
 
 from __future__ import annotations
@@ -30,58 +34,101 @@ from fake_beeper.errors import ApiError, UsageError, send_json
 
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
 KEEP_ALIVE = 5
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
 class BoundedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with a cap on the size of a request head and a time limit
-    for it to arrive."""
+    """uvicorn's httptools protocol, with a cap on the size of a request head, time limits for
+    the head and the body to arrive, and a 400 for garbage that waits for the answers owed."""
 
     head_timeout = HEAD_TIMEOUT
+    body_timeout = BODY_TIMEOUT
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_bytes = 0
+        self._head_tail = b""  # the last bytes of the head so far: its end may span two reads
         self._in_head = True
+        self._in_body = False
+        self._not_http = False  # bytes that are not HTTP came: a 400 once the answers owed are sent
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._not_http:
+            return  # the parser cannot go on past them: nothing more is read
         if self._in_head:
-            self._head_bytes += len(data)
+            joined = self._head_tail + data
+            end = joined.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._head_tail))
+            self._head_tail = joined[-3:] if end < 0 else b""
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(ApiError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
                                       f"The request line and headers are over {MAX_HEAD_BYTES} bytes"))
                 return
         super().data_received(data)
+        if self._in_body and self._body_timer is None and not self.transport.is_closing():
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        self._in_head, self._in_body = False, True
         self._cancel_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._in_head, self._head_bytes = True, 0
+        self._in_head, self._in_body, self._head_bytes, self._head_tail = True, False, 0, b""
+        self._cancel_body_timer()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        if self._not_http and not self._owed():
+            self._refuse_not_http()
+        elif not self._not_http:
             self._arm_head_timer()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are not HTTP: here, after the answers owed to the valid
+        requests before them, and with the ``Error`` body."""
+        self._not_http = True
+        self._cancel_head_timer()
+        self._cancel_body_timer()
+        if self._owed():
+            self.flow.pause_reading()
+        else:
+            self._refuse_not_http()
+
+    def _owed(self) -> bool:
+        return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
+    def _refuse_not_http(self) -> None:
+        self._refuse(ApiError(400, "INVALID_REQUEST", "The request is not valid HTTP/1.1"))
 
     def _arm_head_timer(self) -> None:
         self._cancel_head_timer()
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
 
     def _cancel_head_timer(self) -> None:
-        if getattr(self, "_head_timer", None) is not None:
-            assert self._head_timer is not None
-            self._head_timer.cancel()
+        timer = getattr(self, "_head_timer", None)
+        if timer is not None:
+            timer.cancel()
             self._head_timer = None
+
+    def _cancel_body_timer(self) -> None:
+        timer = getattr(self, "_body_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._body_timer = None
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
@@ -93,13 +140,23 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or not self._in_body:
+            return
+        if self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # answered already: only the rest of the body is owed, and it is not coming
+        else:
+            self._refuse(ApiError(408, "REQUEST_TIMEOUT",
+                                  f"The request body did not arrive within {self.body_timeout:g}s"))
+
     def _refuse(self, error: ApiError) -> None:
         body = error.body()
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}.get(error.status, b"Error")
+        reason = _REASONS.get(error.status, b"Error")
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
                              b"connection: close\r\n\r\n%s" % (error.status, reason, len(body), body))
         self.transport.close()
-        self._in_head = False
+        self._in_head = self._in_body = False
 
 
 def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
@@ -124,9 +181,11 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float = HEAD_TIMEOUT) -> uvicorn.Server:
+def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float = HEAD_TIMEOUT,
+               body_timeout: float = BODY_TIMEOUT) -> uvicorn.Server:
     """A uvicorn server for ``app`` with the connection bounds above."""
-    protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,), {"head_timeout": head_timeout})
+    protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,),
+                    {"head_timeout": head_timeout, "body_timeout": body_timeout})
     # interface: every app here is ASGI 3; uvicorn's guess takes a bound method for ASGI 2.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http=protocol,
                             interface="asgi3", timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
@@ -141,11 +200,11 @@ class LiveServer:
     """
 
     def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = 0, *,
-                 head_timeout: float = HEAD_TIMEOUT) -> None:
+                 head_timeout: float = HEAD_TIMEOUT, body_timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self._sock = bind(host, port)
         self.url = base_url(self._sock)
-        self._server = server_for(app, log_level="error", head_timeout=head_timeout)
+        self._server = server_for(app, log_level="error", head_timeout=head_timeout, body_timeout=body_timeout)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name=f"fake-beeper {self.url}", daemon=True)
 

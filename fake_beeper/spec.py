@@ -7,6 +7,7 @@ this module, so that no second, hand-written copy of the schema can drift from t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -14,6 +15,8 @@ from typing import Any
 
 import jsonschema_rs
 import yaml
+
+from fake_beeper.text import shown
 
 LIST_CHATS_PATH = "/v1/chats"
 SEARCH_CHATS_PATH = "/v1/chats/search"
@@ -132,6 +135,16 @@ def inline_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     """A compiled validator for a schema fragment of the document (a parameter's schema)."""
     document = {"$schema": JSON_SCHEMA_DIALECT, **schema, "components": spec()["components"]}
     return jsonschema_rs.validator_for(document, validate_formats=True)
+
+
+# A quoted value of more than 80 characters in a validator's message: the first 80 are shown.
+_LONG_QUOTED = re.compile(r'"((?:[^"\\]|\\.){80})(?:[^"\\]|\\.)+"')
+
+
+def error_message(error: jsonschema_rs.ValidationError) -> str:
+    """A validator's message as it may be shown: the values it quotes cut to 80 characters (a
+    35 MB value is not echoed on one line), and nothing a terminal would act on."""
+    return shown(_LONG_QUOTED.sub(lambda match: f'"{match.group(1)}…"', error.message), 300)
 
 
 def instance_place(instance_path: Iterable[str | int]) -> str:

@@ -7,8 +7,10 @@ page never sees half a change); this object's lock makes the changes that touch 
 at once atomic: a new scenario (rules, seed and activity plan together) and the planned
 activity that a served page may trigger, which an in-process and a live client can race on.
 
-``errors`` keeps every internal error the app hit (a bug in the fake, answered with a 500), with
-its traceback, so that a test can fail with the fake's own traceback instead of blaming the client.
+``errors`` keeps the internal errors the app hit (a bug in the fake, answered with a 500), with
+their tracebacks as text, so that a test can fail with the fake's own traceback instead of
+blaming the client. Only the first ``MAX_ERRORS`` are kept (the rest are counted): a client that
+finds a way to make the fake fail cannot make it hold more memory by doing it again.
 """
 
 from __future__ import annotations
@@ -27,17 +29,22 @@ from fake_beeper.scenario import ActivityPlan, Scenario
 from fake_beeper.scripted import ScriptedPages
 from fake_beeper.store import ChatStore
 
+MAX_ERRORS = 100  # internal errors kept with their tracebacks; later ones are only counted
+MAX_ERROR_TEXT = 20_000  # characters of one traceback kept
+
 
 @dataclass(frozen=True)
 class InternalError:
-    """An exception the app raised while serving a request (answered with a 500)."""
+    """An exception the app raised while serving a request (answered with a 500), as text: the
+    exception itself would hold its frames, and every object they hold, alive."""
 
     request: str  # "GET /v1/chats?limit=5"
-    exception: BaseException
+    kind: str  # the exception's type, "KeyError"
+    message: str
     traceback: str
 
     def __str__(self) -> str:
-        return f"{self.request}: {type(self.exception).__name__}: {self.exception}\n{self.traceback}"
+        return f"{self.request}: {self.kind}: {self.message}\n{self.traceback}"
 
 
 class FakeState:
@@ -60,6 +67,7 @@ class FakeState:
         self._plan: ActivityPlan | None = None
         self._pages_since_change = 0
         self._errors: list[InternalError] = []
+        self._errors_not_kept = 0
         self.behaviour = Behaviour()  # where the contract is silent; a scenario may set it
         self.apply_scenario(scenario)
 
@@ -118,18 +126,29 @@ class FakeState:
     # -- internal errors -------------------------------------------------------------------------
 
     def record_error(self, request: str, exception: BaseException) -> None:
-        text = "".join(traceback.format_exception(exception))
         with self._lock:
-            self._errors.append(InternalError(request, exception, text))
+            if len(self._errors) >= MAX_ERRORS:
+                self._errors_not_kept += 1
+                return
+        text = "".join(traceback.format_exception(exception))[-MAX_ERROR_TEXT:]
+        error = InternalError(request[:500], type(exception).__name__, str(exception)[:500], text)
+        with self._lock:
+            self._errors.append(error)
 
     @property
     def errors(self) -> list[InternalError]:
-        """The internal errors so far, oldest first."""
+        """The internal errors kept so far (the first ``MAX_ERRORS``), oldest first."""
         with self._lock:
             return list(self._errors)
 
-    def take_errors(self) -> list[InternalError]:
-        """The internal errors so far, and forget them."""
+    @property
+    def errors_not_kept(self) -> int:
+        """How many internal errors came after the first ``MAX_ERRORS``, counted only."""
+        return self._errors_not_kept
+
+    def take_errors(self) -> tuple[list[InternalError], int]:
+        """The internal errors kept so far and how many more were only counted; then forget them."""
         with self._lock:
             errors, self._errors = self._errors, []
-            return errors
+            more, self._errors_not_kept = self._errors_not_kept, 0
+            return errors, more

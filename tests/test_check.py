@@ -27,6 +27,7 @@ from schemathesis.generation import GenerationMode
 
 from fake_beeper import FakeBeeper, cursors, spec
 from fake_beeper.check import CheckOptions, Report, run_check
+from fake_beeper.check.report import Finding
 from fake_beeper.check.schema import load_schema
 from fake_beeper.polite import Polite, UnsafeRequest, polite_client
 from fake_beeper.server import LiveServer
@@ -387,3 +388,18 @@ def test_schemathesis_sends_no_empty_value_where_the_contract_allows_one() -> No
 
     assert empty_values(schemathesis.openapi.from_dict(copy.deepcopy(spec.spec()), config=schemathesis.Config())) > 0
     assert empty_values(load_schema(lambda: "token")) == 0
+
+
+def test_curl_lines_let_the_shell_put_the_token_in_and_findings_print_escaped() -> None:
+    """Schemathesis quotes its headers singly, where the shell would never expand the variable;
+    and a server's words reach the terminal only escaped."""
+    report = Report("http://127.0.0.1:9", findings=[
+        Finding("violation", "schemathesis: ignored_auth", "Server said \x1b[2J\nforged",
+                "curl -X GET -H 'Authorization: [Filtered]' 'http://127.0.0.1:9/v1/chats'"),
+        Finding("violation", "schemathesis: x", "m", "curl -X GET -H 'Authorization: Bearer s3cret' 'http://h/v1'")])
+    report.scrub("s3cret")
+    for finding in report.findings:
+        assert finding.curl is not None and '-H "Authorization: Bearer $BEEPER_ACCESS_TOKEN"' in finding.curl
+        assert "'Authorization" not in finding.curl and "s3cret" not in finding.curl
+    summary = report.summary()
+    assert "\x1b" not in summary and "\\x1b[2J\\nforged" in summary

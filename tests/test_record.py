@@ -598,3 +598,71 @@ def test_a_file_s_stage_is_read_from_its_first_line(header: dict[str, Any], line
     with pytest.raises(FixtureError) as raised:
         read_world(path)
     assert str(raised.value).startswith(f"{path}, {words}"), raised.value
+
+
+# -- what the contract does not describe ---------------------------------------------------------
+
+HIDDEN = ["zorblaxExtraField", "hiddenValueAlpha", "extraObjectKey", "innerSecretKey", "innerSecretValue",
+          "previewSideChannel", "accountSideChannel", "capabilityWhisper", "capabilityNestedKey",
+          "listedSecretOne"]
+
+
+def hiding(chats: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:
+    """Hide each of ``HIDDEN`` in a place the contract does not describe: a top-level key and its
+    value, keys of nested unknown objects, a key of the preview, an account's own key, strings and
+    objects in an account's capabilities, a list of unknown strings."""
+    chats[0]["zorblaxExtraField"] = "hiddenValueAlpha"
+    chats[0]["extraObj"] = {"extraObjectKey": {"innerSecretKey": "innerSecretValue"}}
+    chats[0]["extraList"] = ["listedSecretOne"]
+    next(chat for chat in chats if "preview" in chat)["preview"]["previewSideChannel"] = 7
+    accounts[0]["accountSideChannel"] = True
+    accounts[0]["capabilities"] = {"sendMessages": True, "note": "capabilityWhisper",
+                                   "capabilityNestedKey": {"deep": 1}}
+
+
+def test_nothing_the_contract_does_not_describe_is_recorded_unless_asked(tmp_path: Path) -> None:
+    chats = source_chats(FakeBeeper())[:30]
+    with FakeBeeper(chats) as fake:
+        accounts = [orjson.loads(account) for account in fake.state.store.accounts()]
+    hiding(chats, accounts)
+    with FakeBeeper(chats, accounts=accounts).start() as fake:
+        recording = record(fake.base_url, TOKEN, RecordOptions(rate=FAST, seed=3))
+        kept = record(fake.base_url, TOKEN, RecordOptions(rate=FAST, seed=3, keep_unknown=True))
+    written = tmp_path / "out.jsonl"
+    write_chats(recording.bodies, written, accounts=recording.accounts)
+    text = written.read_text().lower()
+    assert [word for word in HIDDEN if word.lower() in text] == []  # keys and values alike
+    assert recording.accounts is not None and recording.accounts[0]["capabilities"] == {"sendMessages": True}
+    assert any("left out" in line and "zorblaxExtraField" in line for line in recording.summary.lines())
+    # Asked for: the fields are kept, by name, and what they hold is anonymised.
+    everything = b"".join(kept.bodies).decode().lower() + orjson.dumps(kept.accounts).decode().lower()
+    assert "zorblaxextrafield" in everything and "hiddenvaluealpha" not in everything
+    assert "innersecretvalue" not in everything and "capabilitywhisper" not in everything
+
+
+def test_the_leak_check_searches_keys_as_well_as_values() -> None:
+    """A key the output keeps that holds what identifies someone elsewhere stops the recording."""
+    chats = source_chats(FakeBeeper())[:5]
+    name = next(person["fullName"] for chat in chats for person in chat["participants"]["items"]
+                if len(person.get("fullName") or "") >= 6)
+    chats[0]["extra"] = {name: 1}  # an undescribed key that is a person's name
+    Anonymiser(b"key").run(chats, [])  # left out by default: nothing to find
+    with pytest.raises(LeakError, match=r"survived anonymising, in chat 1, field extra"):
+        Anonymiser(b"key", keep_unknown=True).run(chats, [])
+
+
+def test_what_a_server_says_is_printed_escaped(tmp_path: Path) -> None:
+    from tests import hostile
+
+    def rude(request: hostile.Request, peer: hostile.Peer) -> bool:
+        return peer.answer(orjson.dumps({"code": "E\x1b[31m", "message": "\x1b[2J\x07\nfake-beeper: wrote it all\r"}),
+                           "500 Internal Server Error")
+
+    with hostile.HostileServer(rude) as server:
+        done = subprocess.run([sys.executable, "-m", "fake_beeper.cli", "record", "--from", server.url, "--out",
+                               str(tmp_path / "out.jsonl"), "--token", "t"], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not any(char in done.stderr.strip() for char in "\x1b\x07\r"), repr(done.stderr)
+    assert "\\x1b[2J" in done.stderr

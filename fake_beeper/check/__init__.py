@@ -46,7 +46,7 @@ from fake_beeper.defaults import (
     DEFAULT_CHECK_SEED,
 )
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.polite import CheckInterrupted, OutOfTime, Polite, UnsafeRequest, polite_client
+from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, UnsafeRequest, polite_client
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
@@ -84,6 +84,8 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
     polite = Polite(rate=options.rate, interrupted=interrupted, deadline=deadline)
     try:
         return _run(base_url, token, options, polite, say, started)
+    except AnswerRefused as exc:  # a bound a walk keeps (chats, bytes) rather than the gate
+        raise _stopped(polite.stopped or exc, options) from None
     except BaseException:
         if polite.stopped is not None:  # whatever a library made of it (a group, a failed case): the reason
             raise _stopped(polite.stopped, options) from None

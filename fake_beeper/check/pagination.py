@@ -25,10 +25,11 @@ from fake_beeper.polite import AnswerRefused
 LIST_CHATS = spec.LIST_CHATS_PATH
 SEARCH_CHATS = spec.SEARCH_CHATS_PATH  # the same pages, cursors and walks, over the chats that match
 MAX_WALK_PAGES = 10_000  # a server whose hasMore never ends is a failure, not a hang
-# What one walk keeps at most: past it the check stops (exit 2) rather than fill the machine.
-# A real inbox is far below either; a server that invents chats for ever reaches them in seconds.
-MAX_WALK_CHATS = 50_000
-MAX_WALK_BYTES = 128 * 2**20
+# What one walk keeps at most: past it the check stops (exit 2) rather than fill the machine (a
+# walk keeps its pages parsed, about five times their JSON). A server that invents chats for ever
+# reaches either in seconds.
+MAX_WALK_CHATS = 20_000
+MAX_WALK_BYTES = 48 * 2**20
 
 
 @dataclass(frozen=True)

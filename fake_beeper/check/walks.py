@@ -78,8 +78,9 @@ def every_chat_matches_the_contract(server: Server) -> None:
     for page in server.full.pages:
         for chat in page.chats:
             error = next(validator.iter_errors(chat), None)
-            assert error is None, (f"{page.where}: {describe(chat)}: field "
-                                   f"{spec.instance_place(error.instance_path) or '(the chat)'}: {error.message}")
+            if error is not None:
+                place = spec.instance_place(error.instance_path) or "(the chat)"
+                raise AssertionError(f"{page.where}: {describe(chat)}: field {place}: {spec.error_message(error)}")
 
 
 def has_more_ends_the_walk(server: Server) -> None:
@@ -196,7 +197,7 @@ def search_walks_meet_each_match_once(server: Server) -> None:
         for page in result.pages:
             error = next(validator.iter_errors(page.body), None)
             assert error is None, (f"{page.where}: {spec.instance_place(error.instance_path) or '(the page)'}: "
-                                   f"{error.message}")
+                                   f"{spec.error_message(error)}")
             for chat in page.chats:
                 for name, wanted in (("type", filters.get("type")), ("accountID", account)):
                     assert wanted is None or chat[name] == wanted, \

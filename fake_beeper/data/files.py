@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import array
 import contextlib
+import errno
 import functools
 import itertools
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,9 +37,11 @@ import jsonschema_rs
 import orjson
 
 from fake_beeper import profiles, spec
+from fake_beeper.cursors import unservable_id
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.store import LoadedChat
+from fake_beeper.text import shown
 from fake_beeper.timestamps import to_millis
 
 CHAT_SCHEMA, ACCOUNT_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA
@@ -71,6 +75,7 @@ def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None
     """Load and validate a fixture file, accounts and all; raise ``FixtureError`` on the first problem."""
     path = Path(path)
     try:
+        require_regular_file(path)
         if path.suffix == ".jsonl":
             header, start = _jsonl_header(path)
             stage = _stage(header, path, "line 1, ")
@@ -85,6 +90,18 @@ def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
         raise FixtureError(f"{path}: nested too deep to be a chat") from None
+
+
+def require_regular_file(path: Path) -> None:
+    """Raise ``OSError`` unless ``path`` is a regular file (or a link to one): a device never ends
+    (``/dev/zero``) or is random (``/dev/urandom``), a FIFO blocks its reader, a directory is no file.
+    Looked at before the file is opened, since opening a FIFO already blocks."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "not a file")
+        raise OSError(errno.EINVAL, f"{kind}, not a regular file")
 
 
 def validate_accounts(accounts: Any, source: str, where: str = "accounts",
@@ -102,8 +119,9 @@ def validate_accounts(accounts: Any, source: str, where: str = "accounts",
             account.get("accountID"), str) else "(without an accountID)"
         if not validator.is_valid(account):
             error = next(validator.iter_errors(account))
-            raise FixtureError(f"{source}, {where}[{index}]: account {label}: field "
-                               f"{spec.instance_place(error.instance_path) or '(the account itself)'}: {error.message}")
+            place = spec.instance_place(error.instance_path) or "(the account itself)"
+            raise FixtureError(f"{source}, {where}[{index}]: account {label}: field {place}: "
+                               f"{spec.error_message(error)}")
         if account["accountID"] in seen:
             raise FixtureError(f"{source}, {where}[{index}]: account {label}: field accountID: listed twice")
         seen.add(account["accountID"])
@@ -157,6 +175,7 @@ def _checked(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]], source
     for where, chat, *raw in records:
         if not validator.is_valid(chat):  # the fast check first; the first error only on failure
             raise _invalid(validator, chat, source, where)
+        _check_servable(chat, source, where)
         try:
             yield where, to_loaded(chat, raw[0] if raw else None)
         except ValueError as exc:  # a date-time the format check let through but millis cannot hold
@@ -167,7 +186,15 @@ def _invalid(validator: jsonschema_rs.Validator, chat: Any, source: str, where: 
     """The error for a chat the contract rejects: the file, the place, the chat and the first bad field."""
     error = next(validator.iter_errors(chat))
     field = _field_path(error.instance_path)
-    return FixtureError(f"{source}, {where}: chat {_chat_label(chat)}: field {field}: {error.message}")
+    return FixtureError(f"{source}, {where}: chat {_chat_label(chat)}: field {field}: {spec.error_message(error)}")
+
+
+def _check_servable(chat: dict[str, Any], source: str, where: str) -> None:
+    """The contract lets an ID be any string; the fake must put it in cursors it can read back."""
+    reason = unservable_id(chat["id"])
+    if reason is not None:
+        raise FixtureError(f"{source}, {where}: chat {_chat_label(chat)}: field id: {reason}, which no cursor "
+                           "can carry")
 
 
 def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
@@ -360,6 +387,7 @@ def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bo
                 chat = orjson.loads(line)
                 if not validator.is_valid(chat):  # the fast check first; the first error only on failure
                     raise _invalid(validator, chat, str(path), f"line {_line_at(path, begin)}")
+                _check_servable(chat, str(path), f"line {_line_at(path, begin)}")
                 last_activity = chat.get("lastActivity")
                 index.millis.append(to_millis(last_activity) if last_activity is not None else None)
             except orjson.JSONDecodeError as exc:
@@ -428,7 +456,7 @@ def _json_document(path: Path) -> tuple[Iterator[tuple[str, Any]], dict[str, Any
 
 def _chat_label(chat: Any) -> str:
     if isinstance(chat, dict) and isinstance(chat.get("id"), str):
-        return repr(chat["id"])
+        return repr(shown(chat["id"], 80))
     return "(without an id)"
 
 

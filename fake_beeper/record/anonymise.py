@@ -355,7 +355,7 @@ class Anonymiser:
             new = walk.record(_parsed(value), schema, place)
             check(new, place)
             if schema == CHAT_SCHEMA:
-                chats.append(orjson.dumps(new))
+                chats.append(bytes(memoryview(orjson.dumps(new))))  # without orjson's slack
             else:
                 accounts.append(new)
         return chats, accounts
@@ -371,8 +371,8 @@ class Anonymiser:
         # Everything is gathered, what will be dropped too: a string of it (a key too, unless
         # --keep-unknown keeps the keys) that the output holds is found by the search like any other.
         def unknown_key(key: str, place: Place) -> None:
-            if self._keep_unknown:
-                found.vocabulary.add(key)
+            if self._keep_unknown:  # kept as it is: a secret equal to it is still searched for
+                found.kept.add(key)
             else:
                 found.note(UNDESCRIBED, key, place)
 

@@ -85,7 +85,7 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
                 fetched.repeated += 1
                 continue
             seen.add(chat["id"])
-            body = orjson.dumps(chat)
+            body = bytes(memoryview(orjson.dumps(chat)))  # exact to the byte: orjson's own keeps its slack
             size += len(body)
             if size > MAX_RECORDING_BYTES:
                 raise AnswerRefused(f"{where}: the chats passed {MAX_RECORDING_BYTES // 2**20} MiB at chat "
@@ -130,8 +130,8 @@ def _check(validator: jsonschema_rs.Validator, value: Any, what: str, profile: s
     if not validator.is_valid(value):
         error = next(validator.iter_errors(value))
         stage = "" if profile == profiles.LATEST else f" of stage {profile}"
-        raise RecordError(f"{what} breaks the contract{stage} at "
-                          f"{shown(spec.instance_place(error.instance_path) or 'its root')}: {shown(error.message)}"
+        place = shown(spec.instance_place(error.instance_path) or "its root")
+        raise RecordError(f"{what} breaks the contract{stage} at {place}: {spec.error_message(error)}"
                           f"{_stage_hint(value, profile, schema)}")
 
 
