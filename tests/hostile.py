@@ -10,7 +10,7 @@ test is over, which every endless behaviour watches so that the server stops wit
 
 from __future__ import annotations
 
-import copy
+import functools
 import gzip
 import socket
 import socketserver
@@ -105,15 +105,14 @@ class HostileServer:
 
 # -- the chats and pages a hostile server hands out -------------------------------------------------
 
-_TEMPLATE: dict[str, object] | None = None
+@functools.cache
+def _template() -> bytes:
+    return load_world(None).chats[0].body
 
 
 def chat(number: int) -> dict[str, object]:
     """A chat the contract accepts, the ``number``-th newest of an endless list."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        _TEMPLATE = orjson.loads(load_world(None).chats[0].body)
-    made = copy.deepcopy(_TEMPLATE)
+    made: dict[str, object] = orjson.loads(_template())
     made["id"] = f"!hostile_{number}:local-whatsapp.localhost"
     made["lastActivity"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1_900_000_000 - number))
     return made
@@ -133,7 +132,7 @@ def accounts_or_404(request: Request, peer: Peer) -> bool | None:
 
 def _limit(request: Request) -> int:
     text = request.query.get("limit", ["200"])[0]
-    return min(int(text), 200) if text.isdigit() and 0 < int(text) else 200
+    return min(int(text), 200) if text.isdigit() and int(text) > 0 else 200
 
 
 # -- behaviours --------------------------------------------------------------------------------------
@@ -179,17 +178,12 @@ def endless_chunks(request: Request, peer: Peer) -> bool:
 
 def gzip_bomb(request: Request, peer: Peer) -> bool:
     """200 KB of gzip that inflates to 200 MB."""
-    return peer.answer(_BOMB(), headers="content-encoding: gzip\r\n")
+    return peer.answer(_bomb(), headers="content-encoding: gzip\r\n")
 
 
-def _BOMB() -> bytes:  # noqa: N802 (made once, on first use)
-    global _BOMB_BYTES
-    if _BOMB_BYTES is None:
-        _BOMB_BYTES = gzip.compress(b" " * (200 * 2**20), compresslevel=9)
-    return _BOMB_BYTES
-
-
-_BOMB_BYTES: bytes | None = None
+@functools.cache
+def _bomb() -> bytes:
+    return gzip.compress(b" " * (200 * 2**20), compresslevel=9)
 
 
 def deep(request: Request, peer: Peer) -> bool:

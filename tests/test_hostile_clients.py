@@ -96,7 +96,7 @@ def test_a_stalled_body_is_timed_out_like_a_head(live: tuple[LiveServer, FakeSta
 
 def test_a_control_body_between_the_head_limit_and_the_body_limit_is_read(
         live: tuple[LiveServer, FakeState]) -> None:
-    server, state = live
+    server, _ = live
     body = b'{"seed": 3' + b" " * (300 * 1024) + b"}"  # 300 KiB: past the head's 64 KiB, within 1 MiB
     with connect(server) as sock:
         sock.sendall(b"PUT /_fake-beeper/scenario HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
