@@ -30,6 +30,7 @@ Where the contract is silent, the fake's choices (README, "What the fake does"):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -215,7 +216,7 @@ def _essential(words: Iterable[str]) -> tuple[str, ...]:
     first). So a query's cost is bounded by what it asks, not by how often it repeats it: 30,000
     copies of "a" are one test, not 30,000."""
     ordered = sorted(set(words))
-    kept = [word for word, following in zip(ordered, [*ordered[1:], ""], strict=True)
+    kept = [word for word, following in itertools.zip_longest(ordered, ordered[1:], fillvalue="")
             if not following.startswith(word)]
     return tuple(sorted(kept, key=len, reverse=True))
 

@@ -118,6 +118,8 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
                                      deadline=soft, profile=stage)
     if polite.stopped is not None:
         raise polite.stopped
+    if polite.interrupted is not None and polite.interrupted():  # Schemathesis stopped between requests
+        raise CheckInterrupted("stopped before the check finished")
     report.findings += found
     report.passed += passed
     report.requests = polite.requests

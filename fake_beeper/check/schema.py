@@ -114,8 +114,7 @@ def _gated(base_url: str, polite: Polite) -> Iterator[None]:
     import httpx
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3 import HTTPResponse
-    from urllib3._collections import HTTPHeaderDict
+    from urllib3 import HTTPHeaderDict, HTTPResponse
 
     original = HTTPAdapter.send
     client = polite_client(base_url, None, polite)  # no token of its own: Schemathesis's cases say theirs

@@ -456,7 +456,7 @@ def _json_document(path: Path) -> tuple[Iterator[tuple[str, Any]], dict[str, Any
 
 def _chat_label(chat: Any) -> str:
     if isinstance(chat, dict) and isinstance(chat.get("id"), str):
-        return repr(shown(chat["id"], 80))
+        return repr(shown(chat["id"]))
     return "(without an id)"
 
 
