@@ -4,6 +4,7 @@
     pytest contract_tests --beeper-base-url http://localhost:23373 --beeper-token $TOKEN
     BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=… make contract   # the same, from the environment
     pytest contract_tests --beeper-profile 4.2              # held to an older stage (the fake serves it)
+    pytest contract_tests --beeper-operations listChats,getChat  # held to those operations only
 
 Every test goes over real HTTP, so the same suite reports drift between the fake and a real
 Beeper Desktop. Tests marked ``needs_fake_data`` compare with the fake's own dataset (exact
@@ -27,6 +28,7 @@ import pytest
 from beeper_desktop_api import BeeperDesktop
 
 from fake_beeper import DEFAULT_TOKEN, FakeBeeper, profiles
+from fake_beeper.check.operations import OperationsError, chosen
 from fake_beeper.check.pagination import Walk, walk
 
 SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesis sent this run
@@ -38,6 +40,8 @@ TARGET_TOKEN = [DEFAULT_TOKEN]
 TARGET_IS_FOREIGN = [False]
 # The stage of the contract the target is held to (``--beeper-profile``), known as TARGET_TOKEN is.
 TARGET_PROFILE = [profiles.LATEST]
+# The operations it is held to (``--beeper-operations``; all of its stage by default), known as TARGET_TOKEN is.
+TARGET_OPERATIONS: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--beeper-profile", default=os.environ.get("BEEPER_PROFILE") or "latest",
                     help="the stage of the contract to hold it to, e.g. 4.2 (env: BEEPER_PROFILE; "
                          "see fake-beeper profiles)")
+    group.addoption("--beeper-operations", default=os.environ.get("BEEPER_OPERATIONS") or None,
+                    help="hold it to these operations only: operationIds of openapi.yaml, comma-separated, "
+                         "listChats always (env: BEEPER_OPERATIONS); default: every operation of its stage")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,6 +82,11 @@ def pytest_configure(config: pytest.Config) -> None:
         TARGET_PROFILE[:] = [profiles.profile(config.getoption("beeper_profile")).name]
     except profiles.ProfileError as exc:
         raise pytest.UsageError(f"--beeper-profile: {exc}") from None
+    asked = config.getoption("beeper_operations")
+    try:
+        TARGET_OPERATIONS[:] = chosen(None if not asked else asked.split(","), TARGET_PROFILE[0])
+    except OperationsError as exc:
+        raise pytest.UsageError(f"--beeper-operations: {exc}") from None
     if config.getoption("beeper_base_url"):
         TARGET_TOKEN[:] = [config.getoption("beeper_token") or ""]
         TARGET_IS_FOREIGN[:] = [True]
@@ -82,6 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "skipped against another server")
     config.addinivalue_line("markers", "latest_sdks: runs the newest SDKs, made for the newest stage; "
                                        "skipped under an older --beeper-profile")
+    config.addinivalue_line("markers", "operations(*ids): needs these operations (operationIds of openapi.yaml); "
+                                       "skipped when --beeper-operations leaves one out")
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +115,10 @@ def _skip_without_fake_data(request: pytest.FixtureRequest) -> None:
     base_url = request.config.getoption("beeper_base_url")
     if request.node.get_closest_marker("needs_fake_data") is not None and base_url:
         pytest.skip(f"compares with the fake's own dataset; the target is another server ({base_url})")
+    needed = [name for marker in request.node.iter_markers("operations") for name in marker.args]
+    left_out = [name for name in needed if name not in TARGET_OPERATIONS]
+    if left_out:
+        pytest.skip(f"needs {', '.join(left_out)}, which --beeper-operations leaves out")
     if request.node.get_closest_marker("latest_sdks") is not None and TARGET_PROFILE[0] != profiles.LATEST:
         pytest.skip(f"runs the newest SDKs, made for stage {profiles.LATEST}; the target is held to "
                     f"{TARGET_PROFILE[0]} (test_compatibility_matrix walks each stage with the SDKs of its time)")

@@ -17,7 +17,8 @@ def server(target: Target, http: httpx.Client, full_walk: Walk) -> Server:
     return Server(http, full_walk, after="adjacent" if target.fake is not None else "unknown", profile=target.profile)
 
 
-@pytest.mark.parametrize("name", list(CHECKS))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.operations("searchChats"))
+                                  if name.startswith("search:") else name for name in CHECKS])
 def test_the_pagination_check_holds(server: Server, name: str) -> None:
     CHECKS[name](server)
 

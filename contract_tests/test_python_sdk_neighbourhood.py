@@ -27,6 +27,7 @@ WIRE_NAMES = {"include_muted": "includeMuted", "label_id": "labelID", "last_acti
               "last_activity_before": "lastActivityBefore", "unread_only": "unreadOnly", "account_ids": "accountIDs"}
 
 
+@pytest.mark.operations("getAccounts", "getAccount")
 def test_the_accounts_name_every_chat_s_account(sdk: BeeperDesktop, full_walk: Walk) -> None:
     accounts = sdk.accounts.list()
     assert {chat["accountID"] for chat in full_walk.chats} <= {account.account_id for account in accounts}
@@ -34,12 +35,14 @@ def test_the_accounts_name_every_chat_s_account(sdk: BeeperDesktop, full_walk: W
         assert sdk.accounts.retrieve(account.account_id).account_id == account.account_id
 
 
+@pytest.mark.operations("getAccounts")
 def test_the_chat_list_filtered_by_one_account(sdk: BeeperDesktop, full_walk: Walk) -> None:
     account = sdk.accounts.list()[0].account_id
     got = [chat.id for chat in sdk.chats.list(account_ids=[account])]
     assert got == [chat["id"] for chat in full_walk.chats if chat["accountID"] == account]
 
 
+@pytest.mark.operations("getChat")
 def test_one_chat_with_and_without_max_participant_count(sdk: BeeperDesktop, full_walk: Walk) -> None:
     biggest = max(full_walk.chats, key=lambda chat: chat["participants"]["total"])
     total = biggest["participants"]["total"]
@@ -52,6 +55,7 @@ def test_one_chat_with_and_without_max_participant_count(sdk: BeeperDesktop, ful
         sdk.chats.retrieve("!fake-beeper-no-such-chat:beeper.local")
 
 
+@pytest.mark.operations("searchChats")
 @pytest.mark.parametrize("params", SEARCHES, ids=repr)
 def test_search_auto_pagination_yields_the_servers_search_walk(sdk: BeeperDesktop, http: httpx.Client,
                                                                 target: Target, params: dict[str, Any]) -> None:
@@ -66,6 +70,7 @@ def test_search_auto_pagination_yields_the_servers_search_walk(sdk: BeeperDeskto
         assert {chat["type"] for chat in expected.chats} <= {params["type"]}
 
 
+@pytest.mark.operations("searchChats")
 def test_search_with_accounts_and_a_naive_datetime(sdk: BeeperDesktop, http: httpx.Client, full_walk: Walk) -> None:
     from datetime import datetime
 
@@ -76,12 +81,14 @@ def test_search_with_accounts_and_a_naive_datetime(sdk: BeeperDesktop, http: htt
     assert got == expected.ids and {chat["accountID"] for chat in expected.chats} <= set(accounts)
 
 
+@pytest.mark.operations("getInfo")
 def test_info_needs_no_token(target: Target) -> None:
     info = BeeperDesktop(base_url=target.base_url, access_token="not-the-token", max_retries=0,
                          _strict_response_validation=True).info.retrieve()
     assert info.endpoints.spec and info.server.base_url
 
 
+@pytest.mark.operations("getAccounts", "getChat", "searchChats")
 def test_a_wrong_token_raises_authentication_error_on_every_operation(target: Target, full_walk: Walk) -> None:
     client = BeeperDesktop(base_url=target.base_url, access_token="not-the-token", max_retries=0)
     for call in (client.accounts.list, lambda: client.chats.retrieve(full_walk.ids[0]),

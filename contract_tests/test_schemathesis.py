@@ -16,31 +16,30 @@ import hypothesis
 import pytest
 import schemathesis
 
-from contract_tests.conftest import SCHEMATHESIS_STATUSES, TARGET_IS_FOREIGN, TARGET_PROFILE, TARGET_TOKEN, Target
-from fake_beeper.check.schema import SAFE_UNEXPECTED_METHODS
+from contract_tests.conftest import (
+    SCHEMATHESIS_STATUSES,
+    TARGET_IS_FOREIGN,
+    TARGET_OPERATIONS,
+    TARGET_PROFILE,
+    TARGET_TOKEN,
+    Target,
+)
+from fake_beeper.check.schema import SAFE_UNEXPECTED_METHODS, only
 from fake_beeper.check.schema import load_schema as packaged_schema
-
-ISSUED_CURSORS: set[str] = set()  # cursors the server handed out
-FOLLOWED_CURSORS: list[str] = []  # requests that sent one of them back and got a page
 
 
 def load_schema() -> schemathesis.BaseSchema:
     # Loaded at import, as @schema.parametrize() needs; the target's URL and token arrive with the
     # `api_schema` fixture. (`schemathesis.pytest.from_fixture`, the lazy loader, fails under
     # pytest 9: it writes a node attribute that pytest no longer has.)
-    loaded: schemathesis.BaseSchema = packaged_schema(lambda: TARGET_TOKEN[0], TARGET_PROFILE[0])
+    loaded: schemathesis.BaseSchema = only(packaged_schema(lambda: TARGET_TOKEN[0], TARGET_PROFILE[0]),
+                                           TARGET_OPERATIONS)
     if TARGET_IS_FOREIGN[0]:  # never PUT, PATCH, DELETE or POST to someone's real Beeper Desktop
         loaded.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
 
     @loaded.hook
     def after_call(context: Any, case: Any, response: Any) -> None:
         SCHEMATHESIS_STATUSES.append(response.status_code)
-        sent = (case.query or {}).get("cursor")
-        if sent in ISSUED_CURSORS and response.status_code == 200:
-            FOLLOWED_CURSORS.append(sent)
-        body = response.json() if response.status_code == 200 else None
-        if isinstance(body, dict):  # a page (the accounts are a bare array, a chat has no cursors)
-            ISSUED_CURSORS.update(c for c in (body.get("oldestCursor"), body.get("newestCursor")) if c)
 
     return loaded
 
@@ -64,11 +63,10 @@ def test_the_server_keeps_to_the_contract(case: schemathesis.Case, target: Targe
 
 
 def test_stateful_walks_over_server_issued_cursors(api_schema: schemathesis.BaseSchema) -> None:
-    # The paged operations alone, so that the steps go to paging. How many steps follow a cursor
-    # depends on the draw and on the cases run before (8 to 27 seen); without the links, none do.
-    followed_before = len(FOLLOWED_CURSORS)
-    paged = api_schema.include(path_regex=r"^/v1/chats(/search)?$")
+    # The paged operations alone, so that the steps go to paging with the cursors the server
+    # issued (the contract's links). What fails here is the server: a response its checks reject.
+    # How many cursors the exploration happens to follow is the tool's business, not the server's:
+    # tests/test_check.py holds the tool to following them, against the fake.
+    paged = only(api_schema, [name for name in ("listChats", "searchChats") if name in TARGET_OPERATIONS])
     paged.as_state_machine().run(settings=hypothesis.settings(max_examples=60, stateful_step_count=8, deadline=None,
                                                               database=None, derandomize=True))
-    followed = len(FOLLOWED_CURSORS) - followed_before
-    assert followed >= 5, f"the stateful phase followed only {followed} server-issued cursors"

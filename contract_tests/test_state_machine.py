@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from contract_tests.conftest import Target
 from fake_beeper.check.machine import run_machine
@@ -17,6 +18,7 @@ def test_interleaved_walks_match_the_model(target: Target, http: httpx.Client, f
                 page_size=Server(http, full_walk, profile=target.profile).page_size)
 
 
+@pytest.mark.operations("searchChats")
 def test_interleaved_search_walks_match_the_model(target: Target, http: httpx.Client) -> None:
     # Walkers over the group chats: the model is the search's own full walk.
     searched = {"type": "group"}

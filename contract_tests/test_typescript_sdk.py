@@ -61,6 +61,7 @@ def test_a_bad_direction_is_a_bad_request_error(target: Target) -> None:
     assert result["error"]["status"] == 400
 
 
+@pytest.mark.operations("searchChats")
 @pytest.mark.parametrize("params", [{"query": "ali", "scope": "titles"}, {"inbox": "primary", "limit": 7},
                                     {"type": "group", "unreadOnly": True, "includeMuted": False, "limit": 10}])
 def test_search_pages_are_the_servers_search_walk(target: Target, http: httpx.Client, params: dict[str, Any]) -> None:
@@ -72,6 +73,7 @@ def test_search_pages_are_the_servers_search_walk(target: Target, http: httpx.Cl
     assert_client_walk(f"the TypeScript SDK's chats.search({params})", result["ids"], expected)
 
 
+@pytest.mark.operations("getChat")
 def test_one_chat_with_every_participant_and_a_missing_one(target: Target, full_walk: Walk) -> None:
     some = max(full_walk.chats, key=lambda chat: chat["participants"]["total"])
     result = run_sdk(target.env(), {"chatID": some["id"], "maxParticipantCount": -1}, "retrieve")
@@ -84,6 +86,7 @@ def test_one_chat_with_every_participant_and_a_missing_one(target: Target, full_
     assert missing["error"]["name"] == "NotFoundError" and missing["error"]["status"] == 404
 
 
+@pytest.mark.operations("getAccounts", "getInfo")
 def test_the_accounts_and_the_server_info(target: Target, full_walk: Walk) -> None:
     accounts = run_sdk(target.env(), {}, "accounts")["result"]
     assert {chat["accountID"] for chat in full_walk.chats} <= {account["accountID"] for account in accounts}

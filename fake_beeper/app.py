@@ -182,13 +182,15 @@ def _error_response(error: ApiError) -> Response:
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
+    if not isinstance(exc, ApiError):  # registered for ApiError only: Starlette hands it nothing else
+        raise exc
     return _error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (unknown path, wrong method), in the Beeper ``Error`` shape."""
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
     messages = {404: f"No route for {request.url.path}",
                 405: f"{request.method} is not allowed on {request.url.path}"}

@@ -60,6 +60,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "unreadOnly": ("unreadOrMarked", "unreadCount"),
     "naiveDateTimes": ("utc", "rejected"),
 }
+# What the fake always does where servers may differ but it offers no choice (``fake-beeper check``
+# learns these too, and says when a server differs from them: the fake cannot imitate that).
+FIXED: dict[str, str] = {"unknownParams": "ignored", "emptyCursor": "first-page"}
 BEHAVIOUR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

@@ -6,7 +6,7 @@
     fake-beeper generate [--seed N] [--count N] [--accounts N] --out PATH.jsonl|PATH.json [--force]
     fake-beeper validate PATH
     fake-beeper check URL [--token T] [--rate N] [--max-time S] [--seed N] [--max-examples N] [--profile P]
-                      [--json PATH] [--junit PATH] [--markdown PATH] [--force]
+                      [--operations ID,ID] [--json PATH] [--junit PATH] [--markdown PATH] [--force]
     fake-beeper record --from URL --out PATH.jsonl|PATH.json [--token T] [--seed S] [--max-chats N] [--max-time S]
                       [--rate N] [--shift-days N] [--profile P] [--keep-unknown] [--no-anonymise] [--force]
     fake-beeper profiles
@@ -82,6 +82,10 @@ class StopSignals:
             signal.signal(signum, handler)
 
     def _noted(self, signum: int, frame: FrameType | None) -> None:
+        self.note(signum)
+
+    def note(self, signum: int) -> None:
+        """A stop signal came (the first one counts); the server, once there is one, stops."""
         if self.signum is None:
             self.signum = signum
         if self.server is not None:
@@ -254,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profile", type=_profile, default="latest", metavar="P",
                        help="hold the server to an older stage of the contract (default latest; "
                             "see fake-beeper profiles)")
+    check.add_argument("--operations", metavar="ID,ID", type=lambda text: tuple(filter(None, text.split(","))),
+                       help="hold the server to these operations only (operationIds of openapi.yaml: listChats, "
+                            "searchChats, getChat, getAccounts, getAccount, getInfo; listChats always); default: "
+                            "all, less those it does not serve (each such one a finding)")
     check.add_argument("--json", metavar="PATH", help="write the findings as JSON")
     check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
     check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")
@@ -290,12 +298,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, early: Sequence[int] = ()) -> int:
+    """The command; ``early``: stop signals noted before this was called (``fake_beeper.entry``)."""
     stop = StopSignals()
     previous = stop.install()  # first, so that a stop during start-up is as clean as any other
+    for signum in early[:1]:
+        stop.note(signum)
     try:
         args = build_parser().parse_args(argv)
         try:
+            stop.check()  # a stop that came while Python started: before any work
             if args.command == "serve":
                 return _serve(args, stop)
             if args.command == "generate":
@@ -447,8 +459,7 @@ def _banner(args: argparse.Namespace, state: FakeState, scenario: Scenario | Non
     lines = [f"fake-beeper: serving {len(store)} chats from {source}{stage} on {url} (loaded in {seconds:.2f}s)",
              "Point the Beeper SDKs at it:",
              f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
-    if args.scenario:
-        assert scenario is not None
+    if args.scenario and scenario is not None:
         lines.append(f"Scenario: {args.scenario}: {len(scenario.rules)} fault rule(s)"
                      f"{f', a change every {scenario.activity.every} pages' if scenario.activity else ''}")
     changes = scenario.behaviour.changes() if scenario is not None else {}
@@ -510,18 +521,30 @@ def _check(args: argparse.Namespace, stop: StopSignals) -> int:
         if not path.parent.is_dir():
             _fail(f"--{kind} {path}: {path.parent} is not a directory")
 
-    from fake_beeper.check import CheckError, CheckInterrupted, CheckOptions, run_check
+    from fake_beeper.check import CheckerBug, CheckError, CheckInterrupted, CheckOptions, OperationsError, run_check
+    from fake_beeper.check.operations import chosen
 
     def stage(name: str) -> None:
         stop.check()
         sys.stderr.write(f"fake-beeper check: {name}\n")
 
     options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples,
-                           profile=args.profile)
+                           profile=args.profile, operations=args.operations)
+    try:  # before any request: an unknown operation is said at once
+        chosen(args.operations, options.profile)
+    except OperationsError as exc:
+        _fail(f"--operations: {exc}")
     try:
         report = run_check(args.url, token, options, progress=stage, interrupted=lambda: stop.signum is not None)
     except CheckError as exc:
         _fail(str(exc))
+    except CheckerBug as bug:  # ours, never the server's: no verdict, and where it happened for the report
+        if "json" in outputs:
+            bug_report = {"baseURL": args.url, "bug": {"check": bug.check, "message": str(bug),
+                                                       "traceback": bug.traceback}}
+            outputs["json"].write_text(json.dumps(bug_report, indent=2) + "\n")
+        where = f"the traceback is in {outputs['json']}" if "json" in outputs else "pass --json PATH for its traceback"
+        _fail(f"{bug} (no verdict on the server; please report it: {where})")
     except CheckInterrupted:
         stop.check()  # a stop signal: said as any other stop is
         _fail("the check was stopped before it finished")

@@ -61,7 +61,9 @@ class Fault:
     truncate: bool = False  # send the headers and half the body, then close
 
     def error(self) -> ApiError:
-        assert self.status is not None
+        """The error this fault answers with (a fault with a status: the caller looks first)."""
+        if self.status is None:
+            raise TypeError("this fault has no status to answer with")
         headers = {}
         if self.retry_after is not None:
             headers["Retry-After"] = f"{self.retry_after:g}"

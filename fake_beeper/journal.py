@@ -109,7 +109,8 @@ class Journal(Sequence[RecordedRequest]):
     def last(self) -> RecordedRequest:
         """The most recent request; an ``AssertionError`` (not ``IndexError``) if there was none."""
         with self._lock:
-            assert self._records, "the fake has received no request"
+            if not self._records:
+                raise AssertionError("the fake has received no request")
             return self._records[-1]
 
     def to(self, path: str) -> list[RecordedRequest]:

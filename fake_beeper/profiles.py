@@ -108,9 +108,23 @@ def document(name: str) -> dict[str, Any]:
             continue
         operation["parameters"] = [_with_stage_default(parameter, stage) for parameter in
                                    operation.get("parameters", ()) if exists_in(parameter, stage)]
+    _drop_links_to_missing_operations(document)
     for schema in _schemas(document):
         _apply(schema, stage)
     return document
+
+
+def _drop_links_to_missing_operations(document: dict[str, Any]) -> None:
+    """Links from a response to an operation the stage lacks (the accounts' ``FirstAccount``,
+    before 6.0's ``getAccount``) go with it: a link must name an operation of its document."""
+    present = {item["get"]["operationId"] for item in document["paths"].values() if "get" in item}
+    for item in document["paths"].values():
+        for response in item.get("get", {}).get("responses", {}).values():
+            links = response.get("links") if isinstance(response, dict) else None
+            if links:
+                response["links"] = {name: link for name, link in links.items() if link.get("operationId") in present}
+                if not response["links"]:
+                    del response["links"]
 
 
 def _schemas(value: Any) -> Iterator[dict[str, Any]]:

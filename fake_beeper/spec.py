@@ -63,6 +63,11 @@ def operation_paths() -> list[str]:
     return [path for path, item in spec()["paths"].items() if "get" in item]
 
 
+def operation_ids() -> dict[str, str]:
+    """Every ``GET`` operation's ``operationId`` and its path, in document order (``listChats`` …)."""
+    return {item["get"]["operationId"]: path for path, item in spec()["paths"].items() if "get" in item}
+
+
 def query_parameters(path: str = LIST_CHATS_PATH) -> dict[str, dict[str, Any]]:
     """An operation's query parameters, by name (their ``schema``, ``style``, ``default`` …),
     with shared ``#/components/parameters`` references followed."""

@@ -189,7 +189,7 @@ def _closed(schema: Any, components: dict[str, Any]) -> Any:
             for key, value in part["properties"].items():
                 merged[key] = _closed({"allOf": [merged[key], value]}, components) if key in merged else value
         schema["properties"] = merged
-        schema["required"] = [key for part in parts for key in part.get("required", [])]
+        schema["required"] = list(dict.fromkeys(key for part in parts for key in part.get("required", [])))
     if "properties" in schema:
         schema.setdefault("additionalProperties", False)
     return schema
@@ -201,7 +201,10 @@ def _capped(schema: Any, max_items: int) -> Any:
         return [_capped(item, max_items) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    schema = {key: _capped(value, max_items) for key, value in schema.items()}
+    # A map of properties is no schema: a property named "items" does not make it an array.
+    schema = {key: ({name: _capped(sub, max_items) for name, sub in value.items()}
+                    if key == "properties" and isinstance(value, dict) else _capped(value, max_items))
+              for key, value in schema.items()}
     if schema.get("type") == "array" or ("items" in schema and isinstance(schema["items"], dict)):
         cap = max(max_items, schema.get("minItems", 0))
         schema["maxItems"] = min(schema.get("maxItems", cap), cap)

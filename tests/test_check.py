@@ -27,7 +27,7 @@ from schemathesis.generation import GenerationMode
 from fake_beeper import FakeBeeper, cursors, spec
 from fake_beeper.check import CheckOptions, Report, run_check
 from fake_beeper.check.report import Finding
-from fake_beeper.check.schema import load_schema
+from fake_beeper.check.schema import load_schema, only
 from fake_beeper.polite import Polite, UnsafeRequest, polite_client
 from fake_beeper.server import LiveServer
 
@@ -306,7 +306,7 @@ def test_the_command_writes_json_junit_and_markdown_and_exits_0(tmp_path: Path) 
                     "--json", str(tmp_path / "c.json"), "--junit", str(tmp_path / "c.xml"),
                     "--markdown", str(tmp_path / "c.md"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "the fake behaves the same with: fake-beeper serve --behaviour after=newest" in done.stdout
+    assert "the fake behaves the same in what was learned: fake-beeper serve --behaviour after=newest" in done.stdout
     found = json.loads((tmp_path / "c.json").read_text())
     assert found["violations"] == [] and found["behaviour"]["after"] == "newest"
     assert found["serveFlags"] == "--behaviour after=newest" and found["requests"] > 100
@@ -402,3 +402,160 @@ def test_curl_lines_let_the_shell_put_the_token_in_and_findings_print_escaped() 
         assert "'Authorization" not in finding.curl and "s3cret" not in finding.curl
     summary = report.summary()
     assert "\x1b" not in summary and "\\x1b[2J\\nforged" in summary
+
+
+@pytest.mark.parametrize(("defect", "says"), [
+    (_swap_the_first_two, "is listed before the more recent"),
+    (_always_more, "hasMore"),
+])
+def test_verdicts_hold_under_python_optimize(broken: Callable[..., str], defect: Callable[..., Any], says: str,
+                                             tmp_path: Path) -> None:
+    """``python -O`` drops every ``assert``: no verdict of the check rests on one."""
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "fake_beeper.cli", "check", broken(mutate=defect), "--token",
+                           "fake-beeper-token", "--rate", "5000", "--max-examples", "5", "--json",
+                           str(tmp_path / "c.json")], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONOPTIMIZE": "1"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    violations = json.loads((tmp_path / "c.json").read_text())["violations"]
+    assert any(says in finding["message"] for finding in violations), violations
+
+
+def test_a_bug_in_the_check_is_never_the_servers_violation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A check that fails on its own (here made to) ends the run as a bug of fake-beeper check: exit 2,
+    one line, the traceback in --json, and no verdict on the server."""
+    from fake_beeper.check import CheckerBug, walks
+
+    def buggy(server: walks.Server) -> None:
+        raise KeyError("a key the check itself got wrong")
+
+    monkeypatch.setitem(walks.CHECKS, "pagination: every chat once, in order", buggy)
+    with FakeBeeper().start() as fake, pytest.raises(CheckerBug, match=r"a bug in fake-beeper check, in "
+                                                                        r'"pagination: every chat once'):
+        check(fake.base_url)
+    with FakeBeeper().start() as fake:
+        done = subprocess.run([sys.executable, "-c", "import sys; from fake_beeper.check import walks; "
+                               "walks.CHECKS['pagination: every chat once, in order'] = lambda server: {}['x']; "
+                               "from fake_beeper.cli import main; sys.exit(main(sys.argv[1:]))",
+                               "check", fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "5",
+                               "--json", str(tmp_path / "bug.json")], capture_output=True, text=True, timeout=300)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("fake-beeper check: ")]  # progress
+    assert done.returncode == 2 and len(said) == 1, done.stderr
+    assert "a bug in fake-beeper check" in said[0] and "KeyError" in said[0]
+    bug = json.loads((tmp_path / "bug.json").read_text())["bug"]
+    assert "Traceback" in bug["traceback"] and "violations" not in json.loads((tmp_path / "bug.json").read_text())
+
+
+def test_the_summary_claims_sameness_only_over_what_was_learned() -> None:
+    report = Report("http://127.0.0.1:9", behaviour={})
+    assert "not learned" in report.summary() and "behaves the same" not in report.summary()
+    report = Report("http://127.0.0.1:9", behaviour={"after": "unknown", "limit": "honoured", "emptyCursor": "rejected",
+                                                     "unknownParams": "ignored"})
+    summary = report.summary()
+    assert "not learned (the data could not tell, or the answer fit no choice): after" in summary
+    assert "the fake cannot imitate: emptyCursor=rejected (the fake: first-page)" in summary
+    assert "unknownParams" not in summary.split("cannot imitate")[1]
+
+
+def test_summary_lines_are_short_and_the_reports_keep_everything() -> None:
+    ids = [f"!chat_{number}:ba_{'x' * 60}.local-whatsapp.localhost" for number in range(33)]
+    report = Report("http://127.0.0.1:9", behaviour={"limit": "honoured"},
+                    findings=[Finding("violation", "pagination: every chat once", f"left out {ids}")])
+    assert max(len(line) for line in report.summary().splitlines()) <= 201
+    assert all(chat_id in json.dumps(report.as_json()) and chat_id in report.markdown() for chat_id in ids)
+
+
+def test_a_server_of_an_older_stage_is_told_so_first_and_served_as_that_stage() -> None:
+    report = Report("http://127.0.0.1:9", behaviour={"limit": "ignored"}, stages=["4.1"],
+                    findings=[Finding("violation", "probes: limit is a maximum", "limit=3 returned 25 chats")])
+    lines = report.summary().splitlines()
+    assert lines[1].startswith("FIRST: its chats and accounts fit stage 4.1") and "--profile 4.1" in lines[1]
+    with FakeBeeper(profile="4.1").start() as fake:
+        held = run_check(fake.base_url, fake.token, FAST)
+    assert held.stages[-1] == "4.1" and held.serve_flags.startswith("--profile 4.1")
+    assert "limit=ignored" not in held.serve_flags
+    assert held.summary().splitlines()[1].startswith("FIRST: ")
+
+
+def test_the_stateful_phase_follows_the_cursors_the_server_issued() -> None:
+    """The contract's links (``OlderPage``/``NewerPage``) make Schemathesis's stateful phase walk
+    pages with cursors the server handed out: a property of the tool, held here against the fake
+    (``contract_tests`` holds the server under test to its answers only)."""
+    from hypothesis import settings as hypothesis_settings
+
+    issued: set[str] = set()
+    followed: list[str] = []
+    with FakeBeeper().start() as fake:
+        schema = load_schema(lambda: fake.token)
+        schema.config.update(base_url=fake.base_url)
+
+        @schema.hook
+        def after_call(context: Any, case: Any, response: Any) -> None:
+            sent = (case.query or {}).get("cursor")
+            if sent in issued and response.status_code == 200:
+                followed.append(sent)
+            body = response.json() if response.status_code == 200 else None
+            if isinstance(body, dict):  # a page (the accounts are a bare array, a chat has no cursors)
+                issued.update(c for c in (body.get("oldestCursor"), body.get("newestCursor")) if c)
+
+        paged = only(schema, ["listChats", "searchChats"])
+        paged.as_state_machine().run(settings=hypothesis_settings(max_examples=60, stateful_step_count=8,
+                                                                  deadline=None, database=None, derandomize=True))
+    assert len(followed) >= 5, f"the stateful phase followed only {len(followed)} server-issued cursors"
+
+
+def _list_only(fake: FakeBeeper) -> Any:
+    """A server that serves GET /v1/chats and nothing around it (404 with the Error body elsewhere)."""
+    from fake_beeper.errors import ApiError, send_json
+
+    async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] != "/v1/chats":
+            error = ApiError(404, "NOT_FOUND", f"No route for {scope['path']}")
+            await send_json(send, error.status, error.body())
+            return
+        await fake.app(scope, receive, send)
+
+    return serve
+
+
+def test_an_operation_a_server_does_not_serve_is_one_finding_and_can_be_left_out() -> None:
+    fake = FakeBeeper()
+    with LiveServer(_list_only(fake)) as server:
+        report = check(server.url)
+        held_to_the_list = run_check(server.url, fake.token, dataclasses.replace(FAST, operations=("listChats",)))
+    not_served = [f for f in report.violations if f.check == "operations: served"]
+    assert sorted(f.message.split()[0] for f in not_served) == sorted(
+        ["searchChats", "getChat", "getAccounts", "getAccount", "getInfo"])
+    assert all(f.curl for f in not_served)
+    assert [f for f in report.violations if f not in not_served and "404" in f.message] == []
+    assert report.operations == ["listChats"]
+    assert held_to_the_list.exit_status == 0, held_to_the_list.summary()
+    assert held_to_the_list.operations == ["listChats"]
+
+
+@pytest.mark.parametrize(("operations", "says"), [
+    ("listChats,nope", "unknown operation 'nope'; the operations are listChats, searchChats, getChat"),
+    ("getChat", "listChats is always checked"),
+])
+def test_an_operations_list_that_cannot_be_held_is_one_line(operations: str, says: str) -> None:
+    done = _cli("http://127.0.0.1:9", "--token", "t", "--operations", operations)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and says in done.stderr, done.stderr
+
+
+def test_the_contract_suite_holds_a_list_only_server_to_the_list_when_asked() -> None:
+    """``pytest contract_tests --beeper-operations listChats`` passes a server that serves the
+    list and nothing else; held to every operation, it fails."""
+    fake = FakeBeeper()
+    with LiveServer(_list_only(fake)) as server:
+        def suite(*extra: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:randomly",
+                                   "-p", "no:cacheprovider", "--beeper-base-url", server.url, "--beeper-token",
+                                   fake.token, "-k", "not compatibility_matrix", *extra],
+                                  capture_output=True, text=True, timeout=900, cwd=Path(__file__).parents[1])
+
+        held_to_the_list = suite("--beeper-operations", "listChats")
+        held_to_all = suite("-x")
+    assert held_to_the_list.returncode == 0, held_to_the_list.stdout[-3000:]
+    assert " passed" in held_to_the_list.stdout and " skipped" in held_to_the_list.stdout
+    assert held_to_all.returncode == 1, held_to_all.stdout[-3000:]

@@ -154,6 +154,32 @@ def test_a_stop_at_any_moment_is_clean(seed: int) -> None:
     assert "Traceback" not in stderr + stdout and "Warning" not in stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_stop_in_the_first_milliseconds_ends_the_command(tmp_path: Path) -> None:
+    """SIGINT at 0, 3, 6 … 60 ms after the command is launched (its console script, as a user runs
+    it): no start keeps serving. A signal noted before ``cli.main`` is taken over by it (exit 130,
+    one line); only the interpreter's own start, before any of the package runs, may end with
+    Python's ``KeyboardInterrupt``, and never in fake-beeper's code."""
+    command = Path(sys.executable).parent / "fake-beeper"
+    for offset in range(0, 61, 3):
+        process = subprocess.Popen([str(command), "serve", "--port", "0", "--quiet"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(offset / 1000)
+        process.send_signal(signal.SIGINT)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(f"a SIGINT {offset} ms after launch left the command running") from None
+        assert process.returncode in (0, 130, 1, -signal.SIGINT), (offset, process.returncode, err)
+        if process.returncode == 130:
+            assert err.splitlines() == ["fake-beeper: stopped by SIGINT before serve finished"], err
+        # A traceback, if any, is from before the handlers: the interpreter's start, or the two
+        # modules the console script imports first; never from the command's own work.
+        ours = set(re.findall(r'File "[^"]*?(fake_beeper/[\w/]+\.py)"', err))
+        assert ours <= {"fake_beeper/__init__.py", "fake_beeper/entry.py"}, err
+
+
 def test_a_stop_while_loading_is_one_line_and_exit_130(tmp_path: Path) -> None:
     process = spawn("serve", "--port", "0", "--seed", "1", "--count", "200000")
     err = Lines(process.stderr)  # type: ignore[arg-type]
@@ -231,7 +257,7 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
         (["serve", "--behaviour", "after"], ["expected KEY=VALUE"]),
         (["serve", "--journal", "-1"], ["negative"]),
         (["serve", "--seed", "1", "--fixtures", "x.jsonl"], ["not allowed with"]),
-        (["serve", "--fixtures", "/no/such/file.jsonl"], ["cannot read fixture file"]),
+        (["serve", "--port", "0", "--fixtures", "/no/such/file.jsonl"], ["cannot read fixture file"]),
         (["generate", "--count", "-3", "--out", "x.jsonl"], ["negative"]),
         (["generate", "--accounts", "0", "--out", "x.jsonl"], ["at least 1"]),
         (["generate"], ["--out"]),

@@ -188,6 +188,13 @@ def test_a_profile_serves_its_own_document_and_lacks_what_its_stage_lacked() -> 
             assert info.status_code == 404 and set(info.json()) >= {"code", "message"}
         else:
             assert info.status_code == 200
+        # One account by its ID came with 6.0 (the Python SDK 6.0.0's accounts.retrieve), the list before.
+        account_id = client.get("/v1/accounts").json()[0]["accountID"]
+        one = client.get(f"/v1/accounts/{account_id}")
+        if stage == "6.0":
+            assert one.status_code == 200 and one.json()["accountID"] == account_id
+        else:
+            assert one.status_code == 404 and set(one.json()) >= {"code", "message"}, stage
 
 
 def test_search_and_retrieve_follow_the_profile() -> None:

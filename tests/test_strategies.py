@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -9,10 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from hypothesis import HealthCheck, Phase, find, given, settings
 
 from fake_beeper import spec
-from fake_beeper.strategies import account_lists, accounts, chat_pages, chats, page_walks, search_pages
+from fake_beeper.strategies import _closed, account_lists, accounts, chat_pages, chats, page_walks, search_pages
 from tests.schema_coverage import Coverage, expectations, observe
 
 PAGE = spec.component("ListChatsResponse")
@@ -65,6 +67,17 @@ def strings(value: Any) -> list[str]:
 def test_every_drawn_page_keeps_to_the_contract() -> None:
     for page in draw_pages() + draw_pages(15, extra_fields=True, max_items=None):
         assert errors("ListChatsResponse", page) == []
+
+
+def test_without_extra_fields_a_page_holds_only_the_keys_the_contract_names() -> None:
+    """``extra_fields=False`` draws against the contract closed (``additionalProperties: false``):
+    nothing the strategies add to a schema (a cap on lists) may leak into a page as a key."""
+    components = copy.deepcopy(spec.spec()["components"]["schemas"])
+    closed = {name: _closed(schema, components) for name, schema in components.items()}
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/ListChatsResponse",
+                                             "components": {"schemas": closed}})
+    for page in draw_pages():
+        assert [f"{list(e.instance_path)}: {e.message}" for e in validator.iter_errors(page)] == []
 
 
 def test_pages_reach_the_edge_cases_the_schema_allows() -> None:

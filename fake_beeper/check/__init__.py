@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -35,9 +36,10 @@ from typing import TypeVar
 import httpx
 
 from fake_beeper import profiles
+from fake_beeper.check.operations import SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
-from fake_beeper.check.report import Finding, Report, curl
+from fake_beeper.check.report import Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
@@ -47,6 +49,7 @@ from fake_beeper.defaults import (
 )
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, UnsafeRequest, polite_client
+from fake_beeper.text import shown
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
@@ -54,11 +57,22 @@ _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
 SEARCHED = {"type": "group"}
 SCHEMATHESIS_MARGIN = 5.0  # seconds before the deadline at which Schemathesis is asked to stop
 
-__all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "Report", "UnsafeRequest", "run_check"]
+__all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "OperationsError", "Report",
+           "UnsafeRequest", "run_check"]
 
 
 class CheckError(FakeBeeperError):
     """The check could not run: the server is unreachable, refuses the token, or is no API."""
+
+
+class CheckerBug(FakeBeeperError):
+    """A bug in ``fake-beeper check`` itself, met while running one check: never the server's
+    doing, and never reported as a violation. ``traceback`` says where."""
+
+    def __init__(self, check: str, exc: BaseException) -> None:
+        super().__init__(f"a bug in fake-beeper check, in \"{check}\": {type(exc).__name__}: {shown(str(exc))}")
+        self.check = check
+        self.traceback = "".join(traceback.format_exception(exc))
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ class CheckOptions:
     max_examples: int = DEFAULT_CHECK_MAX_EXAMPLES  # Schemathesis's fuzzing phase, per operation
     machine_examples: int = 25  # walker state machine runs
     profile: str = profiles.LATEST  # the stage of the contract the server is held to
+    operations: tuple[str, ...] | None = None  # operation IDs to hold it to (None: all; listChats always)
 
 
 def run_check(base_url: str, token: str, options: CheckOptions | None = None,
@@ -97,25 +112,35 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
     stage = profiles.profile(options.profile).name
     limit = profiles.largest_page(stage)
     report = Report(base_url, seed=options.seed, profile=stage)
+    operations = chosen(options.operations, stage)
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url, stage)
         say(f"walking every chat at limit={limit}" if limit else "walking every chat (this stage has no limit)")
         full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=limit))
+        operations = served(http, base_url, operations, full, report.findings)
+        report.operations = list(operations)
         if full is not None:
             say("probing behaviour where the contract is silent")
             probing = Probing(http, base_url, full, report.findings, profile=stage)
-            learned = _contract_holds(report, "probes: answers that can be read",
-                                      lambda: ({**learn(probing), **learn_search(probing)}, fitting_stages(probing)))
+
+            def learn_all() -> tuple[dict[str, str], list[str]]:
+                searched = learn_search(probing) if SEARCH in operations else {}
+                return {**learn(probing), **searched}, fitting_stages(probing)
+
+            learned = _contract_holds(report, "probes: answers that can be read", learn_all)
             report.behaviour, report.stages = learned or ({}, [])
-            report.serve_flags = serve_flags(report.behaviour, stage)
-            _pagination(report, http, full, options, say)
+            # A server whose data fits an older stage is served as that stage (which ignores limit
+            # itself), not as the newest told to ignore limit.
+            fits = stage if stage in report.stages or not report.stages else report.stages[-1]
+            report.serve_flags = serve_flags(report.behaviour, fits)
+            _pagination(report, http, full, options, say, searched=SEARCH in operations)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
 
     # Stopped where it is a little before the deadline, so that the case under way can finish.
     soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
     found, passed = run_schemathesis(base_url, token, polite, seed=options.seed, max_examples=options.max_examples,
-                                     deadline=soft, profile=stage)
+                                     deadline=soft, profile=stage, operations=operations)
     if polite.stopped is not None:
         raise polite.stopped
     if polite.interrupted is not None and polite.interrupted():  # Schemathesis stopped between requests
@@ -159,7 +184,8 @@ def _reachable(http: httpx.Client, base_url: str, stage: str) -> None:
 
 
 def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOptions,
-                say: Callable[[str], None]) -> None:
+                say: Callable[[str], None], *, searched: bool) -> None:
+    """The walks and the walker machines (those of the search only where it is ``searched``)."""
     from hypothesis.reporting import with_reporter
 
     from fake_beeper.check.machine import run_machine
@@ -167,6 +193,8 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
 
     server = Server(http, full, after=report.behaviour.get("after", "other"), profile=report.profile)
     for name, check in CHECKS.items():
+        if name.startswith("search:") and not searched:
+            continue
         say(name)
         _contract_holds(report, name, functools.partial(check, server))
     if not full.chats:
@@ -174,6 +202,8 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     machines = {"pagination: interleaved walkers match the model": (LIST_CHATS, {}),
                 "search: interleaved walkers match the model": (SEARCH_CHATS, SEARCHED)}
     for name, (path, filters) in machines.items():
+        if path == SEARCH_CHATS and not searched:
+            continue
         say(name)
 
         def run(path: str = path, filters: dict[str, str] = filters) -> None:
@@ -186,34 +216,44 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
 
 
 def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | None:
-    """Run one check; an ``AssertionError`` is a violation, with the request it names as a curl."""
+    """Run one check. A ``Violation`` is the server's: a finding, with the request it names as a
+    curl. A request that could not be sent or answered is the server's too (a finding with that
+    request). Anything else is a bug of the check itself (``CheckerBug``), never blamed on the
+    server; a stop (Ctrl-C, a bound) goes on up as it is."""
     try:
         result = check()
-    except (AssertionError, ExceptionGroup) as raised:
-        exc = _first_assertion(raised)
+    except (Violation, BaseExceptionGroup) as raised:
+        exc = _first_violation(raised)
         if exc is None:
-            raise
+            raise CheckerBug(name, raised) from raised
         message = " ".join(str(exc).split("\n")[0].split())  # Hypothesis appends its steps below
         request = _REQUEST.search(message)
         reproduce = curl(report.base_url, request.group(1)) if request else None
         report.findings.append(Finding("violation", name, message, reproduce))
         return None
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        report.findings.append(Finding("violation", name, f"the server's answers could not be read: "
-                                                          f"{type(exc).__name__}: {exc}"))
+    except httpx.HTTPError as exc:
+        sent = exc.request if isinstance(exc, httpx.RequestError) else None
+        target = sent.url.raw_path.decode("ascii", "replace") if sent is not None else None
+        report.findings.append(Finding("violation", name, f"no answer: {type(exc).__name__}: {exc}"
+                                       + (f" (GET {target})" if target else ""),
+                                       curl(report.base_url, target) if target else None))
         return None
+    except FakeBeeperError:
+        raise
+    except Exception as exc:
+        raise CheckerBug(name, exc) from exc
     report.passed.append(name)
     return result
 
 
-def _first_assertion(raised: BaseException) -> AssertionError | None:
-    """The assertion itself, or the first one in a group (Hypothesis raises a group when it finds
+def _first_violation(raised: BaseException) -> Violation | None:
+    """The violation itself, or the first one in a group (Hypothesis raises a group when it finds
     several distinct failures)."""
-    if isinstance(raised, AssertionError):
+    if isinstance(raised, Violation):
         return raised
     if isinstance(raised, BaseExceptionGroup):
         for inner in raised.exceptions:
-            found = _first_assertion(inner)
+            found = _first_violation(inner)
             if found is not None:
                 return found
     return None

@@ -26,6 +26,7 @@ from fake_beeper.check.pagination import (
     check_page_consistent,
     fetch,
 )
+from fake_beeper.check.report import Violation
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,18 @@ class PagingMachine(RuleBasedStateMachine):
 
     @initialize()
     def check_the_model(self) -> None:
-        assert self.model, "the target has no chats to page through"
+        if not self.model:
+            raise Violation("the target has no chats to page through")
 
     def ordered(self, account_ids: tuple[str, ...] | None) -> list[str]:
         return [c["id"] for c in self.model if account_ids is None or c["accountID"] in account_ids]
 
     def expect(self, page: FetchedPage, expected: list[str], more: bool) -> None:
         got = [c["id"] for c in page.chats]
-        assert got == expected, f"{page.where}: got {got}, the model says {expected}"
-        assert page.body["hasMore"] is more, f"{page.where}: hasMore is {page.body['hasMore']}, expected {more}"
+        if got != expected:
+            raise Violation(f"{page.where}: got {got}, the model says {expected}")
+        if page.body["hasMore"] is not more:
+            raise Violation(f"{page.where}: hasMore is {page.body['hasMore']}, expected {more}")
 
     @rule(target=walkers, limit=st.integers(1, 30), skip=st.integers(0, 6),
           accounts=st.none() | st.lists(st.sampled_from(range(16)), min_size=1, max_size=3, unique=True))
@@ -118,7 +122,8 @@ class PagingMachine(RuleBasedStateMachine):
         elif self.after == "newest":  # the newest limit chats newer than the cursor
             self.expect(page, ordered[:min(walker.limit, stop)], stop > walker.limit)
         else:
-            assert {c["id"] for c in page.chats} <= set(ordered[:stop]), f"{page.where}: chats from outside the filter"
+            if not {c["id"] for c in page.chats} <= set(ordered[:stop]):
+                raise Violation(f"{page.where}: chats from outside the filter")
         if not page.chats:
             return walker
         first, last = ordered.index(page.chats[0]["id"]), ordered.index(page.chats[-1]["id"])

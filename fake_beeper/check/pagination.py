@@ -20,7 +20,9 @@ from typing import Any
 import httpx
 
 from fake_beeper import spec
+from fake_beeper.check.report import Violation
 from fake_beeper.polite import AnswerRefused
+from fake_beeper.text import shown
 
 LIST_CHATS = spec.LIST_CHATS_PATH
 SEARCH_CHATS = spec.SEARCH_CHATS_PATH  # the same pages, cursors and walks, over the chats that match
@@ -68,15 +70,65 @@ class Walk:
 
 
 def fetch(client: httpx.Client, number: int = 1, *, path: str = LIST_CHATS, **params: Any) -> FetchedPage:
-    """GET one page (of the list, or of ``path``: the search); anything but a 200 with a JSON object
-    fails with the request named."""
+    """GET one page (of the list, or of ``path``: the search); anything but a 200 with a page of
+    the shape the checks read fails with the request named (``page_body``)."""
     params = {name: value for name, value in params.items() if value is not None}
     page = FetchedPage(number, params, {}, path)
     response = client.get(path, params=params)
-    assert response.status_code == 200, f"{page.where}: HTTP {response.status_code}: {response.text[:500]}"
-    body = response.json()
-    assert isinstance(body, dict) and isinstance(body.get("items"), list), f"{page.where}: not a page: {body!r:.500}"
-    return FetchedPage(number, params, body, path, len(response.content))
+    return FetchedPage(number, params, page_body(response, page.where), path, len(response.content))
+
+
+def page_body(response: httpx.Response, where: str) -> dict[str, Any]:
+    """The body of a page, or a ``Violation`` naming ``where`` if it is none: not a 200, not JSON,
+    or not of the shape the checks read (``items`` of objects with a string ``id`` and
+    ``accountID``, a readable ``lastActivity``, a ``participants`` object; a boolean ``hasMore``;
+    cursors strings or null). Past this, what a check reads of a page is there: a ``KeyError`` in
+    a check is the check's bug, not the server's."""
+    if response.status_code != 200:
+        raise Violation(f"{where}: HTTP {response.status_code}: {shown(response.text, 500)}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise Violation(f"{where}: the answer is not JSON: {shown(response.text, 200)}") from None
+    problem = _shape_problem(body)
+    if problem is not None:
+        raise Violation(f"{where}: {problem}")
+    page: dict[str, Any] = body
+    return page
+
+
+def _shape_problem(body: Any) -> str | None:
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        return f"not a page: {shown(repr(body), 200)}"
+    if not isinstance(body.get("hasMore"), bool):
+        return f"hasMore is {shown(repr(body.get('hasMore')), 40)}, not a boolean"
+    for name in ("oldestCursor", "newestCursor"):
+        if not isinstance(body.get(name), str | None):
+            return f"{name} is {shown(repr(body.get(name)), 40)}, not a string or null"
+    for position, chat in enumerate(body["items"]):
+        problem = _chat_shape_problem(chat)
+        if problem is not None:
+            return f"item {position}: {problem}"
+    return None
+
+
+def _chat_shape_problem(chat: Any) -> str | None:
+    if not isinstance(chat, dict):
+        return f"not an object: {shown(repr(chat), 100)}"
+    for name in ("id", "accountID"):
+        if not isinstance(chat.get(name), str):
+            return f"{name} is {shown(repr(chat.get(name)), 60)}, not a string"
+    last = chat.get("lastActivity")
+    if last is not None:
+        try:
+            activity_key(chat)
+        except (TypeError, ValueError, AttributeError):
+            return f"chat {shown(repr(chat['id']))}: lastActivity {shown(repr(last), 60)} is not a date-time"
+    participants = chat.get("participants", {})
+    if not (isinstance(participants, dict) and isinstance(participants.get("items", []), list)
+            and all(isinstance(person, dict) for person in participants.get("items", []))):
+        return f"chat {shown(repr(chat['id']))}: participants is not an object with a list of items"
+    return None
 
 
 def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | None = None,
@@ -109,23 +161,20 @@ def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | No
             result.complete = False
             return result
         if not isinstance(cursor, str) or cursor in cursors:
-            raise AssertionError(f"{page.where}: its {follow} is the one page {cursors.get(cursor, '?')} gave: "
+            raise Violation(f"{page.where}: its {follow} is the one page {cursors.get(cursor, '?')} gave: "
                                  "the cursor does not move, and the walk would never end")
         cursors[cursor] = page.number
         if len(result.pages) >= MAX_WALK_PAGES:
-            raise AssertionError(f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages")
+            raise Violation(f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages")
 
 
 def _check_new(page: FetchedPage, seen: dict[str, int]) -> None:
     """Each chat of ``page`` is met for the first time in its walk (a chat met again: the walk
     loops, or pages overlap), noted in ``seen``."""
     for chat in page.chats:
-        chat_id = chat.get("id") if isinstance(chat, dict) else None
-        if not isinstance(chat_id, str):
-            raise AssertionError(f"{page.where}: an item without a string id: {str(chat)[:200]}")
-        if chat_id in seen:
-            raise AssertionError(f"{page.where}: {describe(chat)} also on page {seen[chat_id]}")
-        seen[chat_id] = page.number
+        if chat["id"] in seen:
+            raise Violation(f"{page.where}: {describe(chat)} also on page {seen[chat['id']]}")
+        seen[chat["id"]] = page.number
 
 
 def activity_key(chat: dict[str, Any]) -> float:
@@ -146,33 +195,35 @@ def check_page_consistent(page: FetchedPage) -> None:
     body = page.body
     for name in ("oldestCursor", "newestCursor"):
         if page.chats:
-            assert body.get(name), f"{page.where}: {len(page.chats)} chats but {name} is {body.get(name)!r}"
+            if not body.get(name):
+                raise Violation(f"{page.where}: {len(page.chats)} chats but {name} is {body.get(name)!r}")
         else:
-            assert body.get(name) is None, f"{page.where}: no chats but {name} is {body.get(name)!r}"
-    if not page.chats:
-        assert body["hasMore"] is False, f"{page.where}: an empty page says hasMore: true"
+            if body.get(name) is not None:
+                raise Violation(f"{page.where}: no chats but {name} is {body.get(name)!r}")
+    if not page.chats and body["hasMore"] is not False:
+        raise Violation(f"{page.where}: an empty page says hasMore: true")
     check_sorted(page.chats, page.where)
-    if "limit" in page.params:
-        assert len(page.chats) <= int(page.params["limit"]), \
-            f"{page.where}: {len(page.chats)} chats, more than limit={page.params['limit']}"
+    if "limit" in page.params and len(page.chats) > int(page.params["limit"]):
+        raise Violation(f"{page.where}: {len(page.chats)} chats, more than limit={page.params['limit']}")
 
 
 def check_sorted(chats: Sequence[dict[str, Any]], where: str) -> None:
     for newer, older in itertools.pairwise(chats):
-        assert activity_key(newer) <= activity_key(older), \
-            f"{where}: {describe(newer)} is listed before the more recent {describe(older)}"
+        if activity_key(newer) > activity_key(older):
+            raise Violation(f"{where}: {describe(newer)} is listed before the more recent {describe(older)}")
 
 
 def check_beyond_cursor(page: FetchedPage, cursor_chat: dict[str, Any], direction: str) -> None:
     """``before`` pages hold only chats older than the cursor's chat, ``after`` pages only newer ones."""
     for chat in page.chats:
-        assert chat["id"] != cursor_chat["id"], f"{page.where}: repeats the cursor's own {describe(chat)}"
+        if chat["id"] == cursor_chat["id"]:
+            raise Violation(f"{page.where}: repeats the cursor's own {describe(chat)}")
         if direction == "before":
-            assert activity_key(chat) >= activity_key(cursor_chat), \
-                f"{page.where}: {describe(chat)} is newer than the cursor's {describe(cursor_chat)}"
+            if activity_key(chat) < activity_key(cursor_chat):
+                raise Violation(f"{page.where}: {describe(chat)} is newer than the cursor's {describe(cursor_chat)}")
         else:
-            assert activity_key(chat) <= activity_key(cursor_chat), \
-                f"{page.where}: {describe(chat)} is older than the cursor's {describe(cursor_chat)}"
+            if activity_key(chat) > activity_key(cursor_chat):
+                raise Violation(f"{page.where}: {describe(chat)} is older than the cursor's {describe(cursor_chat)}")
 
 
 # -- checks on a whole walk ----------------------------------------------------------------------
@@ -184,15 +235,17 @@ def check_walk(result: Walk, direction: str = "before") -> None:
     seen: dict[str, int] = {}
     for index, page in enumerate(result.pages):
         for chat in page.chats:
-            assert chat["id"] not in seen, f"{page.where}: {describe(chat)} also on page {seen[chat['id']]}"
+            if chat["id"] in seen:
+                raise Violation(f"{page.where}: {describe(chat)} also on page {seen[chat['id']]}")
             seen[chat["id"]] = page.number
         if index > 0:
             previous = result.pages[index - 1]
             cursor_chat = previous.chats[-1] if direction == "before" else previous.chats[0]
             check_beyond_cursor(page, cursor_chat, direction)
         last = index == len(result.pages) - 1 and result.complete
-        assert page.body["hasMore"] is not last or not page.chats, \
-            f"{page.where}: hasMore is {page.body['hasMore']} on {'the last' if last else 'a middle'} page"
+        if page.body["hasMore"] is last and page.chats:
+            where = "the last" if last else "a middle"
+            raise Violation(f"{page.where}: hasMore is {page.body['hasMore']} on {where} page")
     if direction == "before":
         check_sorted(result.chats, f"the walk of {len(result.pages)} pages")
 
@@ -204,11 +257,14 @@ def check_subset(filtered: Walk, full: Walk, account_ids: Sequence[str]) -> None
     if not filtered.complete:
         expected = expected[:len(filtered.ids)]
     strays = [describe(chat) for chat in filtered.chats if chat["accountID"] not in account_ids]
-    assert not strays, f"accountIDs={list(account_ids)} returned chats of other accounts: {strays[:3]}"
+    if strays:
+        raise Violation(f"accountIDs={list(account_ids)} returned chats of other accounts: {strays[:3]}")
     missing = sorted(set(expected) - set(filtered.ids))
     label = f"accountIDs={list(account_ids)}"
-    assert not missing, f"{label} left out {len(missing)} matching chats, e.g. {missing[:3]}"
-    assert filtered.ids == expected, f"{label}: the chats come in another order than in the full walk"
+    if missing:
+        raise Violation(f"{label} left out {len(missing)} matching chats, e.g. {missing[:3]}")
+    if filtered.ids != expected:
+        raise Violation(f"{label}: the chats come in another order than in the full walk")
 
 
 def assert_client_walk(client_name: str, got_ids: Sequence[str], expected: Walk) -> None:
@@ -223,7 +279,7 @@ def assert_client_walk(client_name: str, got_ids: Sequence[str], expected: Walk)
     page = _page_holding(expected, position)
     expected_id = expected.ids[position] if position < len(expected.ids) else "(end of the walk)"
     got_id = got_ids[position] if position < len(got_ids) else "(nothing: the client stopped)"
-    raise AssertionError(
+    raise Violation(
         f"{client_name} yielded {len(got_ids)} chats, the server's walk has {len(expected.ids)}; they part at "
         f"chat #{position}: expected {expected_id!r}{f' from {page.where}' if page else ''}, got {got_id!r}")
 

@@ -32,11 +32,8 @@ import httpx
 
 from fake_beeper import profiles, spec
 from fake_beeper.behaviour import CHOICES
-from fake_beeper.check.pagination import LIST_CHATS, Walk
-from fake_beeper.check.report import Finding, curl
-
-UNKNOWN = "unknown"
-OTHER = "other"
+from fake_beeper.check.pagination import LIST_CHATS, Walk, page_body
+from fake_beeper.check.report import OTHER, UNKNOWN, Finding, curl
 
 
 @dataclass
@@ -78,7 +75,7 @@ class Probing:
     def page_ids(self, query: str) -> list[str] | None:
         """The chat IDs of a 200 page, or ``None`` for any other answer."""
         response = self.get(query)
-        return _ids(response) if response.status_code == 200 else None
+        return _ids(response, query) if response.status_code == 200 else None
 
     def violation(self, check: str, message: str, query: str, *, path: str = LIST_CHATS) -> None:
         self.findings.append(Finding("violation", check, message, curl(self.base_url, f"{path}?{query}")))
@@ -129,10 +126,11 @@ def probe_account_ids_comma(probing: Probing) -> str:
     if len(accounts) < 2:
         return UNKNOWN
     pair = accounts[:2]
-    got = probing.get(probing.limited(f"accountIDs={_quote(','.join(pair))}", 200))
+    query = probing.limited(f"accountIDs={_quote(','.join(pair))}", 200)
+    got = probing.get(query)
     if got.status_code != 200:
         return OTHER
-    seen = {chat["accountID"] for chat in got.json().get("items", [])}
+    seen = {chat["accountID"] for chat in _items(got, query)}
     if not seen:
         return "literal"
     return "split" if seen <= set(pair) and len(seen) == 2 else OTHER
@@ -146,7 +144,7 @@ def probe_repeated_params(probing: Probing, limit: str) -> str:
         return "rejected"
     if got.status_code != 200:
         return OTHER
-    return {2: "first", 3: "last"}.get(len(got.json().get("items", [])), OTHER)
+    return {2: "first", 3: "last"}.get(len(_items(got, "limit=2&limit=3")), OTHER)
 
 
 def probe_empty_direction(probing: Probing) -> str:
@@ -168,7 +166,7 @@ def _rejected_or_first_page(probing: Probing, query: str, as_first_page: str) ->
     if got.status_code == 400:
         return "rejected"
     first = probing.page_ids("")
-    if got.status_code == 200 and first is not None and _ids(got) == first:
+    if got.status_code == 200 and first is not None and _ids(got, query) == first:
         return as_first_page
     return OTHER
 
@@ -199,7 +197,10 @@ def fitting_stages(probing: Probing) -> list[str]:
     accounts: Any = []
     response = probing.http.get(spec.LIST_ACCOUNTS_PATH)
     if response.status_code == 200:
-        accounts = response.json()
+        try:
+            accounts = response.json()
+        except ValueError:
+            accounts = []  # not the accounts: nothing to tell the stages by (the schema check says what it is)
     fits = set(profiles.NAMES)
     for chat in probing.chats[:STAGE_SAMPLE]:
         fits &= set(profiles.stages_of(chat))
@@ -251,14 +252,25 @@ def _deep_cursor(probing: Probing) -> tuple[int, str] | None:
     dated = [i for i, chat in enumerate(probing.chats) if chat.get("lastActivity")]
     if not dated or dated[-1] < 5 or dated[-1] >= 200 or not probing.has_limit:
         return None
-    response = probing.get(f"limit={dated[-1] + 1}")
-    if response.status_code == 200 and _ids(response)[-1:] == [probing.ids[dated[-1]]]:
-        return dated[-1], response.json()["oldestCursor"]
+    query = f"limit={dated[-1] + 1}"
+    response = probing.get(query)
+    if response.status_code != 200:
+        return None
+    body = page_body(response, f"GET {LIST_CHATS}?{query}")
+    cursor = body["oldestCursor"]
+    if [chat["id"] for chat in body["items"]][-1:] == [probing.ids[dated[-1]]] and cursor:
+        return dated[-1], cursor
     return None
 
 
-def _ids(response: httpx.Response) -> list[str]:
-    return [chat["id"] for chat in response.json().get("items", [])]
+def _items(response: httpx.Response, query: str) -> list[dict[str, Any]]:
+    """A probe's page, its shape checked (a ``Violation`` naming the request if it is none)."""
+    items: list[dict[str, Any]] = page_body(response, f"GET {LIST_CHATS}?{query}")["items"]
+    return items
+
+
+def _ids(response: httpx.Response, query: str) -> list[str]:
+    return [chat["id"] for chat in _items(response, query)]
 
 
 def _quote(value: str) -> str:

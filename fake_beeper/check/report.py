@@ -18,9 +18,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from fake_beeper import profiles
+from fake_beeper.behaviour import FIXED
 from fake_beeper.text import shown
 
 Kind = Literal["violation", "warning"]
+
+
+class Violation(AssertionError):
+    """A server broke the contract: raised by a check, its message naming the page, the request
+    and the chat. Raised explicitly, never by ``assert``, so that ``python -O`` keeps every
+    verdict; an ``AssertionError`` for pytest, which reports it as the test's failure. Anything
+    else a check raises is a bug of the check, not the server's doing."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class Report:
     requests: int = 0
     methods: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    operations: list[str] = field(default_factory=list)  # the operation IDs it was held to (and serves)
     seed: int = 0
     profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.profiles)
     stages: list[str] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
@@ -76,26 +85,47 @@ class Report:
                 "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
                 "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
                 "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed,
-                "profile": self.profile, "stages": self.stages}
+                "profile": self.profile, "stages": self.stages, "operations": self.operations}
 
     def summary(self) -> str:
-        """The terminal summary: each finding in a line or two, then the behaviour and the verdict."""
+        """The terminal summary: each finding in a line (``SHOWN`` characters at most: the whole
+        of it is in the JSON and Markdown reports), then the behaviour and the verdict. A server
+        whose data fits an older stage better than the one it was held to is told so first."""
         lines = [f"fake-beeper check {self.base_url}{self._as_stage()}: {self.requests} requests "
                  f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
+        if self.stages and self.profile not in self.stages:
+            lines.append(f"FIRST: {self._stages_line()}")
         for finding in self.findings:  # what a server said is quoted in them: shown, never written raw
-            lines.append(f"{finding.kind.upper()} [{finding.check}] {shown(finding.message, 1000)}")
+            lines.append(shown(f"{finding.kind.upper()} [{finding.check}] {finding.message}", SHOWN))
             if finding.curl:  # Schemathesis may give several requests, a line each
-                lines += [f"    {shown(line, 1000)}" for line in finding.curl.splitlines()]
-        lines.append("behaviour where the contract is silent: " +
-                     ", ".join(f"{key}={value}" for key, value in self.behaviour.items()))
-        lines.append(f"the fake behaves the same with: fake-beeper serve {self.serve_flags}" if self.serve_flags
-                     else "the fake behaves the same by default: fake-beeper serve")
-        if self.stages:
+                lines += [f"    {shown(line, SHOWN)}" for line in finding.curl.splitlines()]
+        lines += self._behaviour_lines()
+        if self.stages and self.profile in self.stages:
             lines.append(self._stages_line())
         lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s), "
                      f"{len(self.passed)} check(s) passed: "
                      f"{'FAILED' if self.violations else 'passed'}")
         return "\n".join(lines)
+
+    def _behaviour_lines(self) -> list[str]:
+        """What was learned where the contract is silent, and the ``serve`` line that copies it:
+        sameness claimed over what was learned only, and what the fake cannot imitate said."""
+        if not self.behaviour:
+            return ["behaviour where the contract is silent: not learned (the probes did not run: the full walk "
+                    "failed); no serve line can be given"]
+        learned = {key: value for key, value in self.behaviour.items() if value not in UNLEARNED}
+        unlearned = [key for key, value in self.behaviour.items() if value in UNLEARNED]
+        lines = ["behaviour where the contract is silent: " +
+                 ", ".join(f"{key}={value}" for key, value in learned.items())]
+        if unlearned:
+            lines.append(f"not learned (the data could not tell, or the answer fit no choice): {', '.join(unlearned)}")
+        serve = f"fake-beeper serve {self.serve_flags}".rstrip()
+        lines.append(f"the fake behaves the same in what was learned: {serve}")
+        differs = [f"{key}={value} (the fake: {FIXED[key]})" for key, value in learned.items()
+                   if key in FIXED and value != FIXED[key]]
+        if differs:
+            lines.append(f"the fake cannot imitate: {', '.join(differs)}")
+        return lines
 
     def junit(self) -> bytes:
         """JUnit XML: one test case per check, failed by its violations (warnings as system-out)."""
@@ -125,7 +155,7 @@ class Report:
             out.append("")
         out += ["## Behaviour where the contract is silent", "", "| choice | this server |", "|---|---|"]
         out += [f"| `{key}` | `{value}` |" for key, value in self.behaviour.items()]
-        out += ["", "The fake answers the same way with:", "", "```sh",
+        out += ["", "The fake answers the same way, in what was learned, with:", "", "```sh",
                 f"fake-beeper serve {self.serve_flags}".rstrip(), "```", ""]
         out += [self._stages_line(), ""] if self.stages else []
         out += ["## Checks that passed", ""]
@@ -148,6 +178,12 @@ class Report:
 
     def _checks(self) -> list[str]:
         return list(dict.fromkeys([*self.passed, *(f.check for f in self.findings)]))
+
+
+SHOWN = 200  # characters of one line of the terminal summary
+UNKNOWN = "unknown"  # a probe whose data cannot tell the answers apart
+OTHER = "other"  # a probe whose answer fits none of them
+UNLEARNED = (UNKNOWN, OTHER)
 
 
 def curl(base_url: str, path_and_query: str, *, method: str = "GET", token: bool = True) -> str:

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fake_beeper.check.pagination import SEARCH_CHATS
-from fake_beeper.check.probes import OTHER, UNKNOWN, Probing
+from fake_beeper.check.probes import Probing
+from fake_beeper.check.report import OTHER, UNKNOWN
 
 MAX_PAGES = 10
 _WORD = re.compile(r"\w+")
@@ -41,7 +42,10 @@ def search_ids(probing: Probing, params: dict[str, Any]) -> list[str] | None:
         if response.status_code >= 500:
             probing.violation("probes: no server errors", f"HTTP {response.status_code} for GET {SEARCH_CHATS}",
                               str(response.request.url.query, "ascii"), path=SEARCH_CHATS)
-        body = response.json() if response.status_code == 200 else None
+        try:
+            body = response.json() if response.status_code == 200 else None
+        except ValueError:
+            return None  # not a page: the probe cannot say
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             return None
         found += [item["id"] for item in body["items"] if isinstance(item, dict) and isinstance(item.get("id"), str)]

@@ -30,6 +30,7 @@ from fake_beeper.check.pagination import (
     parting,
     walk,
 )
+from fake_beeper.check.report import Violation
 
 MAX_PAGES = 40
 
@@ -80,15 +81,17 @@ def every_chat_matches_the_contract(server: Server) -> None:
             error = next(validator.iter_errors(chat), None)
             if error is not None:
                 place = spec.instance_place(error.instance_path) or "(the chat)"
-                raise AssertionError(f"{page.where}: {describe(chat)}: field {place}: {spec.error_message(error)}")
+                raise Violation(f"{page.where}: {describe(chat)}: field {place}: {spec.error_message(error)}")
 
 
 def has_more_ends_the_walk(server: Server) -> None:
     """``hasMore`` is true on every page of a walk but the last, and false on the last."""
     pages = server.full.pages
-    assert pages[-1].body["hasMore"] is False, f"{pages[-1].where}: the last page says hasMore: true"
+    if pages[-1].body["hasMore"] is not False:
+        raise Violation(f"{pages[-1].where}: the last page says hasMore: true")
     for page in pages[:-1]:
-        assert page.body["hasMore"] is True, f"{page.where}: hasMore: false, but the walk went on"
+        if page.body["hasMore"] is not True:
+            raise Violation(f"{page.where}: hasMore: false, but the walk went on")
 
 
 def pages_lie_beyond_their_cursor(server: Server) -> None:
@@ -104,7 +107,8 @@ def pages_lie_beyond_their_cursor(server: Server) -> None:
     newer = fetch(http, 3, limit=server.limit(10), cursor=middle.body["newestCursor"], direction="after")
     check_beyond_cursor(older, middle.chats[-1], "before")
     check_beyond_cursor(newer, middle.chats[0], "after")
-    assert newer.chats, f"{newer.where}: no chat newer than the cursor's, but {len(first.chats)} were listed before it"
+    if not newer.chats:
+        raise Violation(f"{newer.where}: no chat newer than the cursor's, but {len(first.chats)} were listed before it")
 
 
 def after_walks_climb_back(server: Server) -> None:
@@ -123,14 +127,16 @@ def after_walks_climb_back(server: Server) -> None:
         page = fetch(server.http, limit=server.limit(9), cursor=start, direction="after")
         got = [chat["id"] for chat in page.chats]
         wanted = ids[:min(size, newer)]
-        assert got == wanted, f"{page.where}: got {got}, the newest {len(wanted)} chats are {wanted}"
-        assert page.body["hasMore"] is (newer > size), \
-            f"{page.where}: hasMore is {page.body['hasMore']}, but {newer} chats are newer"
+        if got != wanted:
+            raise Violation(f"{page.where}: got {got}, the newest {len(wanted)} chats are {wanted}")
+        if page.body["hasMore"] is not (newer > size):
+            raise Violation(f"{page.where}: hasMore is {page.body['hasMore']}, but {newer} chats are newer")
         return
     result = walk(server.http, direction="after", cursor=start, limit=server.limit(9), max_pages=MAX_PAGES)
     check_walk(result, direction="after")
     climbed = [chat["id"] for page in reversed(result.pages) for chat in page.chats]
-    assert climbed == ids[:newer], (f"an after walk from chat #{newer} must meet the {newer} newer chats once each; "
+    if climbed != ids[:newer]:
+        raise Violation(f"an after walk from chat #{newer} must meet the {newer} newer chats once each; "
                                     f"they part at chat #{parting(climbed, ids[:newer])}")
 
 
@@ -166,7 +172,8 @@ def the_same_request_gives_the_same_page(server: Server) -> None:
         if params.get("cursor", "") is None or ("limit" in params and not server.has_limit):
             continue
         first, second = fetch(server.http, **params), fetch(server.http, **params)
-        assert first.body == second.body, f"{first.where} is not repeatable: two requests, two pages"
+        if first.body != second.body:
+            raise Violation(f"{first.where} is not repeatable: two requests, two pages")
 
 
 def search_filters(full: Walk) -> list[dict[str, str]]:
@@ -196,12 +203,13 @@ def search_walks_meet_each_match_once(server: Server) -> None:
         check_walk(result)
         for page in result.pages:
             error = next(validator.iter_errors(page.body), None)
-            assert error is None, (f"{page.where}: {spec.instance_place(error.instance_path) or '(the page)'}: "
+            if error is not None:
+                raise Violation(f"{page.where}: {spec.instance_place(error.instance_path) or '(the page)'}: "
                                    f"{spec.error_message(error)}")
             for chat in page.chats:
                 for name, wanted in (("type", filters.get("type")), ("accountID", account)):
-                    assert wanted is None or chat[name] == wanted, \
-                        f"{page.where}: {describe(chat)} has {name} {chat[name]!r}, not {wanted!r}"
+                    if not (wanted is None or chat[name] == wanted):
+                        raise Violation(f"{page.where}: {describe(chat)} has {name} {chat[name]!r}, not {wanted!r}")
 
 
 CHECKS: dict[str, Callable[[Server], None]] = {
