@@ -26,6 +26,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,11 @@ class OutOfTime(AnswerRefused):
     """The run's deadline passed (``check --max-time``, ``record --max-time``)."""
 
 
+class PhaseTimeUp(FakeBeeperError):
+    """The share of the run's time one phase was given is over: that phase stops where it is, and
+    the run goes on with the next (``Polite.phase``). Not a stop: later requests go out."""
+
+
 @dataclass
 class Polite:
     """The gate every request of one check or recording goes through (thread-safe)."""
@@ -72,6 +78,7 @@ class Polite:
     methods: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     stopped: FakeBeeperError | None = None  # why requests are refused from now on, if they are
+    phase_deadline: float | None = None  # the end of the current phase's share (``phase``)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: float = 0.0
 
@@ -105,11 +112,25 @@ class Polite:
         now = time.monotonic()
         if self.deadline is not None and now >= self.deadline:
             raise self.stop(OutOfTime("the time allowed for the whole run is over"))
+        phase = self.phase_deadline
+        if phase is not None and now >= phase:
+            raise PhaseTimeUp("this phase's share of the time is over")
         left = min(self.deadline - now if self.deadline is not None else float("inf"),
+                   phase - now if phase is not None else float("inf"),
                    request_deadline - now if request_deadline is not None else float("inf"))
         if left <= 0:
             raise AnswerRefused(f"no complete answer within {self.request_seconds:g} s")
         return left
+
+    @contextmanager
+    def phase(self, seconds: float) -> Iterator[None]:
+        """Give what runs within at most ``seconds`` (less if the run's deadline comes first): past
+        them every request raises ``PhaseTimeUp``, and after it requests go out again."""
+        self.phase_deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self.phase_deadline = None
 
     def stop(self, reason: FakeBeeperError) -> FakeBeeperError:
         """Refuse every request from now on, for ``reason`` (the first reason is kept)."""

@@ -559,3 +559,16 @@ def test_the_contract_suite_holds_a_list_only_server_to_the_list_when_asked() ->
     assert held_to_the_list.returncode == 0, held_to_the_list.stdout[-3000:]
     assert " passed" in held_to_the_list.stdout and " skipped" in held_to_the_list.stdout
     assert held_to_all.returncode == 1, held_to_all.stdout[-3000:]
+
+
+def test_a_slow_phase_is_cut_short_at_its_share_and_the_rest_still_runs() -> None:
+    """Each phase has its share of --max-time: a server slow enough to use up the pagination
+    checks' share has them cut short, said so, and Schemathesis still runs after them."""
+    with FakeBeeper(scenario={"rules": [{"match": {"operation": "/v1/chats"}, "fault": {"latency": 0.15}}]}
+                    ).start() as fake:
+        report = run_check(fake.base_url, fake.token, dataclasses.replace(FAST, max_time=40))
+    assert report.cut_short, report.summary()
+    assert any(name.startswith("pagination:") for name in report.cut_short)
+    assert any(name.startswith("schemathesis:") for name in report.passed), report.summary()
+    assert "cut short, their share of --max-time over" in report.summary()
+    assert report.as_json()["cutShort"] == report.cut_short

@@ -48,7 +48,15 @@ from fake_beeper.defaults import (
     DEFAULT_CHECK_SEED,
 )
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, UnsafeRequest, polite_client
+from fake_beeper.polite import (
+    AnswerRefused,
+    CheckInterrupted,
+    OutOfTime,
+    PhaseTimeUp,
+    Polite,
+    UnsafeRequest,
+    polite_client,
+)
 from fake_beeper.text import shown
 
 T = TypeVar("T")
@@ -56,6 +64,10 @@ _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
 # The search the walker model runs over: one whose matches a client can tell from the chats.
 SEARCHED = {"type": "group"}
 SCHEMATHESIS_MARGIN = 5.0  # seconds before the deadline at which Schemathesis is asked to stop
+# Each phase's share of --max-time, at most; Schemathesis has the rest (30% at least, and whatever
+# the phases before it left). A server slow in one phase has that phase cut short, and said so,
+# rather than every later one left out.
+SHARES = {"walk": 0.15, "probes": 0.10, "pagination": 0.20, "machines": 0.25}
 
 __all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "OperationsError", "Report",
            "UnsafeRequest", "run_check"]
@@ -116,8 +128,9 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url, stage)
         say(f"walking every chat at limit={limit}" if limit else "walking every chat (this stage has no limit)")
-        full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=limit))
-        operations = served(http, base_url, operations, full, report.findings)
+        with polite.phase(_share("walk", options)):
+            full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=limit))
+            operations = served(http, base_url, operations, full, report.findings)
         report.operations = list(operations)
         if full is not None:
             say("probing behaviour where the contract is silent")
@@ -127,20 +140,24 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
                 searched = learn_search(probing) if SEARCH in operations else {}
                 return {**learn(probing), **searched}, fitting_stages(probing)
 
-            learned = _contract_holds(report, "probes: answers that can be read", learn_all)
+            with polite.phase(_share("probes", options)):
+                learned = _contract_holds(report, "probes: answers that can be read", learn_all)
             report.behaviour, report.stages = learned or ({}, [])
             # A server whose data fits an older stage is served as that stage (which ignores limit
             # itself), not as the newest told to ignore limit.
             fits = stage if stage in report.stages or not report.stages else report.stages[-1]
             report.serve_flags = serve_flags(report.behaviour, fits)
-            _pagination(report, http, full, options, say, searched=SEARCH in operations)
+            _pagination(report, http, full, options, say, polite, searched=SEARCH in operations)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
 
     # Stopped where it is a little before the deadline, so that the case under way can finish.
     soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
-    found, passed = run_schemathesis(base_url, token, polite, seed=options.seed, max_examples=options.max_examples,
-                                     deadline=soft, profile=stage, operations=operations)
+    found, passed, cut = run_schemathesis(base_url, token, polite, seed=options.seed,
+                                          max_examples=options.max_examples, deadline=soft, profile=stage,
+                                          operations=operations)
+    if cut:
+        report.cut_short.append("schemathesis")
     if polite.stopped is not None:
         raise polite.stopped
     if polite.interrupted is not None and polite.interrupted():  # Schemathesis stopped between requests
@@ -184,7 +201,7 @@ def _reachable(http: httpx.Client, base_url: str, stage: str) -> None:
 
 
 def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOptions,
-                say: Callable[[str], None], *, searched: bool) -> None:
+                say: Callable[[str], None], polite: Polite, *, searched: bool) -> None:
     """The walks and the walker machines (those of the search only where it is ``searched``)."""
     from hypothesis.reporting import with_reporter
 
@@ -192,27 +209,34 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     from fake_beeper.check.walks import CHECKS, Server
 
     server = Server(http, full, after=report.behaviour.get("after", "other"), profile=report.profile)
-    for name, check in CHECKS.items():
-        if name.startswith("search:") and not searched:
-            continue
-        say(name)
-        _contract_holds(report, name, functools.partial(check, server))
+    with polite.phase(_share("pagination", options)):
+        for name, check in CHECKS.items():
+            if name.startswith("search:") and not searched:
+                continue
+            say(name)
+            _contract_holds(report, name, functools.partial(check, server))
     if not full.chats:
         return
     machines = {"pagination: interleaved walkers match the model": (LIST_CHATS, {}),
                 "search: interleaved walkers match the model": (SEARCH_CHATS, SEARCHED)}
-    for name, (path, filters) in machines.items():
-        if path == SEARCH_CHATS and not searched:
-            continue
-        say(name)
+    with polite.phase(_share("machines", options)):
+        for name, (path, filters) in machines.items():
+            if path == SEARCH_CHATS and not searched:
+                continue
+            say(name)
 
-        def run(path: str = path, filters: dict[str, str] = filters) -> None:
-            model = full if path == LIST_CHATS else walk(http, path=path, filters=filters, limit=200)
-            run_machine(http, model.chats, after=server.after, max_examples=options.machine_examples, steps=10,
-                        path=path, filters=filters, page_size=None if path != LIST_CHATS else server.page_size)
+            def run(path: str = path, filters: dict[str, str] = filters) -> None:
+                model = full if path == LIST_CHATS else walk(http, path=path, filters=filters, limit=200)
+                run_machine(http, model.chats, after=server.after, max_examples=options.machine_examples,
+                            steps=10, path=path, filters=filters,
+                            page_size=None if path != LIST_CHATS else server.page_size)
 
-        with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
-            _contract_holds(report, name, run)
+            with with_reporter(lambda text: None):  # the violation names the page; the steps stay out of the way
+                _contract_holds(report, name, run)
+
+
+def _share(phase: str, options: CheckOptions) -> float:
+    return SHARES[phase] * options.max_time
 
 
 def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | None:
@@ -222,8 +246,14 @@ def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | No
     server; a stop (Ctrl-C, a bound) goes on up as it is."""
     try:
         result = check()
+    except PhaseTimeUp:
+        report.cut_short.append(name)
+        return None
     except (Violation, BaseExceptionGroup) as raised:
         exc = _first_violation(raised)
+        if exc is None and _holds(raised, PhaseTimeUp):  # Hypothesis's group around the phase's end
+            report.cut_short.append(name)
+            return None
         if exc is None:
             raise CheckerBug(name, raised) from raised
         message = " ".join(str(exc).split("\n")[0].split())  # Hypothesis appends its steps below
@@ -244,6 +274,12 @@ def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | No
         raise CheckerBug(name, exc) from exc
     report.passed.append(name)
     return result
+
+
+def _holds(raised: BaseException, kind: type[BaseException]) -> bool:
+    if isinstance(raised, kind):
+        return True
+    return isinstance(raised, BaseExceptionGroup) and any(_holds(inner, kind) for inner in raised.exceptions)
 
 
 def _first_violation(raised: BaseException) -> Violation | None:

@@ -13,6 +13,7 @@ appears in any output: it is replaced by ``$BEEPER_ACCESS_TOKEN`` everywhere.
 from __future__ import annotations
 
 import shlex
+import textwrap
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -50,6 +51,7 @@ class Report:
     methods: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     operations: list[str] = field(default_factory=list)  # the operation IDs it was held to (and serves)
+    cut_short: list[str] = field(default_factory=list)  # checks whose share of --max-time ran out
     seed: int = 0
     profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.profiles)
     stages: list[str] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
@@ -85,7 +87,8 @@ class Report:
                 "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
                 "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
                 "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed,
-                "profile": self.profile, "stages": self.stages, "operations": self.operations}
+                "profile": self.profile, "stages": self.stages, "operations": self.operations,
+                "cutShort": self.cut_short}
 
     def summary(self) -> str:
         """The terminal summary: each finding in a line (``SHOWN`` characters at most: the whole
@@ -98,7 +101,9 @@ class Report:
         for finding in self.findings:  # what a server said is quoted in them: shown, never written raw
             lines.append(shown(f"{finding.kind.upper()} [{finding.check}] {finding.message}", SHOWN))
             if finding.curl:  # Schemathesis may give several requests, a line each
-                lines += [f"    {shown(line, SHOWN)}" for line in finding.curl.splitlines()]
+                lines += [f"    {shown(line, SHOWN - 4)}" for line in finding.curl.splitlines()]
+        if self.cut_short:
+            lines.append(shown(f"cut short, their share of --max-time over: {', '.join(self.cut_short)}", SHOWN))
         lines += self._behaviour_lines()
         if self.stages and self.profile in self.stages:
             lines.append(self._stages_line())
@@ -115,8 +120,9 @@ class Report:
                     "failed); no serve line can be given"]
         learned = {key: value for key, value in self.behaviour.items() if value not in UNLEARNED}
         unlearned = [key for key, value in self.behaviour.items() if value in UNLEARNED]
-        lines = ["behaviour where the contract is silent: " +
-                 ", ".join(f"{key}={value}" for key, value in learned.items())]
+        lines = textwrap.wrap("behaviour where the contract is silent: " +
+                              ", ".join(f"{key}={value}" for key, value in learned.items()),
+                              SHOWN, subsequent_indent="  ", break_on_hyphens=False)
         if unlearned:
             lines.append(f"not learned (the data could not tell, or the answer fit no choice): {', '.join(unlearned)}")
         serve = f"fake-beeper serve {self.serve_flags}".rstrip()
@@ -160,6 +166,9 @@ class Report:
         out += [self._stages_line(), ""] if self.stages else []
         out += ["## Checks that passed", ""]
         out += [f"- {check}" for check in self.passed] or ["None."]
+        if self.cut_short:
+            out += ["", "## Cut short (their share of --max-time ran out)", ""]
+            out += [f"- {check}" for check in self.cut_short]
         return "\n".join(out) + "\n"
 
     def _stages_line(self) -> str:

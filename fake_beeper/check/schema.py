@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from fake_beeper import profiles, spec
-from fake_beeper.check.report import Finding, Kind
+from fake_beeper.check.report import Finding, Kind, curl
 from fake_beeper.polite import Polite, polite_client
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
@@ -160,8 +160,9 @@ def only(schema: Any, operations: Iterable[str]) -> Any:
 
 def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
                      deadline: float, profile: str = profiles.LATEST,
-                     operations: tuple[str, ...] | None = None) -> tuple[list[Finding], list[str]]:
-    """Run every phase once against ``base_url``; the findings, and the checks that passed.
+                     operations: tuple[str, ...] | None = None) -> tuple[list[Finding], list[str], bool]:
+    """Run every phase once against ``base_url``; the findings, the checks that passed, and
+    whether the run was cut short.
 
     ``deadline`` is a ``time.monotonic()`` past which the run is stopped where it is.
     """
@@ -178,25 +179,40 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
     schema.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
     findings: dict[tuple[str, str, str], Finding] = {}
     ran: set[str] = set()
-    errors: list[str] = []
+    errors: list[tuple[str, str | None]] = []  # the message, and the request that shows it
     with _gated(base_url, polite):
         stream = from_schema(schema).execute()
-        timer = threading.Timer(max(0.0, deadline - time.monotonic()), stream.stop)
+        cut = threading.Event()
+
+        def stop() -> None:
+            cut.set()
+            stream.stop()
+
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
         timer.start()
         try:
             for event in stream:
                 if isinstance(event, events.ScenarioFinished):
                     _collect(event.recorder, findings, ran)
                 elif isinstance(event, events.NonFatalError):
-                    errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+                    errors.append((f"{event.label}: {event.info.title}: {event.info.message}",
+                                   _curl_of_label(base_url, str(event.label))))
                 elif isinstance(event, events.FatalError):
-                    errors.append(f"Schemathesis stopped: {event.exception}")
+                    errors.append((f"Schemathesis stopped: {event.exception}", None))
         finally:
             timer.cancel()
     found = list(findings.values())
-    found += [Finding("violation", "schemathesis: errors", error) for error in errors]
+    found += [Finding("violation", "schemathesis: errors", error, request) for error, request in errors]
     failed = {f.check for f in found}
-    return found, sorted(f"schemathesis: {name}" for name in ran if f"schemathesis: {name}" not in failed)
+    passed = sorted(f"schemathesis: {name}" for name in ran if f"schemathesis: {name}" not in failed)
+    return found, passed, cut.is_set()
+
+
+def _curl_of_label(base_url: str, label: str) -> str | None:
+    """The request an operation's error names (``GET /v1/chats``), as a ``curl``: its path alone,
+    a template's braces left for the reader to fill."""
+    method, _, path = label.partition(" ")
+    return curl(base_url, path, method=method) if path.startswith("/") else None
 
 
 def _collect(recorder: Any, findings: dict[tuple[str, str, str], Finding], ran: set[str]) -> None:
