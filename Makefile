@@ -38,7 +38,7 @@ $(LOWEST_STAMP): pyproject.toml constraints-lowest.txt
 	touch $(LOWEST_STAMP)
 
 test-lowest: $(LOWEST_STAMP)
-	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS $(LOWEST)/bin/python -m pytest tests -p no:cacheprovider
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS -u PYTHONOPTIMIZE $(LOWEST)/bin/python -m pytest tests -p no:cacheprovider
 
 # Re-resolve both locks from pyproject.toml (newest and lowest allowed versions); commit the result.
 lock: $(STAMP)
@@ -73,7 +73,7 @@ serve: $(STAMP)
 test: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
-	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS $(BIN)/python -m pytest
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS -u PYTHONOPTIMIZE $(BIN)/python -m pytest
 
 # 5,000 negative Schemathesis cases and 50 clients for 30 s against a live fake (about 2 min).
 stress: $(STAMP)
@@ -83,7 +83,7 @@ stress: $(STAMP)
 # held to the stage in BEEPER_PROFILE (the newest if unset; make contract BEEPER_PROFILE=4.2) and to
 # the operations in BEEPER_OPERATIONS (all if unset; make contract BEEPER_OPERATIONS=listChats,getChat).
 contract: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
-	BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
+	env -u PYTHONOPTIMIZE BEEPER_BASE_URL="$(BEEPER_BASE_URL)" BEEPER_ACCESS_TOKEN="$(BEEPER_ACCESS_TOKEN)" \
 		BEEPER_PROFILE="$(BEEPER_PROFILE)" BEEPER_OPERATIONS="$(BEEPER_OPERATIONS)" \
 		$(BIN)/python -m pytest contract_tests -p no:cacheprovider
 

@@ -78,6 +78,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not __debug__:  # python -O or PYTHONOPTIMIZE: every assert of these tests would pass, silently
+        raise pytest.UsageError("contract_tests decide some of their verdicts with assert, which python -O "
+                                "(PYTHONOPTIMIZE) removes: run them without it (make contract does)")
     try:
         TARGET_PROFILE[:] = [profiles.profile(config.getoption("beeper_profile")).name]
     except profiles.ProfileError as exc:

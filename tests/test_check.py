@@ -572,3 +572,12 @@ def test_a_slow_phase_is_cut_short_at_its_share_and_the_rest_still_runs() -> Non
     assert any(name.startswith("schemathesis:") for name in report.passed), report.summary()
     assert "cut short, their share of --max-time over" in report.summary()
     assert report.as_json()["cutShort"] == report.cut_short
+
+
+def test_the_contract_suite_refuses_to_run_where_its_asserts_would_be_gone() -> None:
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider",
+                           "--collect-only"], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parents[1], env={**os.environ, "PYTHONOPTIMIZE": "1"})
+    assert done.returncode == 4 and "PYTHONOPTIMIZE" in done.stderr + done.stdout, done.stdout + done.stderr

@@ -39,7 +39,7 @@ from fake_beeper import profiles
 from fake_beeper.check.operations import SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
-from fake_beeper.check.report import Finding, Report, Violation, curl
+from fake_beeper.check.report import PROBES_CHECK, Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
@@ -130,7 +130,7 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
         say(f"walking every chat at limit={limit}" if limit else "walking every chat (this stage has no limit)")
         with polite.phase(_share("walk", options)):
             full = _contract_holds(report, "pagination: a full walk", lambda: walk(http, limit=limit))
-            operations = served(http, base_url, operations, full, report.findings)
+        operations = served(http, base_url, operations, full, report.findings)
         report.operations = list(operations)
         if full is not None:
             say("probing behaviour where the contract is silent")
@@ -141,7 +141,7 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
                 return {**learn(probing), **searched}, fitting_stages(probing)
 
             with polite.phase(_share("probes", options)):
-                learned = _contract_holds(report, "probes: answers that can be read", learn_all)
+                learned = _contract_holds(report, PROBES_CHECK, learn_all)
             report.behaviour, report.stages = learned or ({}, [])
             # A server whose data fits an older stage is served as that stage (which ignores limit
             # itself), not as the newest told to ignore limit.

@@ -116,8 +116,9 @@ class Report:
         """What was learned where the contract is silent, and the ``serve`` line that copies it:
         sameness claimed over what was learned only, and what the fake cannot imitate said."""
         if not self.behaviour:
-            return ["behaviour where the contract is silent: not learned (the probes did not run: the full walk "
-                    "failed); no serve line can be given"]
+            why = "were cut short" if PROBES_CHECK in self.cut_short else "did not run: the full walk failed"
+            return [f"behaviour where the contract is silent: not learned (the probes {why}); no serve line can "
+                    "be given"]
         learned = {key: value for key, value in self.behaviour.items() if value not in UNLEARNED}
         unlearned = [key for key, value in self.behaviour.items() if value in UNLEARNED]
         lines = textwrap.wrap("behaviour where the contract is silent: " +
@@ -193,6 +194,7 @@ SHOWN = 200  # characters of one line of the terminal summary
 UNKNOWN = "unknown"  # a probe whose data cannot tell the answers apart
 OTHER = "other"  # a probe whose answer fits none of them
 UNLEARNED = (UNKNOWN, OTHER)
+PROBES_CHECK = "probes: answers that can be read"  # the check of the behaviour probes, by its name
 
 
 def curl(base_url: str, path_and_query: str, *, method: str = "GET", token: bool = True) -> str:
