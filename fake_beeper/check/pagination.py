@@ -160,9 +160,9 @@ def walk(client: httpx.Client, *, direction: str | None = None, cursor: str | No
         if max_pages is not None and len(result.pages) >= max_pages:
             result.complete = False
             return result
-        if not isinstance(cursor, str) or cursor in cursors:
-            raise Violation(f"{page.where}: its {follow} is the one page {cursors.get(cursor, '?')} gave: "
-                                 "the cursor does not move, and the walk would never end")
+        if cursor in cursors:
+            raise Violation(f"{page.where}: its {follow} is the one page {cursors[cursor]} gave: the cursor does "
+                            "not move, and the walk would never end")
         cursors[cursor] = page.number
         if len(result.pages) >= MAX_WALK_PAGES:
             raise Violation(f"{page.where}: still hasMore after {MAX_WALK_PAGES} pages")

@@ -89,7 +89,7 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
             size += len(body)
             if size > MAX_RECORDING_BYTES:
                 raise AnswerRefused(f"{where}: the chats passed {MAX_RECORDING_BYTES // 2**20} MiB at chat "
-                                  f"{len(fetched.chats) + 1:,}; record fewer with --max-chats N")
+                                    f"{len(fetched.chats) + 1:,}; record fewer with --max-chats N")
             fetched.chats.append(body)
             if len(fetched.chats) >= most:
                 cut_short = position < len(items) - 1
