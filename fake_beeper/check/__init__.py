@@ -271,15 +271,24 @@ def _contract_holds(report: Report, name: str, check: Callable[[], T]) -> T | No
     except FakeBeeperError:
         raise
     except Exception as exc:
+        if _holds(exc, PhaseTimeUp):  # the phase's end, as a library reported it
+            report.cut_short.append(name)
+            return None
         raise CheckerBug(name, exc) from exc
     report.passed.append(name)
     return result
 
 
-def _holds(raised: BaseException, kind: type[BaseException]) -> bool:
+def _holds(raised: BaseException | None, kind: type[BaseException], depth: int = 0) -> bool:
+    """Whether ``raised`` is a ``kind``, holds one (a group), or was raised while one was being
+    handled (Hypothesis, replaying a run that a phase's end broke, may raise its own error)."""
+    if raised is None or depth > 20:
+        return False
     if isinstance(raised, kind):
         return True
-    return isinstance(raised, BaseExceptionGroup) and any(_holds(inner, kind) for inner in raised.exceptions)
+    if isinstance(raised, BaseExceptionGroup) and any(_holds(inner, kind, depth + 1) for inner in raised.exceptions):
+        return True
+    return _holds(raised.__cause__, kind, depth + 1) or _holds(raised.__context__, kind, depth + 1)
 
 
 def _first_violation(raised: BaseException) -> Violation | None:
