@@ -581,3 +581,12 @@ def test_the_contract_suite_refuses_to_run_where_its_asserts_would_be_gone() -> 
                            "--collect-only"], capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).parents[1], env={**os.environ, "PYTHONOPTIMIZE": "1"})
     assert done.returncode == 4 and "PYTHONOPTIMIZE" in done.stderr + done.stdout, done.stdout + done.stderr
+
+
+def test_a_request_that_got_no_answer_is_a_finding_with_its_curl() -> None:
+    with FakeBeeper(scenario={"rules": [{"match": {"params": {"limit": "7"}}, "fault": {"drop": True}}]}
+                    ).start() as fake:
+        report = run_check(fake.base_url, fake.token, FAST)
+    dropped = [f for f in report.violations if f.message.startswith("no answer:")]
+    assert dropped, report.summary()
+    assert all(f.curl and "limit=7" in f.curl for f in dropped)
