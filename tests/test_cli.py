@@ -162,8 +162,11 @@ def test_a_stop_in_the_first_milliseconds_ends_the_command(tmp_path: Path) -> No
     Python's ``KeyboardInterrupt``, and never in fake-beeper's code."""
     command = Path(sys.executable).parent / "fake-beeper"
     for offset in range(0, 61, 3):
+        # As a terminal starts it: SIGINT at its default. (A parent may hand it down ignored, as a
+        # shell does for a background job; then it stays ignored until the entry point runs.)
         process = subprocess.Popen([str(command), "serve", "--port", "0", "--quiet"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(offset / 1000)
         process.send_signal(signal.SIGINT)
         try:
