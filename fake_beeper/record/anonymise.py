@@ -248,37 +248,21 @@ class _Walk:
         return None
 
     def _undescribed(self, value: Any, place: Place) -> Any:
-        """A value the contract does not describe: every key and string replaced as an identifier
-        (``keep_unknown``), or dropped."""
+        """A value the contract does not describe: kept with every string replaced as an
+        identifier (``keep_unknown``), or dropped. (Its depth is bounded where it was read: the
+        gate refuses JSON nested past ``polite.MAX_JSON_DEPTH``.)"""
         if not self._keep_unknown:
             self._on_dropped(place)
             return None
-        stack: list[tuple[Any, Place]] = []  # iterative: an unknown subtree has no schema to bound its depth
-        root: list[Any] = [None]
-        stack.append((value, place))
-        slots: list[tuple[Any, Any]] = [(root, 0)]
-        while stack:
-            item, where = stack.pop()
-            holder, slot = slots.pop()
-            if isinstance(item, str):
-                holder[slot] = self._on_string(UNDESCRIBED, item, where)
-            elif isinstance(item, dict):
-                out: dict[str, Any] = {}
-                holder[slot] = out
-                for key, sub in item.items():
-                    self._on_unknown_key(key, (*where, key))
-                    out[key] = None
-                    stack.append((sub, (*where, key)))
-                    slots.append((out, key))
-            elif isinstance(item, list):
-                items: list[Any] = [None] * len(item)
-                holder[slot] = items
-                for index, sub in enumerate(item):
-                    stack.append((sub, (*where, index)))
-                    slots.append((items, index))
-            else:
-                holder[slot] = item
-        return root[0]
+        if isinstance(value, str):
+            return self._on_string(UNDESCRIBED, value, place)
+        if isinstance(value, dict):
+            for key in value:
+                self._on_unknown_key(key, (*place, key))
+            return {key: self._undescribed(item, (*place, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._undescribed(item, (*place, index)) for index, item in enumerate(value)]
+        return value
 
 
 @functools.cache
@@ -291,8 +275,8 @@ class Anonymiser:
 
     def __init__(self, key: bytes | None, *, shift_days: int = 0, document: Mapping[str, Any] | None = None,
                  keep_unknown: bool = False) -> None:
-        """``keep_unknown``: keep what the contract does not describe (its keys and strings
-        replaced as identifiers, or as they are with ``key=None``) instead of leaving it out."""
+        """``keep_unknown``: keep what the contract does not describe (its keys as they are, its
+        strings replaced as identifiers, or as they are with ``key=None``) instead of leaving it out."""
         self._key = key
         self._shift_days = shift_days
         self._keep_unknown = keep_unknown
