@@ -259,9 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="hold the server to an older stage of the contract (default latest; "
                             "see fake-beeper profiles)")
     check.add_argument("--operations", metavar="ID,ID", type=lambda text: tuple(filter(None, text.split(","))),
-                       help="hold the server to these operations only (operationIds of openapi.yaml: listChats, "
-                            "searchChats, getChat, getAccounts, getAccount, getInfo; listChats always); default: "
-                            "all, less those it does not serve (each such one a finding)")
+                       help="hold the server to these operations only: operationIds of openapi.yaml (listChats "
+                            "always; an unknown one is refused with the list of them); default: all, less those "
+                            "it does not serve (each such one a finding)")
     check.add_argument("--json", metavar="PATH", help="write the findings as JSON")
     check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
     check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")

@@ -66,10 +66,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self._not_http:
             return  # the parser cannot go on past them: nothing more is read
         if self._in_head:
-            joined = self._head_tail + data
-            end = joined.find(b"\r\n\r\n")
-            self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._head_tail))
-            self._head_tail = joined[-3:] if end < 0 else b""
+            end = self._head_end(data)
+            self._head_bytes += len(data) if end is None else end
+            self._head_tail = (self._head_tail + data[-3:])[-3:] if end is None else b""
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(ApiError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
                                       f"The request line and headers are over {MAX_HEAD_BYTES} bytes"))
@@ -77,6 +76,18 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_body and self._body_timer is None and not self.transport.is_closing():
             self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+
+    def _head_end(self, data: bytes) -> int | None:
+        """How many bytes of ``data`` belong to the head, if it ends in them (its blank line may
+        begin in the previous read's last three bytes); ``None`` if it goes on. No copy of
+        ``data``: this runs on every read of a request head."""
+        if self._head_tail:
+            seam = self._head_tail + data[:3]
+            at = seam.find(b"\r\n\r\n")
+            if at >= 0:
+                return at + 4 - len(self._head_tail)
+        at = data.find(b"\r\n\r\n")
+        return None if at < 0 else at + 4
 
     def on_headers_complete(self) -> None:
         self._in_head, self._in_body = False, True

@@ -21,8 +21,13 @@ from fake_beeper.check.pagination import Walk
 from fake_beeper.check.report import Finding, curl
 from fake_beeper.errors import FakeBeeperError
 
-LIST = "listChats"
-SEARCH = "searchChats"
+
+def _operation_id(path: str) -> str:
+    return next(name for name, at in spec.operation_ids().items() if at == path)
+
+
+LIST = _operation_id(spec.LIST_CHATS_PATH)  # "listChats": read off openapi.yaml, as every ID here
+SEARCH = _operation_id(spec.SEARCH_CHATS_PATH)
 
 
 class OperationsError(FakeBeeperError):
