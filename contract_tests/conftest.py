@@ -11,7 +11,7 @@ Beeper Desktop. Tests marked ``needs_fake_data`` compare with the fake's own dat
 counts, the generator's accounts) and are skipped, with the reason, against another server.
 
 ``--beeper-profile P`` (``BEEPER_PROFILE``) holds the target to stage ``P`` of the contract
-(``fake_beeper.profiles``): the fake serves that stage, Schemathesis and the walks read its
+(``fake_beeper.contract.stages``): the fake serves that stage, Schemathesis and the walks read its
 document, and walks send ``limit`` only where it has one. Tests marked ``latest_sdks`` run the
 newest SDKs (PyPI 6.0.0, npm 5.0.0), made for the newest stage, and are skipped under an older
 one, where ``test_compatibility_matrix`` runs each stage's own.
@@ -27,9 +27,10 @@ import httpx
 import pytest
 from beeper_desktop_api import BeeperDesktop
 
-from fake_beeper import DEFAULT_TOKEN, FakeBeeper, profiles
+from fake_beeper import DEFAULT_TOKEN, FakeBeeper
 from fake_beeper.check.operations import OperationsError, chosen
 from fake_beeper.check.pagination import Walk, walk
+from fake_beeper.contract import stages as profiles
 
 SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesis sent this run
 # The target's token, known once options are parsed: Schemathesis builds some cases (the

@@ -13,7 +13,8 @@ import pytest
 from beeper_desktop_api import BeeperDesktop
 from hypothesis import HealthCheck, Phase, given, settings
 
-from fake_beeper import FakeBeeper, spec
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
 from fake_beeper.strategies import chat_pages, page_walks
 
 # Each example replaces the scripted pages, so one fake serves all of a test's examples.

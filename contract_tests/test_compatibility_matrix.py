@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from fake_beeper import FakeBeeper
-from fake_beeper.profiles import NAMES
+from fake_beeper.contract.stages import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_SDKS = {"4.1.296": ROOT / ".venv-sdks" / "4.1.296" / "bin" / "python",

@@ -21,30 +21,42 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fake_beeper.app import create_app
-    from fake_beeper.data import FixtureError, generate_chats, load_chats
-    from fake_beeper.data.build import chat
-    from fake_beeper.defaults import DEFAULT_TOKEN
-    from fake_beeper.errors import FakeBeeperError, UsageError
-    from fake_beeper.fake import FakeBeeper, FakeBeeperServerError
-    from fake_beeper.journal import Journal, RecordedRequest
-    from fake_beeper.scenario import ScenarioError
-    from fake_beeper.server import LiveServer
-    from fake_beeper.state import FakeState
-    from fake_beeper.store import ChatStore, LoadedChat
+    from fake_beeper.data import FixtureError as FixtureError
+    from fake_beeper.data import generate_chats as generate_chats
+    from fake_beeper.data import load_chats as load_chats
+    from fake_beeper.data.build import chat as chat
+    from fake_beeper.data.loaded import LoadedChat as LoadedChat
+    from fake_beeper.defaults import DEFAULT_TOKEN as DEFAULT_TOKEN
+    from fake_beeper.errors import FakeBeeperError as FakeBeeperError
+    from fake_beeper.errors import UsageError as UsageError
+    from fake_beeper.fake import FakeBeeper as FakeBeeper
+    from fake_beeper.fake import FakeBeeperServerError as FakeBeeperServerError
+    from fake_beeper.http.app import create_app as create_app
+    from fake_beeper.http.server import LiveServer as LiveServer
+    from fake_beeper.world.journal import Journal as Journal
+    from fake_beeper.world.journal import RecordedRequest as RecordedRequest
+    from fake_beeper.world.scenario import ScenarioError as ScenarioError
+    from fake_beeper.world.state import FakeState as FakeState
+    from fake_beeper.world.store import ChatStore as ChatStore
 
-_WHERE = {
-    "DEFAULT_TOKEN": "fake_beeper.defaults", "ChatStore": "fake_beeper.store", "LoadedChat": "fake_beeper.store",
-    "FakeBeeper": "fake_beeper.fake", "FakeBeeperServerError": "fake_beeper.fake",
-    "FakeBeeperError": "fake_beeper.errors", "UsageError": "fake_beeper.errors",
-    "FakeState": "fake_beeper.state", "FixtureError": "fake_beeper.data", "ScenarioError": "fake_beeper.scenario",
-    "Journal": "fake_beeper.journal", "RecordedRequest": "fake_beeper.journal", "LiveServer": "fake_beeper.server",
-    "chat": "fake_beeper.data.build", "create_app": "fake_beeper.app", "generate_chats": "fake_beeper.data",
-    "load_chats": "fake_beeper.data",
+# What each module lends the package (the imports above say the same to type checkers; a test
+# holds the two together).
+_EXPORTS = {
+    "fake_beeper.data": ("FixtureError", "generate_chats", "load_chats"),
+    "fake_beeper.data.build": ("chat",),
+    "fake_beeper.data.loaded": ("LoadedChat",),
+    "fake_beeper.defaults": ("DEFAULT_TOKEN",),
+    "fake_beeper.errors": ("FakeBeeperError", "UsageError"),
+    "fake_beeper.fake": ("FakeBeeper", "FakeBeeperServerError"),
+    "fake_beeper.http.app": ("create_app",),
+    "fake_beeper.http.server": ("LiveServer",),
+    "fake_beeper.world.journal": ("Journal", "RecordedRequest"),
+    "fake_beeper.world.scenario": ("ScenarioError",),
+    "fake_beeper.world.state": ("FakeState",),
+    "fake_beeper.world.store": ("ChatStore",),
 }
-__all__ = ["DEFAULT_TOKEN", "ChatStore", "FakeBeeper", "FakeBeeperError", "FakeBeeperServerError", "FakeState",
-           "FixtureError", "Journal", "LiveServer", "LoadedChat", "RecordedRequest", "ScenarioError", "UsageError",
-           "chat", "create_app", "generate_chats", "load_chats"]
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:

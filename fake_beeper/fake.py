@@ -24,21 +24,22 @@ from typing import Any, Self
 
 import httpx
 
-from fake_beeper import profiles
-from fake_beeper.activity import Activity
-from fake_beeper.app import FakeBeeperApp, create_app
-from fake_beeper.auth import DEFAULT_TOKEN
-from fake_beeper.behaviour import Behaviour, parse_behaviour
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.behaviour import Behaviour, parse_behaviour
 from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, read_world, validate_chats
 from fake_beeper.data.files import validate_accounts
+from fake_beeper.data.loaded import LoadedChat
+from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.errors import FakeBeeperError, UsageError
-from fake_beeper.guard import IN_PROCESS_HOST
-from fake_beeper.journal import Journal
-from fake_beeper.scenario import ScenarioError, parse_scenario
-from fake_beeper.server import LiveServer, SharedServer
-from fake_beeper.state import FakeState, InternalError
-from fake_beeper.store import ChatStore, LoadedChat
-from fake_beeper.transport import AsyncInProcessTransport, InProcessTransport
+from fake_beeper.http.app import FakeBeeperApp, create_app
+from fake_beeper.http.guard import IN_PROCESS_HOST
+from fake_beeper.http.server import LiveServer, SharedServer
+from fake_beeper.http.transport import AsyncInProcessTransport, InProcessTransport
+from fake_beeper.world.activity import Activity
+from fake_beeper.world.journal import Journal
+from fake_beeper.world.scenario import ScenarioError, parse_scenario
+from fake_beeper.world.state import FakeState, InternalError
+from fake_beeper.world.store import ChatStore
 
 IN_PROCESS_URL = f"http://{IN_PROCESS_HOST}"
 
@@ -66,7 +67,7 @@ class FakeBeeper:
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | None = None,
                  chats_profile: str = profiles.LATEST) -> None:
-        """``profile``: serve the API as that stage of it (``fake_beeper.profiles``: ``4.1``,
+        """``profile``: serve the API as that stage of it (``fake_beeper.contract.stages``: ``4.1``,
         ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats and accounts are given in the
         newest shape, or (``chats_profile``: a recording of an older server) in that stage's, which
         is then the only one they can be served as, and the default."""
@@ -130,7 +131,7 @@ class FakeBeeper:
 
     @property
     def profile(self) -> str:
-        """The stage of the API this fake serves (``fake_beeper.profiles``)."""
+        """The stage of the API this fake serves (``fake_beeper.contract.stages``)."""
         return self.state.profile
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
@@ -140,7 +141,7 @@ class FakeBeeper:
 
     @property
     def behaviour(self) -> Behaviour:
-        """How the fake answers where the contract is silent (see ``fake_beeper.behaviour``)."""
+        """How the fake answers where the contract is silent (see ``fake_beeper.contract.behaviour``)."""
         return self.state.behaviour
 
     @behaviour.setter
@@ -157,7 +158,7 @@ class FakeBeeper:
         return self.state.activity
 
     def scenario(self, document: Mapping[str, Any] | None = None, **parts: Any) -> None:
-        """Set faults and activity from a scenario document (see ``fake_beeper.scenario``), or
+        """Set faults and activity from a scenario document (see ``fake_beeper.world.scenario``), or
         from its parts: ``fake.scenario(rules=[{"match": {"page": 2}, "fault": {"status": 503}}])``.
         ``fake.scenario()`` clears them."""
         document = {**(document or {}), **parts}

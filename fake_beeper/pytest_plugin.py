@@ -46,9 +46,9 @@ from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_TOKEN
 
 if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none pays nothing for them
     from fake_beeper.data import World
+    from fake_beeper.data.loaded import LoadedChat
     from fake_beeper.fake import FakeBeeper
-    from fake_beeper.server import SharedServer
-    from fake_beeper.store import LoadedChat
+    from fake_beeper.http.server import SharedServer
 
 MARKER = "fake_beeper"
 _MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "fixtures", "token", "scenario", "behaviour",
@@ -141,7 +141,7 @@ def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, A
 
 def _chats_profile(arguments: Mapping[str, Any]) -> str:
     """The stage the marker's chats are in: a ``fixtures=`` file's (what it says), else the newest."""
-    from fake_beeper.profiles import LATEST
+    from fake_beeper.contract.stages import LATEST
 
     return _file(arguments["fixtures"]).profile if "fixtures" in arguments else LATEST
 
@@ -153,7 +153,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     wanted = marker.kwargs.get("profile")
     if wanted == EVERY_PROFILE or isinstance(wanted, (list, tuple)):
-        from fake_beeper.profiles import NAMES
+        from fake_beeper.contract.stages import NAMES
 
         names = list(NAMES) if wanted == EVERY_PROFILE else list(wanted)
         metafunc.parametrize("fake_beeper_profile", names, indirect=True, ids=names)
@@ -161,10 +161,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def fake_beeper_profile(request: pytest.FixtureRequest) -> str:
-    """The stage of the API the fake serves (``fake_beeper.profiles``): the marker's ``profile``,
+    """The stage of the API the fake serves (``fake_beeper.contract.stages``): the marker's ``profile``,
     one of them in turn for ``profile="every"``, else the stage of a ``fixtures=`` file (a
     recording of an older server), else the newest."""
-    from fake_beeper.profiles import ProfileError, profile
+    from fake_beeper.contract.stages import ProfileError, profile
 
     arguments = _marker_arguments(request)
     wanted = getattr(request, "param", None) or arguments.get("profile") or _chats_profile(arguments)
@@ -205,7 +205,7 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
 @pytest.fixture(scope="session")
 def fake_beeper_shared_server() -> Iterator[SharedServer]:
     """One live server for the session (per xdist worker), lent to each test's fake in turn."""
-    from fake_beeper.server import SharedServer
+    from fake_beeper.http.server import SharedServer
 
     with SharedServer() as server:
         yield server

@@ -11,7 +11,7 @@ both options: arrays are capped short, and objects carry only the keys the contr
 (``Chat`` items, no ``preview``), ``accounts`` an item of ``GET /v1/accounts`` and
 ``account_lists`` its whole answer. ``FakeBeeper.serve_pages`` serves pages to the list and the
 search alike. Each takes ``profile=``: what an older stage of the API allowed (``4.2``: no
-``network``; ``js-4.2.3``: a title may be ``null``), from ``fake_beeper.profiles``.
+``network``; ``js-4.2.3``: a title may be ``null``), from ``fake_beeper.contract.stages``.
 
     from fake_beeper.strategies import chat_pages
 
@@ -28,7 +28,8 @@ import pprint
 from functools import cache
 from typing import Any, TypeVar
 
-from fake_beeper import profiles, spec
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.errors import require_extra
 
 try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
@@ -54,7 +55,7 @@ def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool 
     stays small and fast: shapes, not sizes, are what break clients. ``None`` lifts the cap to the
     schema's own. With ``extra_fields``, objects also carry keys the contract does not name, with
     any JSON value, as a newer server may send: slower to draw and harder to read, so off by default.
-    ``profile``: a page of that stage of the API (``fake_beeper.profiles``).
+    ``profile``: a page of that stage of the API (``fake_beeper.contract.stages``).
     """
     return _reported(_component_values(PAGE_SCHEMA, max_items, extra_fields, profile), "chat_pages()")
 

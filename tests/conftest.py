@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fake_beeper.app import DEFAULT_TOKEN, create_app
 from fake_beeper.data import load_chats
+from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.fake import IN_PROCESS_URL
-from fake_beeper.server import LiveServer
-from fake_beeper.store import ChatStore, LoadedChat
-from fake_beeper.transport import InProcessTransport
+from fake_beeper.http.app import DEFAULT_TOKEN, create_app
+from fake_beeper.http.server import LiveServer
+from fake_beeper.http.transport import InProcessTransport
+from fake_beeper.world.store import ChatStore
 
 pytest_plugins = ["pytester"]
 

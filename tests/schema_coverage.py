@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 
 
 @dataclass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from fake_beeper import FakeBeeper, spec
-from fake_beeper.accounts import bridge_of
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
 from fake_beeper.data.build import chat
+from fake_beeper.world.accounts import bridge_of
 from tests.conftest import AUTH
 
 

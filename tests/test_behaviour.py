@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fake_beeper import FakeBeeper, chat
-from fake_beeper.behaviour import CHOICES, Behaviour, BehaviourError, parse_behaviour, parse_flags
+from fake_beeper.contract.behaviour import CHOICES, Behaviour, BehaviourError, parse_behaviour, parse_flags
 
 # Newest first: a, b, c, d, e (two accounts), then u without lastActivity.
 CHATS = [chat(f"!{name}", last_activity=f"2026-11-2{9 - i}T10:00:00Z", account_id="acc-1" if i % 2 else "acc-2")
@@ -109,7 +109,7 @@ def test_the_marker_sets_behaviour(pytester: pytest.Pytester) -> None:
 
         @pytest.mark.fake_beeper(behaviour={"repeatedParams": "last"}, count=10, seed=1)
         def test_it(fake_beeper):
-            assert fake_beeper.behaviour.repeated_params == "last"
+            assert fake_beeper.contract.behaviour.repeated_params == "last"
             assert len(fake_beeper.http_client().get("/v1/chats?limit=1&limit=4").json()["items"]) == 4
 
         @pytest.mark.fake_beeper(behaviour={"after": "sideways"})

@@ -24,12 +24,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from fake_beeper import FakeBeeper, cursors, spec
+from fake_beeper import FakeBeeper
 from fake_beeper.check import CheckOptions, Report, run_check
 from fake_beeper.check.report import Finding
 from fake_beeper.check.schema import load_schema, only
+from fake_beeper.contract import spec
+from fake_beeper.http.server import LiveServer
 from fake_beeper.polite import Polite, UnsafeRequest, polite_client
-from fake_beeper.server import LiveServer
+from fake_beeper.world import cursors
 
 FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
 Mutate = Callable[[dict[str, Any], dict[str, list[str]], FakeBeeper], dict[str, Any]]

@@ -28,7 +28,7 @@ import pytest
 
 from fake_beeper.cli import main
 from fake_beeper.data import generate_chats
-from fake_beeper.server import bind
+from fake_beeper.http.server import bind
 
 FAKE_BEEPER = [sys.executable, "-m", "fake_beeper.cli"]
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fake_beeper import FakeBeeper, spec
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
 
 
 @pytest.fixture

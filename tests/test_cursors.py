@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fake_beeper import cursors
-from fake_beeper.cursors import NO_ACTIVITY, Position
 from fake_beeper.errors import ApiError
+from fake_beeper.world import cursors
+from fake_beeper.world.cursors import NO_ACTIVITY, Position
 
 
 def test_an_issued_cursor_round_trips() -> None:

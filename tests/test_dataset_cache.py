@@ -8,7 +8,7 @@ import pytest
 
 from fake_beeper.data import cache as dataset_cache
 from fake_beeper.data import load_chats
-from fake_beeper.store import LoadedChat
+from fake_beeper.data.loaded import LoadedChat
 
 
 @pytest.fixture(autouse=True)

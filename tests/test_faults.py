@@ -16,7 +16,7 @@ from beeper_desktop_api import (
 
 from fake_beeper import FakeBeeper
 from fake_beeper.errors import UsageError
-from fake_beeper.scenario import ScenarioError, parse_scenario
+from fake_beeper.world.scenario import ScenarioError, parse_scenario
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from fake_beeper import spec
-from fake_beeper.accounts import bridge_of
+from fake_beeper.contract import spec
 from fake_beeper.data import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, default_fixtures_path, generate_chats
 from fake_beeper.data.files import write_chats
 from fake_beeper.data.pools import RTL_LOCALES, SNAPSHOT
 from fake_beeper.timestamps import to_millis
+from fake_beeper.world.accounts import bridge_of
 from tests.schema_coverage import Coverage, expectations, observe
 
 ROOT = Path(__file__).resolve().parent.parent

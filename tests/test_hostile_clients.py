@@ -16,11 +16,12 @@ import httpx
 import orjson
 import pytest
 
-from fake_beeper import FakeBeeper, chat, spec
-from fake_beeper.app import create_app
-from fake_beeper.server import LiveServer
-from fake_beeper.state import MAX_ERRORS, FakeState
-from fake_beeper.store import ChatStore
+from fake_beeper import FakeBeeper, chat
+from fake_beeper.contract import spec
+from fake_beeper.http.app import create_app
+from fake_beeper.http.server import LiveServer
+from fake_beeper.world.state import MAX_ERRORS, FakeState
+from fake_beeper.world.store import ChatStore
 
 BODY_TIMEOUT = 1.0  # the server's default is 10 s; the behaviour is the same
 ERROR = spec.validator("Error")

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_beeper import cursors, spec
-from fake_beeper.store import ChatStore
+from fake_beeper.contract import spec
+from fake_beeper.world import cursors
+from fake_beeper.world.store import ChatStore
 from tests.conftest import AUTH
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from fake_beeper import spec
-from fake_beeper.server import LiveServer
+from fake_beeper.contract import spec
+from fake_beeper.http.server import LiveServer
 
 
 def test_info_needs_no_token_and_its_spec_endpoint_is_the_fake_s(live_server: LiveServer) -> None:

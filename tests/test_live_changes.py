@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_beeper import FakeBeeper, spec
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
 from fake_beeper.data import LoadedChat, load_chats
 
 

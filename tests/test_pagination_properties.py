@@ -12,10 +12,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_beeper import cursors
-from fake_beeper.cursors import NO_ACTIVITY, Position
-from fake_beeper.data.files import LoadedChat
-from fake_beeper.store import ChatStore
+from fake_beeper.data.loaded import LoadedChat
+from fake_beeper.world import cursors
+from fake_beeper.world.cursors import NO_ACTIVITY, Position
+from fake_beeper.world.store import ChatStore
 
 ACCOUNTS = ["acc-a", "acc-b", "acc-c", "acc-d"]
 # Few distinct instants, so ties are the rule rather than the exception.

@@ -17,7 +17,9 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from fake_beeper import FakeBeeper, profiles, spec
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.data import load_chats
 
 STAGES = ("4.1", "js-4.2.3", "4.2", "5.0", "6.0")

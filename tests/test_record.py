@@ -22,18 +22,19 @@ import orjson
 import pytest
 from beeper_desktop_api import BeeperDesktop
 
-from fake_beeper import FakeBeeper, profiles
+from fake_beeper import FakeBeeper
 from fake_beeper.check.pagination import walk
 from fake_beeper.cli import main
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.spec import spec
 from fake_beeper.data import FixtureError, read_world
 from fake_beeper.data.files import write_chats
+from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.networks import NETWORKS
 from fake_beeper.errors import UsageError
 from fake_beeper.record import CheckInterrupted, RecordError, RecordOptions, record
 from fake_beeper.record.anonymise import Anonymiser, LeakError
 from fake_beeper.record.pseudonyms import Pseudonyms
-from fake_beeper.spec import spec
-from fake_beeper.store import LoadedChat
 from fake_beeper.timestamps import shifted
 
 TOKEN = "fake-beeper-token"

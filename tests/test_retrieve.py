@@ -8,7 +8,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from fake_beeper import FakeBeeper, spec
+from fake_beeper import FakeBeeper
+from fake_beeper.contract import spec
 from fake_beeper.data.build import chat
 from tests.conftest import AUTH
 

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fake_beeper import FakeBeeper, chat, spec
-from fake_beeper.app import create_app
-from fake_beeper.guard import Access
-from fake_beeper.server import MAX_HEAD_BYTES, LiveServer
-from fake_beeper.state import FakeState
-from fake_beeper.store import ChatStore
-from fake_beeper.transport import InProcessTransport
+from fake_beeper import FakeBeeper, chat
+from fake_beeper.contract import spec
+from fake_beeper.http.app import create_app
+from fake_beeper.http.guard import Access
+from fake_beeper.http.server import MAX_HEAD_BYTES, LiveServer
+from fake_beeper.http.transport import InProcessTransport
+from fake_beeper.world.state import FakeState
+from fake_beeper.world.store import ChatStore
 
 AUTH = {"Authorization": "Bearer fake-beeper-token"}
 HEAD_TIMEOUT = 1.0  # the server's default is 10 s; the behaviour is the same

@@ -10,10 +10,10 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 from fake_beeper.fake import IN_PROCESS_URL
-from fake_beeper.operations import ROUTER
-from fake_beeper.server import LiveServer
+from fake_beeper.http.operations import ROUTER
+from fake_beeper.http.server import LiveServer
 from tests.conftest import AUTH
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 from hypothesis import HealthCheck, Phase, find, given, settings
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 from fake_beeper.strategies import _closed, account_lists, accounts, chat_pages, chats, page_walks, search_pages
 from tests.schema_coverage import Coverage, expectations, observe
 

@@ -16,7 +16,7 @@ In this order, all through one ``Polite`` gate (GET and harmless probes only, at
 5. Schemathesis over every operation of ``openapi.yaml`` (``schema``).
 
 ``CheckOptions(profile="4.2")`` holds the server to an older stage of the contract instead
-(``fake_beeper.profiles``): its document for Schemathesis and every validation, only the query
+(``fake_beeper.contract.stages``): its document for Schemathesis and every validation, only the query
 parameters it has (before 6.0 no ``limit``: the walks take the pages the server gives), and
 no complaint about what that stage allowed (a ``limit`` ignored).
 
@@ -35,12 +35,12 @@ from typing import TypeVar
 
 import httpx
 
-from fake_beeper import profiles
 from fake_beeper.check.operations import SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
 from fake_beeper.check.report import PROBES_CHECK, Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
+from fake_beeper.contract import stages as profiles
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
     DEFAULT_CHECK_MAX_TIME,

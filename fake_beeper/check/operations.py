@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import httpx
 
-from fake_beeper import profiles, spec
 from fake_beeper.check.pagination import Walk
 from fake_beeper.check.report import Finding, curl
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.errors import FakeBeeperError
 
 

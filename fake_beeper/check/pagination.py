@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from fake_beeper import spec
 from fake_beeper.check.report import Violation
+from fake_beeper.contract import spec
 from fake_beeper.polite import AnswerRefused
 from fake_beeper.text import shown
 

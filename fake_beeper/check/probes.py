@@ -2,7 +2,7 @@
 
 Each probe sends a few GET requests chosen so that the possible behaviours give different
 answers, and reports one value under the key the fake's ``--behaviour`` uses
-(``fake_beeper.behaviour``), or a fact of its own:
+(``fake_beeper.contract.behaviour``), or a fact of its own:
 
 * ``after``: ``adjacent`` | ``newest`` (a ``direction=after`` page from the oldest dated chat);
 * ``undated``: ``last`` | ``none-seen`` (``omitted`` cannot be told from "there are none" through
@@ -30,10 +30,11 @@ from typing import Any
 
 import httpx
 
-from fake_beeper import profiles, spec
-from fake_beeper.behaviour import CHOICES
 from fake_beeper.check.pagination import LIST_CHATS, Walk, page_body
 from fake_beeper.check.report import OTHER, UNKNOWN, Finding, curl
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.behaviour import CHOICES
 
 
 @dataclass
@@ -191,7 +192,7 @@ STAGE_SAMPLE = 200  # chats read for the stages a server fits: the first page of
 
 
 def fitting_stages(probing: Probing) -> list[str]:
-    """The stages of the contract (``fake_beeper.profiles``, newest first) that the server's first
+    """The stages of the contract (``fake_beeper.contract.stages``, newest first) that the server's first
     chats and its accounts all fit: valid there, with nothing that stage lacks. An older Beeper
     Desktop fits its own (and, where two stages' shapes agree, the other: 4.1 and js-4.2.3)."""
     accounts: Any = []

@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from fake_beeper import profiles
-from fake_beeper.behaviour import FIXED
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.behaviour import FIXED
 from fake_beeper.text import shown
 
 Kind = Literal["violation", "warning"]
@@ -53,7 +53,7 @@ class Report:
     operations: list[str] = field(default_factory=list)  # the operation IDs it was held to (and serves)
     cut_short: list[str] = field(default_factory=list)  # checks whose share of --max-time ran out
     seed: int = 0
-    profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.profiles)
+    profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.contract.stages)
     stages: list[str] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
 
     @property

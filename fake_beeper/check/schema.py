@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from fake_beeper import profiles, spec
 from fake_beeper.check.report import Finding, Kind, curl
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.polite import Polite, polite_client
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})

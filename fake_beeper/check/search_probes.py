@@ -2,7 +2,7 @@
 
 Each probe picks a chat of the full list walk whose fields tell the readings apart, searches
 within its account so the answer is a short walk, and reports the fake's behaviour key
-(``fake_beeper.behaviour``):
+(``fake_beeper.contract.behaviour``):
 
 * ``searchMatch``: ``wordPrefix`` | ``substring`` (the end of a title word finds the chat, or only
   its start does);

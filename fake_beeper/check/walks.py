@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from fake_beeper import profiles, spec
 from fake_beeper.check.pagination import (
     SEARCH_CHATS,
     Walk,
@@ -31,6 +30,8 @@ from fake_beeper.check.pagination import (
     walk,
 )
 from fake_beeper.check.report import Violation
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 
 MAX_PAGES = 40
 

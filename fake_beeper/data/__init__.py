@@ -14,9 +14,9 @@ from importlib import resources
 from fake_beeper.data import cache as dataset_cache
 from fake_beeper.data.files import FixtureError, Progress, World, read_chats, read_world, validate_chats
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
+from fake_beeper.data.loaded import LoadedChat, gc_paused, list_order
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.data.pools import pools
-from fake_beeper.store import LoadedChat, gc_paused, list_order
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
 

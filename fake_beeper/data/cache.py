@@ -35,8 +35,8 @@ from pathlib import Path
 
 import orjson
 
+from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.pools import SNAPSHOT
-from fake_beeper.store import LoadedChat
 
 MAGIC = b"fake-beeper cached chats 1\n"
 ENVIRONMENT = "FAKE_BEEPER_CACHE_DIR"

@@ -9,9 +9,9 @@ Two formats, chosen by extension (for reading and for writing):
 
 A file may also hold the world's accounts (``fake-beeper record`` writes them): a first line
 ``{"accounts": [...]}`` in JSON Lines, an ``"accounts"`` key beside ``"items"`` in JSON. Without
-them, the fake derives the accounts from the chats (``fake_beeper.accounts``). The same header
+them, the fake derives the accounts from the chats (``fake_beeper.world.accounts``). The same header
 may say which stage of the contract the file's chats and accounts are in (``"profile": "4.2"``,
-what ``record --profile`` writes; ``fake_beeper.profiles``); without it, the newest.
+what ``record --profile`` writes; ``fake_beeper.contract.stages``); without it, the newest.
 
 Every chat is validated against its stage's ``ChatListResponse`` schema, and every account
 against ``Account``, date-time formats included; a broken file fails with a message naming the
@@ -36,11 +36,11 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from fake_beeper import profiles, spec
-from fake_beeper.cursors import unservable_id
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
+from fake_beeper.data.loaded import LoadedChat, to_loaded, unservable_id
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.store import LoadedChat
 from fake_beeper.text import shown
 from fake_beeper.timestamps import to_millis
 
@@ -164,7 +164,7 @@ def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
 
     A third item, the chat's JSON exactly as read (a JSON Lines line), is kept as the body to
     serve instead of serialising the chat again. ``validator``: another stage's contract
-    (``fake_beeper.profiles``) instead of ``openapi.yaml``'s.
+    (``fake_beeper.contract.stages``) instead of ``openapi.yaml``'s.
     """
     return _unique(_checked(records, source, validator or spec.validator(CHAT_SCHEMA)), source, progress)
 
@@ -210,19 +210,6 @@ def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
         seen[chat.id] = where
         loaded.append(chat)
     return loaded
-
-
-def to_loaded(chat: dict[str, Any], raw: bytes | None = None) -> LoadedChat:
-    """Turn one schema-valid chat into what the store keeps: its JSON, ``raw`` or serialised here.
-
-    Raises ``ValueError`` for a ``lastActivity`` outside what epoch millis can hold.
-    """
-    last_activity = to_millis(chat["lastActivity"]) if "lastActivity" in chat else None
-    if raw is None:
-        # A copy, exact to the byte: the bytes orjson returns keep its growth slack in the
-        # allocator, and across 100k chats that held 9.0 KiB of memory per chat instead of 3.3.
-        raw = bytes(memoryview(orjson.dumps(chat)))
-    return LoadedChat(chat["id"], chat["accountID"], last_activity, raw)
 
 
 def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 from fake_beeper.data.identities import (
     Account,
     MergeRole,

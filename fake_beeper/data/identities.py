@@ -48,7 +48,7 @@ class Account:
 def make_accounts(seed: int, count: int) -> tuple[Account, ...]:
     """``count`` accounts over the networks, each network once before any repeats.
 
-    The account ID says where it runs, as Beeper's do (``fake_beeper.accounts.bridge_of`` reads
+    The account ID says where it runs, as Beeper's do (``fake_beeper.world.accounts.bridge_of`` reads
     it back): ``local-whatsapp_ba_…`` on this device, ``discordgo`` (or ``slackgo.<token>`` for a
     second account of a network) in Beeper Cloud, and ``sh-…``/``sdk-…`` for self-hosted and
     platform-SDK bridges, whose real ID forms are not documented.

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from fake_beeper import profiles
+from fake_beeper.contract import stages as profiles
 from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
 from fake_beeper.defaults import DEFAULT_RECORD_MAX_TIME, DEFAULT_RECORD_RATE
 from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, polite_client

@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 from fake_beeper.data.networks import NETWORKS
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.record.pseudonyms import MIN_SECRET_LENGTH, STRUCTURAL, Pseudonyms, Secrets, identifying_parts

@@ -25,7 +25,8 @@ import httpx
 import jsonschema_rs
 import orjson
 
-from fake_beeper import profiles, spec
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.polite import AnswerRefused
 from fake_beeper.text import shown

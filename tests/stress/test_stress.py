@@ -26,8 +26,8 @@ import orjson
 import pytest
 import schemathesis
 
-from fake_beeper import spec
 from fake_beeper.check.schema import without_unsendable_queries
+from fake_beeper.contract import spec
 
 pytestmark = pytest.mark.stress
 ROOT = Path(__file__).resolve().parents[2]

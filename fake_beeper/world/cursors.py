@@ -24,10 +24,12 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from fake_beeper.data.loaded import MAX_ID_BYTES, NO_ACTIVITY, unservable_id
 from fake_beeper.errors import INVALID_CURSOR, ApiError, Issue, invalid_request
-from fake_beeper.timestamps import EARLIEST, LATEST
+from fake_beeper.timestamps import LATEST
 
-NO_ACTIVITY = EARLIEST - 1  # one millisecond before 0001-01-01T00:00:00Z: after every dated chat
+__all__ = ["MAX_ID_BYTES", "NO_ACTIVITY", "Position", "decode", "encode", "unservable_id"]
+
 
 _CURSOR = re.compile(r"(-?[0-9]{1,15})(?:\|([A-Za-z0-9_\-+/]{1,2048}={0,2}))?")
 _PATH = ("query", "cursor")
@@ -42,20 +44,6 @@ class Position:
 
     millis: int
     chat_id: str | None = None
-
-
-MAX_ID_BYTES = 1536  # what a cursor's token of at most 2,048 base64 characters can carry
-
-
-def unservable_id(chat_id: str) -> str | None:
-    """Why a chat with this ID could not be served (its cursors would be refused), or ``None``."""
-    if not chat_id:
-        return "an empty ID"
-    if not chat_id.isprintable():
-        return "an ID with control or format characters"
-    if len(chat_id.encode("utf-8")) > MAX_ID_BYTES:
-        return f"an ID over {MAX_ID_BYTES} bytes"
-    return None
 
 
 def encode(millis: int, chat_id: str) -> str:

@@ -39,12 +39,12 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from fake_beeper import spec
-from fake_beeper.behaviour import BEHAVIOUR_SCHEMA, Behaviour, parse_behaviour
+from fake_beeper.contract import spec
+from fake_beeper.contract.behaviour import BEHAVIOUR_SCHEMA, Behaviour, parse_behaviour
 from fake_beeper.data.files import require_regular_file
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.faults import Fault, Match, Rule
 from fake_beeper.text import shown
+from fake_beeper.world.faults import Fault, Match, Rule
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 32

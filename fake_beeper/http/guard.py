@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fake_beeper.auth import authenticate, check_token
 from fake_beeper.errors import ApiError, send_json
+from fake_beeper.http.auth import authenticate
+from fake_beeper.world.token import check_token
 
 CONTROL_PREFIX = "/_fake-beeper"
 IN_PROCESS_HOST = "fake-beeper.test"

@@ -19,9 +19,9 @@ from typing import Any, Protocol, cast
 
 import jsonschema_rs
 
-from fake_beeper import cursors, profiles, spec
-from fake_beeper.behaviour import Behaviour
-from fake_beeper.cursors import Position
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.behaviour import Behaviour
 from fake_beeper.errors import (
     INVALID_TYPE,
     INVALID_VALUE,
@@ -31,9 +31,11 @@ from fake_beeper.errors import (
     Issue,
     invalid_request,
 )
-from fake_beeper.search import SearchFilter
-from fake_beeper.store import Direction
 from fake_beeper.timestamps import to_millis
+from fake_beeper.world import cursors
+from fake_beeper.world.cursors import Position
+from fake_beeper.world.search import SearchFilter
+from fake_beeper.world.store import Direction
 
 DEFAULT_BEHAVIOUR = Behaviour()
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -80,7 +82,7 @@ def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True, b
 
     With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
     ``None``): scripted pages hand out cursors of their own, which are not store positions.
-    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.behaviour``); ``profile``
+    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.contract.behaviour``); ``profile``
     which parameters there are (before 6.0 no ``limit``: it is ignored, as any unknown parameter is,
     and pages have ``DEFAULT_PAGE_SIZE`` chats).
     """

@@ -31,14 +31,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fake_beeper import spec
-from fake_beeper.activity import EVENTS
-from fake_beeper.behaviour import BehaviourError, parse_behaviour
+from fake_beeper.contract import spec
+from fake_beeper.contract.behaviour import BehaviourError, parse_behaviour
 from fake_beeper.errors import ApiError, FakeBeeperError
-from fake_beeper.guard import CONTROL_PREFIX
-from fake_beeper.scenario import ScenarioError, parse_scenario
-from fake_beeper.state import FakeState
+from fake_beeper.http.guard import CONTROL_PREFIX
 from fake_beeper.text import shown
+from fake_beeper.world.activity import EVENTS
+from fake_beeper.world.scenario import ScenarioError, parse_scenario
+from fake_beeper.world.state import FakeState
 
 MAX_BODY = 1 << 20
 _LIMIT = re.compile(r"[0-9]{1,9}")

@@ -19,15 +19,16 @@ import threading
 import traceback
 from dataclasses import dataclass
 
-from fake_beeper import profiles
-from fake_beeper.activity import Activity
-from fake_beeper.auth import DEFAULT_TOKEN, check_token
-from fake_beeper.behaviour import Behaviour
-from fake_beeper.faults import Faults, WalkPages
-from fake_beeper.journal import Journal
-from fake_beeper.scenario import ActivityPlan, Scenario
-from fake_beeper.scripted import ScriptedPages
-from fake_beeper.store import ChatStore
+from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.behaviour import Behaviour
+from fake_beeper.defaults import DEFAULT_TOKEN
+from fake_beeper.world.activity import Activity
+from fake_beeper.world.faults import Faults, WalkPages
+from fake_beeper.world.journal import Journal
+from fake_beeper.world.scenario import ActivityPlan, Scenario
+from fake_beeper.world.scripted import ScriptedPages
+from fake_beeper.world.store import ChatStore
+from fake_beeper.world.token import check_token
 
 MAX_ERRORS = 100  # internal errors kept with their tracebacks; later ones are only counted
 MAX_ERROR_TEXT = 20_000  # characters of one traceback kept
@@ -53,7 +54,7 @@ class FakeState:
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
                  scenario: Scenario | None = None, profile: str = profiles.LATEST) -> None:
-        """``profile``: the stage of the API served (``fake_beeper.profiles``); ``store`` holds its
+        """``profile``: the stage of the API served (``fake_beeper.contract.stages``); ``store`` holds its
         chats in that stage's shape already (``profiles.projected``)."""
         self._lock = threading.Lock()
         self._profile = profiles.profile(profile).name  # fixed for the fake's life, as its chats' shape is
@@ -73,7 +74,7 @@ class FakeState:
 
     @property
     def profile(self) -> str:
-        """The stage of the API served (``fake_beeper.profiles``); read-only: the store's chats have its shape."""
+        """The stage of the API served; read-only: the store's chats have its shape."""
         return self._profile
 
     # -- the token ------------------------------------------------------------------------------

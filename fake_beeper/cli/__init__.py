@@ -51,8 +51,8 @@ from fake_beeper.defaults import (
 )
 
 if TYPE_CHECKING:
-    from fake_beeper.scenario import Scenario
-    from fake_beeper.state import FakeState
+    from fake_beeper.world.scenario import Scenario
+    from fake_beeper.world.state import FakeState
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -161,8 +161,8 @@ _examples = _up_to(100_000, "examples", _positive)
 
 
 def _token(text: str) -> str:
-    from fake_beeper.auth import check_token
     from fake_beeper.errors import UsageError
+    from fake_beeper.world.token import check_token
 
     try:
         return check_token(text)
@@ -327,18 +327,18 @@ def main(argv: Sequence[str] | None = None, *, early: Sequence[int] = ()) -> int
 
 
 def _serve(args: argparse.Namespace, stop: StopSignals) -> int:
-    from fake_beeper.app import create_app
-    from fake_beeper.behaviour import BehaviourError, parse_flags
+    from fake_beeper.contract.behaviour import BehaviourError, parse_flags
+    from fake_beeper.contract.stages import ProfileError, projected
     from fake_beeper.data import FixtureError, load_world
     from fake_beeper.errors import UsageError
-    from fake_beeper.guard import Access, is_loopback
-    from fake_beeper.journal import Journal
-    from fake_beeper.profiles import ProfileError, projected
+    from fake_beeper.http.app import create_app
+    from fake_beeper.http.guard import Access, is_loopback
+    from fake_beeper.http.server import base_url, bind, server_for
     from fake_beeper.progress import Progress
-    from fake_beeper.scenario import Scenario, ScenarioError, load_scenario
-    from fake_beeper.server import base_url, bind, server_for
-    from fake_beeper.state import FakeState
-    from fake_beeper.store import ChatStore
+    from fake_beeper.world.journal import Journal
+    from fake_beeper.world.scenario import Scenario, ScenarioError, load_scenario
+    from fake_beeper.world.state import FakeState
+    from fake_beeper.world.store import ChatStore
 
     for option in ("count", "accounts", "no_cache"):
         if getattr(args, option) not in (None, False) and args.seed is None:
@@ -451,7 +451,7 @@ def _say(line: str, *, wait: float = 1.0) -> bool:
 
 
 def _banner(args: argparse.Namespace, state: FakeState, scenario: Scenario | None, url: str, seconds: float) -> None:
-    from fake_beeper.profiles import LATEST
+    from fake_beeper.contract.stages import LATEST
 
     store = state.store
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
@@ -489,8 +489,8 @@ def _generate(args: argparse.Namespace, stop: StopSignals) -> int:
 
 
 def _validate(args: argparse.Namespace, stop: StopSignals) -> int:
+    from fake_beeper.contract.stages import LATEST
     from fake_beeper.data import FixtureError, read_world
-    from fake_beeper.profiles import LATEST
     from fake_beeper.progress import Progress
 
     try:
@@ -592,7 +592,7 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
         sys.stderr.write(f"fake-beeper: WARNING: --no-anonymise: {args.out} will hold real names, messages and IDs "
                          "of the people you talk to. Do not commit or share it.\n")
 
-    from fake_beeper.profiles import LATEST
+    from fake_beeper.contract.stages import LATEST
     from fake_beeper.record import AnswerRefused, CheckInterrupted, LeakError, RecordError, RecordOptions, record
 
     if args.keep_unknown:
@@ -642,7 +642,7 @@ def _record(args: argparse.Namespace, stop: StopSignals) -> int:
 
 
 def _profiles() -> int:
-    from fake_beeper.profiles import LATEST, PROFILES
+    from fake_beeper.contract.stages import LATEST, PROFILES
 
     lines = ["profile       contract  published   SDK versions generated from it"]
     for found in PROFILES:
@@ -655,7 +655,7 @@ def _profiles() -> int:
 
 
 def _profile(text: str) -> str:
-    from fake_beeper.profiles import ProfileError, profile
+    from fake_beeper.contract.stages import ProfileError, profile
 
     try:
         return profile(text).name

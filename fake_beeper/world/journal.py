@@ -1,8 +1,7 @@
 """A journal of the requests the fake received, so a test can assert what its client sent.
 
-``RequestLog`` is an ASGI middleware around the whole app: every request is recorded with the
-status it got, 401s and 404s included, in arrival order, and (for the CLI) printed as one
-access-log line. Tests read the journal like a list:
+The HTTP side records every request with the status it got, 401s and 404s included, in arrival
+order (``http.request_log``). Tests read the journal like a list:
 
     assert fake.journal.last.params["limit"] == ["50"]
     assert [r.params.get("cursor") for r in fake.journal] == [None, [page.oldest_cursor]]
@@ -16,15 +15,12 @@ nothing), as the CLI's is, so a long-running server's memory stays flat. The val
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, overload
 from urllib.parse import parse_qsl
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @dataclass(frozen=True)
@@ -136,38 +132,3 @@ class Journal(Sequence[RecordedRequest]):
 
     def __str__(self) -> str:
         return "\n".join(str(r) for r in self) or "(no requests)"
-
-
-class RequestLog:
-    """Records each HTTP request into ``journal`` once its response is sent, and hands ``log`` (if
-    any) one access-log line: ``GET /v1/chats?limit=5 200 1.2ms``."""
-
-    def __init__(self, app: ASGIApp, journal: Journal, log: Callable[[str], None] | None = None) -> None:
-        self.app = app
-        self.journal = journal
-        self.log = log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (self.journal.limit == 0 and self.log is None):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status: int | None = None
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        except Exception:
-            status = status or 500  # the outer error middleware answers 500 for an unhandled error
-            raise
-        finally:
-            record = RecordedRequest(scope["method"], scope["path"], scope.get("query_string", b""),
-                                     tuple(scope["headers"]), status, round((time.perf_counter() - started) * 1000, 3))
-            self.journal.record(record)
-            if self.log is not None:
-                self.log(f"{record.method} {record.target} {status} {record.milliseconds:.1f}ms")

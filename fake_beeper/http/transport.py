@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from starlette.types import ASGIApp
 
-from fake_beeper.faults import TRANSPORT_FAULT_HEADER
+from fake_beeper.http.faults import TRANSPORT_FAULT_HEADER
 
 
 def _asgi(app: ASGIApp) -> httpx.ASGITransport:

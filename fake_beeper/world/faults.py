@@ -1,31 +1,21 @@
-"""Faults on demand: errors, latency and broken connections for chosen ``GET /v1/chats`` requests.
+"""Faults on demand: errors, latency and broken connections for chosen API requests.
 
 A ``Rule`` says which requests (``Match``) get which ``Fault``, at most ``times`` times. The
 ``Faults`` set holds the rules, the request counter and a seeded random generator, so a scenario
-replays the same way every run. ``FaultMiddleware`` applies them in front of the app; every
-error it sends has the contract's ``Error`` body and a status the spec documents.
-
-Transport faults need a real socket: under uvicorn the middleware closes the connection itself.
-In-process, it answers with a marker header that fake-beeper's httpx transports turn into the
-exception httpx raises for a broken connection, so client code sees the same thing either way.
+replays the same way every run; ``WalkPages`` knows which page of a walk a cursor leads to. The
+HTTP side applies them (``http.faults.FaultMiddleware``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fake_beeper.errors import ApiError
 
-from fake_beeper.errors import ApiError, send_json
-
-TRANSPORT_FAULT_HEADER = "x-fake-beeper-transport-fault"
 DEFAULT_MESSAGES = {
     401: "Token expired",  # what the real app sends (surfaced by the JS SDK as "401 Token expired")
     429: "Too many requests",
@@ -181,84 +171,3 @@ class WalkPages:
             for cursor in cursors:
                 if cursor:
                     self._pages[cursor] = page
-
-
-class FaultMiddleware:
-    """Applies ``faults`` to GET requests of the Beeper API (paths ``operation_of`` names an
-    operation for), before the app sees them; the spec, the docs and the control API are never faulted."""
-
-    def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages,
-                 operation_of: Callable[[Scope], str | None]) -> None:
-        self.app = app
-        self.faults = faults
-        self.walks = walks
-        self.operation_of = operation_of
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # No rules, no work: the request path stays as short as without this middleware.
-        operation = self.operation_of(scope) if self.faults and scope["type"] == "http" \
-            and scope["method"] == "GET" else None
-        if operation is None:
-            await self.app(scope, receive, send)
-            return
-        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        decision = self.faults.decide(params, self.walks.page_of(params.get("cursor")), operation)
-        if decision.latency:
-            await asyncio.sleep(decision.latency)
-        if decision.error is not None:
-            await send_json(send, decision.error.status, decision.error.body(), decision.error.headers)
-        elif decision.drop:
-            await _drop(scope, send)
-        elif decision.truncate:
-            await self.app(scope, receive, _Truncating(send, _uvicorn_cycle(scope)))
-        else:
-            await self.app(scope, receive, send)
-
-
-SERVER_SEND = "fake_beeper.server_send"  # a scope key: the server's own `send`, set by the app
-
-
-def _uvicorn_cycle(scope: Scope) -> Any:
-    """uvicorn's request cycle for this request, whose ``transport`` is the client's connection.
-
-    The ``send`` a middleware receives is wrapped by Starlette's error middleware, so the app
-    keeps the server's own in the scope (``FakeBeeperApp``). ``None`` when not under uvicorn.
-    """
-    cycle = getattr(scope.get(SERVER_SEND), "__self__", None)
-    return cycle if hasattr(cycle, "transport") and hasattr(cycle, "disconnected") else None
-
-
-async def _drop(scope: Scope, send: Send) -> None:
-    cycle = _uvicorn_cycle(scope)
-    if cycle is not None:
-        cycle.transport.close()
-        cycle.disconnected = True  # so uvicorn neither logs an error nor writes a 500 after it
-        return
-    await send({"type": "http.response.start", "status": 599, "headers": [(TRANSPORT_FAULT_HEADER.encode(), b"drop")]})
-    await send({"type": "http.response.body", "body": b""})
-
-
-class _Truncating:
-    """A ``send`` that passes the headers and the first half of the body, then cuts the connection."""
-
-    def __init__(self, send: Send, cycle: Any) -> None:
-        self.send = send
-        self.cycle = cycle
-        self.body = b""
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            if self.cycle is None:
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (TRANSPORT_FAULT_HEADER.encode(), b"truncate")]}
-            await self.send(message)
-            return
-        self.body += message.get("body", b"")
-        if message.get("more_body"):
-            return
-        await self.send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-        if self.cycle is not None:
-            self.cycle.transport.close()
-            self.cycle.disconnected = True
-        else:
-            await self.send({"type": "http.response.body", "body": b""})

@@ -32,17 +32,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fake_beeper import profiles, spec
-from fake_beeper.auth import DEFAULT_TOKEN, authenticate
-from fake_beeper.control import control_routes
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
+from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.errors import ApiError, send_json
-from fake_beeper.faults import SERVER_SEND, FaultMiddleware
-from fake_beeper.guard import Access, Guard
-from fake_beeper.journal import Journal, RequestLog
-from fake_beeper.operations import ROUTER
-from fake_beeper.scenario import Scenario
-from fake_beeper.state import FakeState
-from fake_beeper.store import ChatStore
+from fake_beeper.http.auth import authenticate
+from fake_beeper.http.control import control_routes
+from fake_beeper.http.faults import FaultMiddleware
+from fake_beeper.http.guard import Access, Guard
+from fake_beeper.http.operations import ROUTER
+from fake_beeper.http.request_log import RequestLog
+from fake_beeper.world.journal import Journal
+from fake_beeper.world.scenario import Scenario
+from fake_beeper.world.state import FakeState
+from fake_beeper.world.store import ChatStore
 
 __all__ = ["DEFAULT_TOKEN", "FakeBeeperApp", "create_app"]
 _JSON = "application/json"
@@ -57,7 +60,6 @@ class FakeBeeperApp:
         self._entry = entry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[SERVER_SEND] = send  # the server's own send, for transport faults (faults.py)
         await self._entry(scope, receive, send)
 
 

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any, cast
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,6 +37,7 @@ MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT = 10.0
 BODY_TIMEOUT = 10.0
 KEEP_ALIVE = 5
+ABORT_EXTENSION = "fake_beeper.abort"  # scope["extensions"][...]: cut this request's connection
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
@@ -93,6 +95,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._in_head, self._in_body = False, True
         self._cancel_head_timer()
         super().on_headers_complete()
+        # The request's cycle exists now and its task has not run yet: hand the app a way to cut
+        # this connection (a transport fault), as an ASGI extension instead of uvicorn's internals.
+        extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
+        extensions[ABORT_EXTENSION] = _Abort(self.transport, self.cycle)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -168,6 +174,19 @@ class BoundedHttpProtocol(HttpToolsProtocol):
                              b"connection: close\r\n\r\n%s" % (error.status, reason, len(body), body))
         self.transport.close()
         self._in_head = self._in_body = False
+
+
+class _Abort:
+    """Cuts one request's connection mid-answer, as a crashed or unplugged server would: what
+    the ``drop`` and ``truncate`` faults do on a real socket."""
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any) -> None:
+        self._transport = transport
+        self._cycle = cycle
+
+    def __call__(self) -> None:
+        self._transport.close()
+        self._cycle.disconnected = True  # so uvicorn neither logs an error nor writes a 500 after it
 
 
 def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:

@@ -22,13 +22,14 @@ import orjson
 from starlette.requests import Request
 from starlette.types import Scope
 
-from fake_beeper import profiles, spec
-from fake_beeper.chat_view import retrieved
+from fake_beeper.contract import spec
+from fake_beeper.contract import stages as profiles
 from fake_beeper.errors import not_found
-from fake_beeper.info import server_info
-from fake_beeper.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
-from fake_beeper.state import FakeState
-from fake_beeper.store import Page
+from fake_beeper.http.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
+from fake_beeper.world.chat_view import retrieved
+from fake_beeper.world.info import server_info
+from fake_beeper.world.state import FakeState
+from fake_beeper.world.store import Page
 
 Query = TypeVar("Query")
 

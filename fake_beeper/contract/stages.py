@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 import orjson
 
-from fake_beeper import spec
+from fake_beeper.contract import spec
 from fake_beeper.errors import UsageError
 
 if TYPE_CHECKING:
-    from fake_beeper.store import LoadedChat
+    from fake_beeper.data.loaded import LoadedChat
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,6 @@ PROJECTION_CACHE = 32_768
 
 @lru_cache(maxsize=PROJECTION_CACHE)
 def _projected_chat(body: bytes, stage: str) -> LoadedChat:
-    from fake_beeper.data.files import to_loaded
+    from fake_beeper.data.loaded import to_loaded
 
     return to_loaded(project(orjson.loads(body), stage))

@@ -1,4 +1,4 @@
-"""Bearer tokens: which tokens the fake can accept, and the check every API request passes.
+"""Bearer tokens: which tokens the fake can accept.
 
 A token goes on the wire as ``Authorization: Bearer <token>``, so only what RFC 6750 allows in
 that header can ever authenticate: one or more of ``A-Z a-z 0-9 - . _ ~ + /``, then ``=``
@@ -9,13 +9,10 @@ API) refuses them up front with ``check_token``.
 
 from __future__ import annotations
 
-import hmac
 import re
 
-from fake_beeper.defaults import DEFAULT_TOKEN
-from fake_beeper.errors import ApiError, UsageError
+from fake_beeper.errors import UsageError
 
-__all__ = ["DEFAULT_TOKEN", "authenticate", "check_token", "unauthorized"]
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
@@ -28,18 +25,3 @@ def check_token(token: object, *, what: str = "token") -> str:
         raise UsageError(f"{what} {shown!r} is not a valid bearer token: use one or more of A-Z a-z 0-9 "
                          "- . _ ~ + / (then = padding), as RFC 6750 allows in an Authorization header")
     return token
-
-
-def unauthorized(message: str) -> ApiError:
-    return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
-
-
-def authenticate(header: str | None, token: str) -> None:
-    """Pass, or raise the 401 that says what is wrong with ``header`` (constant-time compare)."""
-    if header is None:
-        raise unauthorized("Missing access token: send 'Authorization: Bearer <token>'")
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        raise unauthorized("Malformed Authorization header: expected 'Bearer <token>'")
-    if not hmac.compare_digest(credentials.strip().encode("latin-1"), token.encode("ascii")):
-        raise unauthorized("Invalid access token")

@@ -22,13 +22,14 @@ from typing import Any
 
 import orjson
 
-from fake_beeper import profiles
+from fake_beeper.contract import stages as profiles
 from fake_beeper.data import generate_chats
 from fake_beeper.data.files import validate_chats
+from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.messages import MessageContext, Sender, preview_message
 from fake_beeper.data.pools import pools
-from fake_beeper.store import ChatStore, LoadedChat
 from fake_beeper.timestamps import LATEST, to_iso
+from fake_beeper.world.store import ChatStore
 
 EVENTS = ("message", "newChat", "archive", "remove")
 NEW_CHAT_INDEX = 10**8  # generated chats for "newChat" come from far past any dataset's indexes
@@ -40,7 +41,7 @@ class Activity:
     def __init__(self, store: ChatStore, *, seed: int = 0, clock: Callable[[], float] = time.time,
                  profile: str = profiles.LATEST) -> None:
         self.store = store
-        self._profile = profile  # changed chats take this stage's shape (``fake_beeper.profiles``)
+        self._profile = profile  # changed chats take this stage's shape (``fake_beeper.contract.stages``)
         self._random = random.Random(seed)
         self._seed = seed
         self._clock = clock

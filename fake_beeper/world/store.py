@@ -21,8 +21,6 @@ Semantics (the contract leaves ``after`` open; these are the fake's documented c
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import heapq
 import itertools
 import random
@@ -34,66 +32,15 @@ from typing import Any, Literal
 import orjson
 from sortedcontainers import SortedList
 
-from fake_beeper import cursors
-from fake_beeper.accounts import derive_account
-from fake_beeper.cursors import NO_ACTIVITY, Position
-from fake_beeper.search import SearchFilter, SearchIndex, without_preview
+from fake_beeper.data.loaded import NO_ACTIVITY, Key, LoadedChat, gc_paused, list_order
+from fake_beeper.world import cursors
+from fake_beeper.world.accounts import derive_account
+from fake_beeper.world.cursors import Position
+from fake_beeper.world.search import SearchFilter, SearchIndex, without_preview
 
 Direction = Literal["after", "before"]
-Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
 AfterMode = Literal["adjacent", "newest"]
 _FIRST_UNDATED: Key = (-NO_ACTIVITY, "")  # every chat without lastActivity has this key or a later one
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a bulk build of chats, then as it was.
-
-    Chats hold no cycles, but each of hundreds of thousands of new objects counts towards the
-    collector's next run, and its full runs scan every object made so far: with it on, loading
-    200k chats took twice as long.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-class LoadedChat(Mapping[str, Any]):
-    """A validated chat as the store keeps it: its ID, account, ``lastActivity`` (epoch millis,
-    ``None`` if absent) and its JSON ``body``, serialised once.
-
-    It reads like the chat's dict (``chat["title"]``, ``dict(chat)``), parsed from ``body`` on
-    each access, so a test can look at served chats without the store holding two copies.
-    """
-
-    __slots__ = ("account_id", "body", "id", "last_activity")
-
-    def __init__(self, id: str, account_id: str, last_activity: int | None, body: bytes) -> None:
-        self.id = id
-        self.account_id = account_id
-        self.last_activity = last_activity
-        self.body = body
-
-    def to_dict(self) -> dict[str, Any]:
-        """A fresh dict of the chat, to change and build another chat from."""
-        chat: dict[str, Any] = orjson.loads(self.body)
-        return chat
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
-
-    def __repr__(self) -> str:
-        return f"LoadedChat(id={self.id!r}, account_id={self.account_id!r}, last_activity={self.last_activity!r})"
 
 
 @dataclass(frozen=True)
@@ -117,7 +64,7 @@ class ChatStore:
 
     def __init__(self, chats: Iterable[LoadedChat] = (), accounts: Iterable[Mapping[str, Any]] = ()) -> None:
         """``accounts``: the world's accounts as a fixture file lists them (schema-valid), served as
-        they are and first; an account only a chat names is derived (``fake_beeper.accounts``)."""
+        they are and first; an account only a chat names is derived (``fake_beeper.world.accounts``)."""
         with gc_paused():
             self._build(list(chats), list(accounts))
         # Pages are read on the server's event loop while a test thread may change chats: every
@@ -183,7 +130,7 @@ class ChatStore:
     # -- accounts ------------------------------------------------------------------------------
 
     def accounts(self) -> list[bytes]:
-        """The JSON of every account of the world (``fake_beeper.accounts``), in place order."""
+        """The JSON of every account of the world (``fake_beeper.world.accounts``), in place order."""
         with self._lock:
             return [self._account(account) for account in self._account_places]
 
@@ -238,7 +185,7 @@ class ChatStore:
              undated: bool = True) -> Page:
         """One page (see the module's docstring). ``after="newest"`` makes an ``after`` page the
         newest ``limit`` chats newer than the cursor, and ``undated=False`` leaves chats without
-        ``lastActivity`` out (``fake_beeper.behaviour``)."""
+        ``lastActivity`` out (``fake_beeper.contract.behaviour``)."""
         with self._lock:
             return self._page(self._indexes(account_ids), _Range(), None, cursor, direction, limit, after, undated,
                               self._body)
@@ -246,7 +193,7 @@ class ChatStore:
     def search(self, search: SearchFilter, *, cursor: Position | None = None, direction: Direction = "before",
                limit: int = 50, after: AfterMode = "adjacent", undated: bool = True) -> Page:
         """A page of the chats ``search`` keeps, in list order, with the list's cursors, each chat
-        without its ``preview`` (``fake_beeper.search``). The first search builds the search index."""
+        without its ``preview`` (``fake_beeper.world.search``). The first search builds the search index."""
         with self._lock:
             index = self._search_index()
             indexes = index.candidates(search, [self._order], self._by_account)
@@ -337,12 +284,6 @@ def _date_range(search: SearchFilter) -> _Range:
     if search.before_millis is not None:  # millis < before (or <=): keys from (-before + 1, "")
         window = window.above((-search.before_millis + (0 if search.inclusive_bounds else 1), ""), True)
     return window
-
-
-def list_order(chat: LoadedChat) -> Key:
-    """The sort key of ``chat`` in ``GET /v1/chats`` order (newest first, then by ID)."""
-    millis = chat.last_activity if chat.last_activity is not None else NO_ACTIVITY
-    return (-millis, chat.id)
 
 
 _key = list_order

@@ -1,0 +1,1 @@
+"""The contract: openapi.yaml, its stages, and the choices it leaves open."""
