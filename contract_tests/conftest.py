@@ -30,7 +30,8 @@ from beeper_desktop_api import BeeperDesktop
 from fake_beeper import DEFAULT_TOKEN, FakeBeeper
 from fake_beeper.check.operations import OperationsError, chosen
 from fake_beeper.check.pagination import Walk, walk
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import stages
+from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 
 SCHEMATHESIS_STATUSES: list[int] = []  # the status of every request Schemathesis sent this run
 # The target's token, known once options are parsed: Schemathesis builds some cases (the
@@ -40,7 +41,7 @@ TARGET_TOKEN = [DEFAULT_TOKEN]
 # GET and the harmless OPTIONS/TRACE probes is sent to it.
 TARGET_IS_FOREIGN = [False]
 # The stage of the contract the target is held to (``--beeper-profile``), known as TARGET_TOKEN is.
-TARGET_PROFILE = [profiles.LATEST]
+TARGET_PROFILE: list[Stage] = [LATEST]
 # The operations it is held to (``--beeper-operations``; all of its stage by default), known as TARGET_TOKEN is.
 TARGET_OPERATIONS: list[str] = []
 
@@ -52,7 +53,7 @@ class Target:
     base_url: str
     token: str
     fake: FakeBeeper | None  # None: a foreign server (a real Beeper Desktop, another fake)
-    profile: str = profiles.LATEST  # the stage it is held to
+    stage: Stage = LATEST  # the stage it is held to
 
     def client(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30,
@@ -83,8 +84,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("contract_tests decide some of their verdicts with assert, which python -O "
                                 "(PYTHONOPTIMIZE) removes: run them without it (make contract does)")
     try:
-        TARGET_PROFILE[:] = [profiles.profile(config.getoption("beeper_profile")).name]
-    except profiles.ProfileError as exc:
+        TARGET_PROFILE[:] = [stages.stage(config.getoption("beeper_profile"))]
+    except ProfileError as exc:
         raise pytest.UsageError(f"--beeper-profile: {exc}") from None
     asked = config.getoption("beeper_operations")
     try:
@@ -108,10 +109,10 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     if base_url:
         if not TARGET_TOKEN[0]:
             raise pytest.UsageError("--beeper-base-url needs --beeper-token (or BEEPER_ACCESS_TOKEN)")
-        yield Target(base_url.rstrip("/"), TARGET_TOKEN[0], fake=None, profile=TARGET_PROFILE[0])
+        yield Target(base_url.rstrip("/"), TARGET_TOKEN[0], fake=None, stage=TARGET_PROFILE[0])
         return
     with FakeBeeper(token=TARGET_TOKEN[0], profile=TARGET_PROFILE[0]).start() as fake:
-        yield Target(fake.base_url, fake.token, fake, profile=TARGET_PROFILE[0])
+        yield Target(fake.base_url, fake.token, fake, stage=TARGET_PROFILE[0])
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +124,8 @@ def _skip_without_fake_data(request: pytest.FixtureRequest) -> None:
     left_out = [name for name in needed if name not in TARGET_OPERATIONS]
     if left_out:
         pytest.skip(f"needs {', '.join(left_out)}, which --beeper-operations leaves out")
-    if request.node.get_closest_marker("latest_sdks") is not None and TARGET_PROFILE[0] != profiles.LATEST:
-        pytest.skip(f"runs the newest SDKs, made for stage {profiles.LATEST}; the target is held to "
+    if request.node.get_closest_marker("latest_sdks") is not None and not TARGET_PROFILE[0].is_latest:
+        pytest.skip(f"runs the newest SDKs, made for stage {LATEST}; the target is held to "
                     f"{TARGET_PROFILE[0]} (test_compatibility_matrix walks each stage with the SDKs of its time)")
 
 
@@ -138,7 +139,7 @@ def http(target: Target) -> Iterator[httpx.Client]:
 def full_walk(http: httpx.Client, target: Target) -> Walk:
     """Every chat of the target, walked at ``limit=200`` (at the server's page size, in a stage
     without ``limit``): what the clients' walks are held to."""
-    return walk(http, limit=profiles.largest_page(target.profile))
+    return walk(http, limit=target.stage.largest_page)
 
 
 @pytest.fixture

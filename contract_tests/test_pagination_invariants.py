@@ -14,7 +14,7 @@ from fake_beeper.check.walks import CHECKS, Server
 @pytest.fixture(scope="module")
 def server(target: Target, http: httpx.Client, full_walk: Walk) -> Server:
     # The precise `after` page is the fake's documented default, not the contract's.
-    return Server(http, full_walk, after="adjacent" if target.fake is not None else "unknown", profile=target.profile)
+    return Server(http, full_walk, after="adjacent" if target.fake is not None else "unknown", stage=target.stage)
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.operations("searchChats"))

@@ -15,7 +15,7 @@ def test_interleaved_walks_match_the_model(target: Target, http: httpx.Client, f
     # The precise `after` page is the fake's documented choice, not the contract's. In a stage
     # without `limit`, walkers take the server's page size.
     run_machine(http, full_walk.chats, after="adjacent" if target.fake is not None else None,
-                page_size=Server(http, full_walk, profile=target.profile).page_size)
+                page_size=Server(http, full_walk, stage=target.stage).page_size)
 
 
 @pytest.mark.operations("searchChats")

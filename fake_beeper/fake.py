@@ -24,8 +24,9 @@ from typing import Any, Self
 
 import httpx
 
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import stages
 from fake_beeper.contract.behaviour import Behaviour, parse_behaviour
+from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, read_world, validate_chats
 from fake_beeper.data.files import validate_accounts
 from fake_beeper.data.loaded import LoadedChat
@@ -38,7 +39,7 @@ from fake_beeper.http.transport import AsyncInProcessTransport, InProcessTranspo
 from fake_beeper.world.activity import Activity
 from fake_beeper.world.journal import Journal
 from fake_beeper.world.scenario import ScenarioError, parse_scenario
-from fake_beeper.world.state import FakeState, InternalError
+from fake_beeper.world.state import InternalError, build_state
 from fake_beeper.world.store import ChatStore
 
 IN_PROCESS_URL = f"http://{IN_PROCESS_HOST}"
@@ -65,22 +66,21 @@ class FakeBeeper:
     def __init__(self, chats: Iterable[Mapping[str, Any]] | None = None, *,
                  accounts: Iterable[Mapping[str, Any]] = (),
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
-                 behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | None = None,
-                 chats_profile: str = profiles.LATEST) -> None:
+                 behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | Stage | None = None,
+                 chats_profile: str | Stage = LATEST) -> None:
         """``profile``: serve the API as that stage of it (``fake_beeper.contract.stages``: ``4.1``,
         ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats and accounts are given in the
         newest shape, or (``chats_profile``: a recording of an older server) in that stage's, which
         is then the only one they can be served as, and the default."""
-        source = profiles.profile(chats_profile).name
-        if chats is None and source != profiles.LATEST:
+        source = stages.stage(chats_profile)
+        if chats is None and not source.is_latest:
             raise UsageError("FakeBeeper(chats_profile=...) says the stage of the chats given: give chats=..., "
                              "or leave it out for the default data (the newest shape)")
-        stage = profiles.profile(profile or source).name
         accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)",
-                                     profile=source) if accounts else ()
-        loaded = load_chats() if chats is None else loaded_chats(chats, profile=source)
-        store = ChatStore(profiles.projected(loaded, stage, source), accounts)
-        self.state = FakeState(store, token=token, profile=stage)
+                                     stage=source) if accounts else ()
+        loaded = load_chats() if chats is None else loaded_chats(chats, stage=source)
+        self.state = build_state(loaded, accounts, source=source, stage=stages.stage(profile) if profile else None,
+                                 token=token)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
@@ -91,23 +91,24 @@ class FakeBeeper:
 
     @classmethod
     def generated(cls, *, seed: int, count: int, accounts: int = DEFAULT_ACCOUNTS, token: str = DEFAULT_TOKEN,
-                  profile: str | None = None) -> Self:
+                  profile: str | Stage | None = None) -> Self:
         """A fake over ``count`` chats generated from ``seed`` (the same chats for the same seed)."""
         return cls(load_chats(seed=seed, count=count, accounts=accounts), token=token, profile=profile)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, token: str = DEFAULT_TOKEN,
                   scenario: Mapping[str, Any] | None = None,
-                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | None = None) -> Self:
+                  behaviour: Mapping[str, str] | Behaviour | None = None,
+                  profile: str | Stage | None = None) -> Self:
         """A fake over a fixture file (``.jsonl`` or ``.json``: what ``fake-beeper generate`` or
         ``fake-beeper record`` wrote), its accounts included, served as the stage the file says
         (``record --profile``) unless ``profile`` says another."""
         world = read_world(path)
         try:
             return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour,
-                       profile=profile, chats_profile=world.profile)
-        except profiles.ProfileError as exc:
-            raise profiles.ProfileError(f"{path}: {exc}") from None
+                       profile=profile, chats_profile=world.stage)
+        except ProfileError as exc:
+            raise ProfileError(f"{path}: {exc}") from None
 
     # -- what the fake holds ------------------------------------------------------------------
 
@@ -131,8 +132,13 @@ class FakeBeeper:
 
     @property
     def profile(self) -> str:
-        """The stage of the API this fake serves (``fake_beeper.contract.stages``)."""
-        return self.state.profile
+        """The name of the stage of the API this fake serves (``fake_beeper.contract.stages``)."""
+        return self.state.stage.name
+
+    @property
+    def stage(self) -> Stage:
+        """The stage of the API this fake serves."""
+        return self.state.stage
 
     def ordered_ids(self, account_ids: Sequence[str] | None = None) -> list[str]:
         """Every chat ID in the order ``GET /v1/chats`` walks them (optionally one accounts' subset);
@@ -299,15 +305,15 @@ class FakeBeeper:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def loaded_chats(chats: Iterable[Mapping[str, Any]], profile: str = profiles.LATEST) -> list[LoadedChat]:
-    """Chats a test built by hand are validated like a fixture file (against stage ``profile``),
+def loaded_chats(chats: Iterable[Mapping[str, Any]], stage: Stage = LATEST) -> list[LoadedChat]:
+    """Chats a test built by hand are validated like a fixture file (against ``stage``),
     with the same messages; chats the fake loaded already (``LoadedChat``) are taken as they are."""
     chats = list(chats)
     if all(isinstance(chat, LoadedChat) for chat in chats):
         return [chat for chat in chats if isinstance(chat, LoadedChat)]
     plain = (chat.to_dict() if isinstance(chat, LoadedChat) else chat for chat in chats)
     return validate_chats(((f"chats[{i}]", chat) for i, chat in enumerate(plain)), source="FakeBeeper(chats=...)",
-                          validator=profiles.chat_validator(profile))
+                          validator=stage.validator())
 
 
 def _camel(options: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ import pytest
 from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_TOKEN
 
 if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none pays nothing for them
+    from fake_beeper.contract.stages import Stage
     from fake_beeper.data import World
     from fake_beeper.data.loaded import LoadedChat
     from fake_beeper.fake import FakeBeeper
@@ -139,11 +140,11 @@ def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, A
     return _file(arguments["fixtures"]).accounts if "fixtures" in arguments else ()
 
 
-def _chats_profile(arguments: Mapping[str, Any]) -> str:
+def _chats_stage(arguments: Mapping[str, Any]) -> Stage:
     """The stage the marker's chats are in: a ``fixtures=`` file's (what it says), else the newest."""
     from fake_beeper.contract.stages import LATEST
 
-    return _file(arguments["fixtures"]).profile if "fixtures" in arguments else LATEST
+    return _file(arguments["fixtures"]).stage if "fixtures" in arguments else LATEST
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -161,17 +162,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def fake_beeper_profile(request: pytest.FixtureRequest) -> str:
-    """The stage of the API the fake serves (``fake_beeper.contract.stages``): the marker's ``profile``,
-    one of them in turn for ``profile="every"``, else the stage of a ``fixtures=`` file (a
-    recording of an older server), else the newest."""
-    from fake_beeper.contract.stages import ProfileError, profile
+    """The name of the stage of the API the fake serves (``fake_beeper.contract.stages``): the
+    marker's ``profile``, one of them in turn for ``profile="every"``, else the stage of a
+    ``fixtures=`` file (a recording of an older server), else the newest."""
+    from fake_beeper.contract.stages import ProfileError, served, stage
 
     arguments = _marker_arguments(request)
-    wanted = getattr(request, "param", None) or arguments.get("profile") or _chats_profile(arguments)
+    wanted = getattr(request, "param", None) or arguments.get("profile")
     try:
-        return profile(wanted).name
+        requested = stage(wanted) if wanted else None
     except (ProfileError, TypeError) as exc:
         pytest.fail(f"@pytest.mark.{MARKER}(profile={wanted!r}): {exc}", pytrace=False)
+    error = None
+    try:
+        return served(requested, _chats_stage(arguments)).name
+    except ProfileError as exc:  # chats of an older stage (a fixtures= file) asked to be served as another
+        error = str(exc)  # said outside the handler: the message alone, not the exception it replaces
+    pytest.fail(f"@pytest.mark.{MARKER}(fixtures={str(arguments.get('fixtures'))!r}): {error}", pytrace=False)
 
 
 @pytest.fixture
@@ -187,7 +194,7 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
         fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
                           token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
                           behaviour=arguments.get("behaviour"), profile=fake_beeper_profile,
-                          chats_profile=_chats_profile(arguments))
+                          chats_profile=_chats_stage(arguments))
     except FakeBeeperError as exc:
         error = str(exc)  # said outside the handler: the message alone, not the exception it replaces
     if error is not None:

@@ -24,13 +24,17 @@ search alike. Each takes ``profile=``: what an older stage of the API allowed (`
 
 from __future__ import annotations
 
+import functools
 import pprint
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import spec, stages
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.errors import require_extra
+from fake_beeper.frozen import thawed
+from fake_beeper.jsonschema import Schemas, rewritten
 
 try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
     import schemathesis
@@ -48,7 +52,7 @@ SCHEMAS = (PAGE_SCHEMA, CHAT_SCHEMA, SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA)
 
 
 def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
-               profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
+               profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any page the contract allows: ``{items, hasMore, oldestCursor, newestCursor}``.
 
     ``max_items`` caps every array (chats on a page, participants, attachments …) so that a draw
@@ -61,32 +65,32 @@ def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool 
 
 
 def chats(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
-          profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
+          profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any single chat the contract allows (an item of a page); the options are ``chat_pages``'s."""
     return _reported(_component_values(CHAT_SCHEMA, max_items, extra_fields, profile), "chats()")
 
 
 def search_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
-                 profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
+                 profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any page ``GET /v1/chats/search`` may answer; the options are ``chat_pages``'s."""
     return _reported(_component_values(SEARCH_PAGE_SCHEMA, max_items, extra_fields, profile), "search_pages()")
 
 
 def accounts(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
-             profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
+             profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
     """Any ``Account`` the contract allows (every status and provider, optional fields absent)."""
     return _reported(_component_values(ACCOUNT_SCHEMA, max_items, extra_fields, profile), "accounts()")
 
 
 def account_lists(*, max_size: int = 4, extra_fields: bool = False,
-                  profile: str = profiles.LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
+                  profile: str | Stage = LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
     """What ``GET /v1/accounts`` may answer: a bare array of accounts, possibly empty."""
     drawn = st.lists(_component_values(ACCOUNT_SCHEMA, DEFAULT_MAX_ITEMS, extra_fields, profile), max_size=max_size)
     return _reported(drawn, "account_lists()")
 
 
 def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
-               profile: str = profiles.LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
+               profile: str | Stage = LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Pages that an auto-paginating client follows to the end, for ``FakeBeeper.serve_pages``.
 
     Every page but the last has chats, ``hasMore: true`` and an ``oldestCursor`` (so all three
@@ -109,28 +113,37 @@ def _chained(drawn: tuple[list[dict[str, Any]], dict[str, Any]]) -> list[dict[st
 
 
 def _component_values(name: str, max_items: int | None, extra_fields: bool,
-                      profile: str = profiles.LATEST) -> st.SearchStrategy[dict[str, Any]]:
+                      profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
     # Schemathesis generates request data; a one-operation document whose request body is the
     # component turns its generator into one for response-shaped values.
-    operation = _body_operations(max_items, extra_fields, profiles.profile(profile).name)[f"/{name}"]["POST"]
-    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
-    _restore_hypothesis_printer()
-    return _bodies(strategy)
+    def build() -> st.SearchStrategy[Any]:
+        operation = _body_operations(max_items, extra_fields, stages.stage(profile))[f"/{name}"]["POST"]
+        strategy: st.SearchStrategy[Any] = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        return strategy
+
+    return _bodies(_hypothesis_printer_kept(build))
 
 
-def _restore_hypothesis_printer() -> None:
-    """Undo Schemathesis's swap of Hypothesis's printer of failing examples.
+def _hypothesis_printer_kept(build: Callable[[], T]) -> T:
+    """``build()``, and then Hypothesis's printer of failing examples as it was, whatever happens.
 
-    Building a strategy runs ``schemathesis.generation.hypothesis.setup()``, which replaces
-    ``hypothesis.core.RepresentationPrinter`` with one that prints nothing (a speed-up for its own
-    runs). That is process-wide: every other Hypothesis test of the user's would then report its
-    falsifying example as ``x=,``. Hypothesis's own printer is put back; Schemathesis does not
-    swap it again (its setup runs once).
+    Schemathesis's ``setup()`` (run once per process: by its pytest plugin at start-up, or when a
+    strategy is first built) replaces ``hypothesis.core.RepresentationPrinter`` with one that
+    prints nothing, a speed-up for its own runs. That is process-wide: every other Hypothesis test
+    of the user's would then report its falsifying example as ``x=,``. So the printer in force
+    before ``build`` is put back when it returns or fails, and where that was Schemathesis's silent
+    one, Hypothesis's own: a process that uses the strategies keeps its examples readable.
     """
     from hypothesis import core
     from hypothesis.vendor import pretty
 
-    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[attr-defined]
+    printer = core.RepresentationPrinter  # type: ignore[attr-defined]
+    if printer.__module__.startswith("schemathesis"):
+        printer = pretty.RepresentationPrinter
+    try:
+        return build()
+    finally:
+        core.RepresentationPrinter = printer  # type: ignore[attr-defined]
 
 
 @st.composite
@@ -149,12 +162,13 @@ def _reported(draw: st.DrawFn, values: st.SearchStrategy[T], label: str) -> T:
 
 
 @cache
-def _body_operations(max_items: int | None, extra_fields: bool, profile: str = profiles.LATEST) -> Any:
-    schemas = profiles.document(profile)["components"]["schemas"]
+def _body_operations(max_items: int | None, extra_fields: bool, stage: Stage = LATEST) -> Any:
+    schemas: dict[str, Any] = thawed(stage.document["components"]["schemas"])
     if not extra_fields:
-        schemas = {name: _closed(schema, schemas) for name, schema in schemas.items()}
+        schemas = _closed(schemas)
     if max_items is not None:
-        schemas = {name: _capped(schema, max_items) for name, schema in schemas.items()}
+        schemas = {name: rewritten(schema, functools.partial(_capped, max_items=max_items))
+                   for name, schema in schemas.items()}
     document = {
         "openapi": "3.1.0",
         "info": {"title": "fake-beeper response strategies", "version": "1"},
@@ -169,44 +183,44 @@ def _body_operations(max_items: int | None, extra_fields: bool, profile: str = p
     return schemathesis.openapi.from_dict(document, config=schemathesis.Config())
 
 
-def _closed(schema: Any, components: dict[str, Any]) -> Any:
-    """The schema with only the keys it names: ``allOf`` parts merged, ``additionalProperties: false``.
+def _closed(components: dict[str, Any]) -> dict[str, Any]:
+    """Every schema of ``components`` closed to the keys it names (``_Closing``)."""
+    closing = _Closing(Schemas(components))
+    return {name: rewritten(schema, closing) for name, schema in components.items()}
+
+
+class _Closing:
+    """A schema with only the keys it names: ``allOf`` parts merged, ``additionalProperties: false``.
 
     The merge comes first because ``additionalProperties`` only sees its own object's
     ``properties``: closing both parts of ``allOf: [Chat, {preview}]`` would forbid every chat.
     Objects that name no properties (``Error.details``) stay open, as the contract has them.
+    A visitor of ``rewritten``: a schema's own subschemas are closed before it.
     """
-    if isinstance(schema, list):
-        return [_closed(item, components) for item in schema]
-    if not isinstance(schema, dict):
+
+    def __init__(self, schemas: Schemas) -> None:
+        self._schemas = schemas
+
+    def __call__(self, schema: dict[str, Any]) -> dict[str, Any]:
+        parts = [rewritten(self._schemas.resolve(part), self) if "$ref" in part else part
+                 for part in schema.get("allOf", [])]
+        if parts and all("properties" in part for part in parts):
+            del schema["allOf"]
+            schema.setdefault("type", "object")
+            merged: dict[str, Any] = {}
+            for part in parts:  # a property two parts name must satisfy both (participants of at most 20)
+                for key, value in part["properties"].items():
+                    merged[key] = self({"allOf": [merged[key], value]}) if key in merged else value
+            schema["properties"] = merged
+            schema["required"] = list(dict.fromkeys(key for part in parts for key in part.get("required", [])))
+        if "properties" in schema:
+            schema.setdefault("additionalProperties", False)
         return schema
-    schema = {key: _closed(value, components) for key, value in schema.items()}
-    parts = [_closed(spec.resolve(part, components), components) for part in schema.get("allOf", [])]
-    if parts and all("properties" in part for part in parts):
-        del schema["allOf"]
-        schema.setdefault("type", "object")
-        merged: dict[str, Any] = {}
-        for part in parts:  # a property two parts name must satisfy both (participants of at most 20)
-            for key, value in part["properties"].items():
-                merged[key] = _closed({"allOf": [merged[key], value]}, components) if key in merged else value
-        schema["properties"] = merged
-        schema["required"] = list(dict.fromkeys(key for part in parts for key in part.get("required", [])))
-    if "properties" in schema:
-        schema.setdefault("additionalProperties", False)
-    return schema
 
 
-def _capped(schema: Any, max_items: int) -> Any:
+def _capped(schema: dict[str, Any], max_items: int) -> dict[str, Any]:
     """The schema with every array at most ``max_items`` long (never below its ``minItems``)."""
-    if isinstance(schema, list):
-        return [_capped(item, max_items) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    # A map of properties is no schema: a property named "items" does not make it an array.
-    schema = {key: ({name: _capped(sub, max_items) for name, sub in value.items()}
-                    if key == "properties" and isinstance(value, dict) else _capped(value, max_items))
-              for key, value in schema.items()}
-    if schema.get("type") == "array" or ("items" in schema and isinstance(schema["items"], dict)):
+    if schema.get("type") == "array" or isinstance(schema.get("items"), dict):
         cap = max(max_items, schema.get("minItems", 0))
         schema["maxItems"] = min(schema.get("maxItems", cap), cap)
     return schema

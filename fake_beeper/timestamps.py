@@ -5,7 +5,7 @@ place that converts between the wire text and that number.
 
 RFC 3339 allows offsets, so ``9999-12-31T23:59:59-01:00`` is a valid ``date-time`` whose UTC
 instant lies in the year 10000, which no ``Z`` date-time (and so no cursor and no live change)
-can name. The fake serves the instants from ``EARLIEST`` to ``LATEST`` in UTC, and refuses others
+can name. The fake serves the instants from ``FIRST_INSTANT`` to ``LAST_INSTANT`` in UTC, and refuses others
 when a chat is loaded, naming the chat and the field, rather than failing mid-walk.
 """
 
@@ -15,8 +15,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-EARLIEST = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
-LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+FIRST_INSTANT = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
+LAST_INSTANT = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
 def to_millis(text: str) -> int:
@@ -24,16 +24,16 @@ def to_millis(text: str) -> int:
 
     Sub-millisecond digits are dropped, as the cursor has millisecond resolution. Raises
     ``ValueError`` for text that is not a date-time, or whose UTC instant is outside
-    ``EARLIEST``..``LATEST``.
+    ``FIRST_INSTANT``..``LAST_INSTANT``.
     """
     moment = datetime.fromisoformat(text.upper())
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset")
     since = moment - _EPOCH  # whole days, seconds and microseconds: integer arithmetic, exact
     millis = (since.days * 86_400 + since.seconds) * 1000 + since.microseconds // 1000
-    if not EARLIEST <= millis <= LATEST:
+    if not FIRST_INSTANT <= millis <= LAST_INSTANT:
         raise ValueError(f"{text!r} is outside the instants the fake can serve: in UTC it must lie within "
-                         f"{to_iso(EARLIEST)} .. {to_iso(LATEST)}")
+                         f"{to_iso(FIRST_INSTANT)} .. {to_iso(LAST_INSTANT)}")
     return millis
 
 

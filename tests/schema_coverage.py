@@ -10,10 +10,12 @@ the two, so adding a field to the spec makes them demand it in the generated dat
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_beeper.contract import spec
+from fake_beeper.jsonschema import Node
 
 
 @dataclass
@@ -36,91 +38,79 @@ class Coverage:
         return gaps
 
 
-def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    """``spec.resolve``, plus ``allOf`` parts merged into one object schema."""
-    schema = spec.resolve(schema)
-    if "allOf" in schema:
-        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
-        for part in schema["allOf"]:
-            part = _resolve(part)
-            merged["properties"].update(part.get("properties", {}))
-            merged["required"] += part.get("required", [])
-        return merged
-    return schema
+SCHEMAS = spec.schemas()  # the walker over openapi.yaml's schemas (fake_beeper.jsonschema)
 
 
-def _non_null_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+def _non_null_branches(node: Node) -> list[Mapping[str, Any]]:
+    return [b for b in node.branches if SCHEMAS.node(b).types != {"null"}]
 
 
-def _is_nullable(schema: dict[str, Any]) -> bool:
-    types = schema.get("type")
-    return (isinstance(types, list) and "null" in types) or any(
-        b.get("type") == "null" for b in schema.get("anyOf", []))
+def _is_nullable(node: Node) -> bool:
+    return "null" in node.types or any(SCHEMAS.node(b).types == {"null"} for b in node.branches)
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def expectations(schema: dict[str, Any], path: str = "", out: Coverage | None = None) -> Coverage:
+def expectations(schema: Mapping[str, Any], path: str = "", out: Coverage | None = None) -> Coverage:
     out = out if out is not None else Coverage()
-    schema = _resolve(schema)
-    if _is_nullable(schema):
+    node = SCHEMAS.node(schema)
+    if _is_nullable(node):
         out.null.add(path)
-    branches = _non_null_branches(schema)
+    branches = _non_null_branches(node)
     if len(branches) > 1:
         out.branches[path] = set(range(len(branches)))
     for i, branch in enumerate(branches):
         expectations(branch, f"{path}<{i}>" if len(branches) > 1 else path, out)
-    if "enum" in schema:
-        out.enum_values[path] = set(schema["enum"])
-    for name, sub in schema.get("properties", {}).items():
+    if node.every("enum"):
+        out.enum_values[path] = set(node.first("enum"))
+    for name, sub in node.properties.items():
         child = _join(path, name)
-        if name not in schema.get("required", []):
+        if name not in node.required:
             out.present.add(child)
             out.absent.add(child)
         expectations(sub, child, out)
-    if isinstance(schema.get("additionalProperties"), dict):
-        expectations(schema["additionalProperties"], f"{path}{{}}", out)
-    if "items" in schema:
-        expectations(schema["items"], f"{path}[]", out)
+    if isinstance(node.additional, Mapping):
+        expectations(node.additional, f"{path}{{}}", out)
+    if node.items is not None:
+        expectations(node.items, f"{path}[]", out)
     return out
 
 
-def observe(schema: dict[str, Any], value: Any, path: str = "", out: Coverage | None = None) -> Coverage:
+def observe(schema: Mapping[str, Any], value: Any, path: str = "", out: Coverage | None = None) -> Coverage:
     out = out if out is not None else Coverage()
-    schema = _resolve(schema)
+    node = SCHEMAS.node(schema)
     if value is None:
         out.null.add(path)
         return out
-    branches = _non_null_branches(schema)
+    branches = _non_null_branches(node)
     if len(branches) > 1:
-        index = next(i for i, b in enumerate(branches) if _matches_type(_resolve(b), value))
+        index = next(i for i, b in enumerate(branches) if _matches_type(SCHEMAS.node(b), value))
         out.branches[path].add(index)
         return observe(branches[index], value, f"{path}<{index}>", out)
     if branches:
         return observe(branches[0], value, path, out)
-    if "enum" in schema:
+    if node.every("enum"):
         out.enum_values[path].add(value)
     if isinstance(value, dict):
-        for name, sub in schema.get("properties", {}).items():
+        for name, sub in node.properties.items():
             child = _join(path, name)
             if name in value:
                 out.present.add(child)
                 observe(sub, value[name], child, out)
             else:
                 out.absent.add(child)
-        if isinstance(schema.get("additionalProperties"), dict):
+        if isinstance(node.additional, Mapping):
             for item in value.values():
-                observe(schema["additionalProperties"], item, f"{path}{{}}", out)
-    if isinstance(value, list) and "items" in schema:
+                observe(node.additional, item, f"{path}{{}}", out)
+    if isinstance(value, list) and node.items is not None:
         for item in value:
-            observe(schema["items"], item, f"{path}[]", out)
+            observe(node.items, item, f"{path}[]", out)
     return out
 
 
-def _matches_type(schema: dict[str, Any], value: Any) -> bool:
-    kind = schema.get("type")
+def _matches_type(node: Node, value: Any) -> bool:
+    (kind,) = node.types if len(node.types) == 1 else (None,)
     return {"boolean": isinstance(value, bool), "string": isinstance(value, str),
-            "object": isinstance(value, dict)}.get(kind, True) if isinstance(kind, str) else True
+            "object": isinstance(value, dict)}.get(kind, True) if kind is not None else True

@@ -109,7 +109,7 @@ def test_the_marker_sets_behaviour(pytester: pytest.Pytester) -> None:
 
         @pytest.mark.fake_beeper(behaviour={"repeatedParams": "last"}, count=10, seed=1)
         def test_it(fake_beeper):
-            assert fake_beeper.contract.behaviour.repeated_params == "last"
+            assert fake_beeper.behaviour.repeated_params == "last"
             assert len(fake_beeper.http_client().get("/v1/chats?limit=1&limit=4").json()["items"]) == 4
 
         @pytest.mark.fake_beeper(behaviour={"after": "sideways"})

@@ -28,13 +28,18 @@ from fake_beeper import FakeBeeper
 from fake_beeper.check import CheckOptions, Report, run_check
 from fake_beeper.check.report import Finding
 from fake_beeper.check.schema import load_schema, only
-from fake_beeper.contract import spec
+from fake_beeper.contract import spec, stages
+from fake_beeper.contract.stages import Stage
 from fake_beeper.http.server import LiveServer
 from fake_beeper.polite import Polite, UnsafeRequest, polite_client
 from fake_beeper.world import cursors
 
 FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
 Mutate = Callable[[dict[str, Any], dict[str, list[str]], FakeBeeper], dict[str, Any]]
+
+
+def names(found: list[Stage]) -> list[str]:
+    return [stage.name for stage in found]
 
 
 def check(base_url: str, token: str = "fake-beeper-token", profile: str = "latest") -> Report:
@@ -64,7 +69,7 @@ def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
         "--behaviour undated=omitted", "").strip()
     assert "pagination: interleaved walkers match the model" in report.passed
     assert "search: interleaved walkers match the model" in report.passed
-    assert report.stages == ["6.0"]
+    assert names(report.stages) == ["6.0"]
 
 
 def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
@@ -80,9 +85,9 @@ def test_the_fake_under_a_profile_passes_the_check_held_to_that_profile(profile:
     with FakeBeeper(profile=profile).start() as fake:
         report = check(fake.base_url, profile=profile)
     assert report.violations == [] and report.warnings == [], report.summary()
-    assert report.profile == profile and report.serve_flags == f"--profile {profile}"
+    assert report.stage.name == profile and report.serve_flags == f"--profile {profile}"
     # What it serves fits its own stage; 4.1's chats and accounts fit js-4.2.3's looser contract too.
-    assert report.stages == {"4.1": ["js-4.2.3", "4.1"]}.get(profile, [profile])
+    assert names(report.stages) == {"4.1": ["js-4.2.3", "4.1"]}.get(profile, [profile])
     assert report.behaviour["limit"] == "ignored"  # no limit before 6.0: the stage's servers ignored it
     assert "pagination: interleaved walkers match the model" in report.passed
     assert f"as profile {profile}:" in report.summary()
@@ -100,7 +105,7 @@ def test_a_server_of_one_stage_fails_the_check_held_to_another(served: str, held
     assert report.exit_status == 1
     messages = " | ".join(f.message for f in report.violations)
     assert all(word in messages for word in words), report.summary()
-    assert report.stages[-1] == served, report.stages
+    assert report.stages[-1].name == served, report.stages
     assert f"check it as one: fake-beeper check {report.base_url} --profile {served}" in report.summary()
 
 
@@ -256,7 +261,7 @@ def test_schemathesis_reports_a_missing_field_too(broken: Callable[..., str]) ->
     report = check(broken(mutate=_drop_titles))
     assert any(f.check == "schemathesis: response_schema_conformance" and "title" in f.message
                for f in report.violations), report.summary()
-    assert report.stages == []  # chats of the newest shape without titles: no stage of the contract had those
+    assert names(report.stages) == []  # chats of the newest shape without titles: no stage of the contract had those
 
 
 def test_a_server_that_accepts_any_token_fails(broken: Callable[..., str]) -> None:
@@ -469,13 +474,13 @@ def test_summary_lines_are_short_and_the_reports_keep_everything() -> None:
 
 
 def test_a_server_of_an_older_stage_is_told_so_first_and_served_as_that_stage() -> None:
-    report = Report("http://127.0.0.1:9", behaviour={"limit": "ignored"}, stages=["4.1"],
+    report = Report("http://127.0.0.1:9", behaviour={"limit": "ignored"}, stages=[stages.stage("4.1")],
                     findings=[Finding("violation", "probes: limit is a maximum", "limit=3 returned 25 chats")])
     lines = report.summary().splitlines()
     assert lines[1].startswith("FIRST: its chats and accounts fit stage 4.1") and "--profile 4.1" in lines[1]
     with FakeBeeper(profile="4.1").start() as fake:
         held = run_check(fake.base_url, fake.token, FAST)
-    assert held.stages[-1] == "4.1" and held.serve_flags.startswith("--profile 4.1")
+    assert held.stages[-1].name == "4.1" and held.serve_flags.startswith("--profile 4.1")
     assert "limit=ignored" not in held.serve_flags
     assert held.summary().splitlines()[1].startswith("FIRST: ")
 

@@ -7,6 +7,7 @@ R required, R? required and nullable, O optional, O? optional and nullable, — 
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -18,8 +19,8 @@ import jsonschema_rs
 import pytest
 
 from fake_beeper import FakeBeeper
-from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import spec, stages
+from fake_beeper.contract.stages import ProfileError
 from fake_beeper.data import load_chats
 
 STAGES = ("4.1", "js-4.2.3", "4.2", "5.0", "6.0")
@@ -78,12 +79,12 @@ def test_each_stage_document_has_exactly_the_fields_of_the_reference(component: 
     for column, stage in enumerate(STAGES):
         expected = {field: codes.split()[column] for field, codes in table.items()
                     if codes.split()[column] != "—"}
-        assert shape(profiles.document(stage), component) == expected, stage
+        assert shape(stages.stage(stage).document, component) == expected, stage
 
 
 def test_limit_exists_from_6_0_and_info_from_4_2() -> None:
     for stage in STAGES:
-        document = profiles.document(stage)
+        document = stages.stage(stage).document
         names = [parameter.get("name") for parameter in document["paths"]["/v1/chats"]["get"]["parameters"]]
         assert ("limit" in names) == (stage == "6.0"), stage
         assert ("/v1/info" in document["paths"]) == (stage in ("4.2", "5.0", "6.0")), stage
@@ -91,7 +92,7 @@ def test_limit_exists_from_6_0_and_info_from_4_2() -> None:
 
 def test_the_disappearing_timer_types_grow_in_6_0() -> None:
     for stage, values in TIMER_TYPES.items():
-        document = profiles.document(stage)
+        document = stages.stage(stage).document
         timer = document["components"]["schemas"]["DisappearingTimer"]["properties"]["types"]["items"]
         if values is not None:  # capabilities do not exist before 5.0: the schema is there, unused
             assert set(timer["enum"]) == values, stage
@@ -100,21 +101,21 @@ def test_the_disappearing_timer_types_grow_in_6_0() -> None:
 def test_the_newest_profile_is_openapi_yaml_itself_and_each_older_one_a_valid_document() -> None:
     from openapi_spec_validator import validate
 
-    assert profiles.document("latest") is spec.spec()
+    assert stages.stage("latest").document is spec.spec()
     for stage in STAGES[:-1]:
-        validate(profiles.document(stage))  # type: ignore[arg-type]
-        assert profiles.document(stage)["info"]["version"] == (profiles.profile(stage).python
-                                                               or profiles.profile(stage).npm)[0]
+        validate(stages.stage(stage).document)  # type: ignore[arg-type]
+        assert stages.stage(stage).document["info"]["version"] == (stages.stage(stage).python
+                                                               or stages.stage(stage).npm)[0]
 
 
 @pytest.mark.parametrize("seed", [7, 3, 21])
 def test_every_chat_projected_to_a_stage_is_valid_there_and_only_there(seed: int) -> None:
     chats = [chat.to_dict() for chat in (load_chats() if seed == 7 else load_chats(seed=seed, count=500))]
     for stage in STAGES:
-        document = profiles.document(stage)
-        validator = jsonschema_rs.validator_for({"$schema": spec.JSON_SCHEMA_DIALECT, "components": document[
-            "components"], "$ref": "#/components/schemas/ChatListResponse"}, validate_formats=True)
-        projected = [profiles.project(chat, stage) for chat in chats]
+        document = stages.stage(stage).document
+        validator = jsonschema_rs.validator_for({"$schema": spec.JSON_SCHEMA_DIALECT, "components": copy.deepcopy(
+            document["components"]), "$ref": "#/components/schemas/ChatListResponse"}, validate_formats=True)
+        projected = [stages.stage(stage).project(chat) for chat in chats]
         for chat in projected:
             assert validator.is_valid(chat), (stage, next(validator.iter_errors(chat)).message)
         keys = {key for chat in projected for key in chat}
@@ -127,24 +128,25 @@ def test_every_chat_projected_to_a_stage_is_valid_there_and_only_there(seed: int
 
 def test_a_projection_keeps_what_the_stage_has_exactly() -> None:
     chat = next(chat.to_dict() for chat in load_chats() if "preview" in chat.to_dict())
-    old = profiles.project(chat, "4.1")
+    old = stages.stage("4.1").project(chat)
     assert {key: chat[key] for key in old if key != "preview"} == {key: old[key] for key in old if key != "preview"}
     assert set(old["preview"]) <= set(chat["preview"]) - {"type", "linkedMessageID", "seen", "links"}
-    assert profiles.project(chat, "6.0") is chat
+    assert stages.stage("6.0").project(chat) is chat
 
 
 def test_an_unknown_profile_names_the_known_ones() -> None:
-    with pytest.raises(profiles.ProfileError, match=re.escape("unknown profile '7.0': expected one of 4.1, "
+    with pytest.raises(ProfileError, match=re.escape("unknown profile '7.0': expected one of 4.1, "
                                                               "js-4.2.3, 4.2, 5.0, 6.0 or latest")):
-        profiles.profile("7.0")
+        stages.stage("7.0")
 
 
 # -- serving a profile --------------------------------------------------------------------------------
 
 
 def stage_validator(stage: str, schema: str) -> jsonschema_rs.Validator:
+    components = copy.deepcopy(stages.stage(stage).document["components"])  # jsonschema-rs takes plain dicts
     return jsonschema_rs.validator_for({"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{schema}",
-                                        "components": profiles.document(stage)["components"]}, validate_formats=True)
+                                        "components": components}, validate_formats=True)
 
 
 def walk(fake: FakeBeeper, **params: Any) -> list[dict[str, Any]]:
@@ -183,8 +185,8 @@ def test_a_profile_serves_its_own_document_and_lacks_what_its_stage_lacked() -> 
     for stage in STAGES:
         client = FakeBeeper(profile=stage).http_client()
         served = client.get("/openapi.json").json()
-        assert served == {**profiles.document(stage), "servers": served["servers"]}
-        assert served["info"]["version"] == (profiles.profile(stage).python or profiles.profile(stage).npm)[0]
+        assert served == {**stages.stage(stage).document, "servers": served["servers"]}
+        assert served["info"]["version"] == (stages.stage(stage).python or stages.stage(stage).npm)[0]
         info = client.get("/v1/info")
         if stage in ("4.1", "js-4.2.3"):
             assert info.status_code == 404 and set(info.json()) >= {"code", "message"}
@@ -249,7 +251,7 @@ def test_accounts_have_the_shape_of_their_stage() -> None:
     required in H1, gone in H3, optional from H4."""
     for column, stage in enumerate(STAGES):
         expected = {field: codes.split()[column] for field, codes in ACCOUNT.items() if codes.split()[column] != "—"}
-        assert shape(profiles.document(stage), "Account") == expected, stage
+        assert shape(stages.stage(stage).document, "Account") == expected, stage
         served = FakeBeeper(profile=stage).http_client().get("/v1/accounts").json()
         validator = stage_validator(stage, "Account")
         assert served and all(validator.is_valid(account) for account in served), stage

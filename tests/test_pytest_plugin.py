@@ -16,7 +16,7 @@ def test_the_fixtures_in_a_users_project(pytester: pytest.Pytester) -> None:
 
         @pytest.mark.fake_beeper(seed=5, count=30, accounts=2)
         def test_generated(fake_beeper):
-            assert len(fake_beeper.world.store) == 30 and len(fake_beeper.world.store.account_ids) == 2
+            assert len(fake_beeper.store) == 30 and len(fake_beeper.store.account_ids) == 2
 
         @pytest.mark.fake_beeper(chats=[chat("!only")], token="t0k")
         def test_live(fake_beeper_server):
@@ -132,12 +132,12 @@ def test_a_bug_in_the_fake_fails_the_test_with_the_fakes_traceback(pytester: pyt
             raise KeyError("bug inside the fake")
 
         def test_client_sees_a_500(fake_beeper):
-            fake_beeper.world.store.page = broken
+            fake_beeper.store.page = broken
             assert fake_beeper.http_client().get("/v1/chats").status_code == 500
 
         @pytest.mark.fake_beeper(raise_server_errors=False)
         def test_opted_out(fake_beeper):
-            fake_beeper.world.store.page = broken
+            fake_beeper.store.page = broken
             assert fake_beeper.http_client().get("/v1/chats").status_code == 500
     """)
     result = pytester.runpytest()
@@ -232,7 +232,7 @@ def test_a_recording_of_an_older_server_is_served_as_its_stage(pytester: pytest.
 
     with FakeBeeper(profile="4.2").start() as old:
         recording = record(old.base_url, old.token, RecordOptions(rate=1000, seed=1, profile="4.2"))
-    write_chats(recording.bodies, pytester.path / "old.jsonl", accounts=recording.accounts, profile="4.2")
+    write_chats(recording.bodies, pytester.path / "old.jsonl", accounts=recording.accounts, stage=recording.stage)
     pytester.makepyfile("""
         import pytest
 

@@ -25,8 +25,9 @@ from beeper_desktop_api import BeeperDesktop
 from fake_beeper import FakeBeeper
 from fake_beeper.check.pagination import walk
 from fake_beeper.cli import main
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import stages
 from fake_beeper.contract.spec import spec
+from fake_beeper.contract.stages import ProfileError
 from fake_beeper.data import FixtureError, read_world
 from fake_beeper.data.files import write_chats
 from fake_beeper.data.loaded import LoadedChat
@@ -546,7 +547,7 @@ def test_an_older_server_is_recorded_in_its_stage_and_served_as_it(stage: str, t
     assert replay.profile == stage
     assert len(replay.http_client().get("/v1/chats", params={"limit": 3}).json()["items"]) == 25  # no limit
     served = walk(replay.http_client()).chats
-    validator = profiles.chat_validator(stage)
+    validator = stages.stage(stage).validator()
     assert all(validator.is_valid(chat) for chat in served)
     assert Counter(title_state(chat) for chat in served) == Counter(title_state(chat) for chat in source)
 
@@ -570,9 +571,9 @@ def test_a_recording_of_one_stage_is_not_served_as_another(tmp_path: Path, capsy
     path = tmp_path / "old.json"
     with FakeBeeper(profile="4.2").start() as old:
         recording = record(old.base_url, TOKEN, RecordOptions(rate=FAST, seed=1, profile="4.2"))
-    write_chats(recording.bodies, path, accounts=recording.accounts, profile=recording.profile)
+    write_chats(recording.bodies, path, accounts=recording.accounts, stage=recording.stage)
     assert orjson.loads(path.read_bytes())["profile"] == "4.2"
-    with pytest.raises(profiles.ProfileError, match=rf"{re.escape(str(path))}: .*stage 4.2.* not 5.0"):
+    with pytest.raises(ProfileError, match=rf"{re.escape(str(path))}: .*stage 4.2.* not 5.0"):
         FakeBeeper.from_file(path, profile="5.0")
     assert cli(["serve", "--fixtures", str(path), "--profile", "6.0", "--port", "0"]) == 2
     assert "can be served as profile 4.2 only" in capsys.readouterr().err
@@ -594,7 +595,7 @@ def test_a_file_s_stage_is_read_from_its_first_line(header: dict[str, Any], line
     path = tmp_path / "f.jsonl"
     path.write_bytes(orjson.dumps(header) + b"\n" + orjson.dumps({**chat, **(line or {})}) + b"\n")
     if words is None:
-        assert read_world(path).profile == profiles.profile(header["profile"]).name
+        assert read_world(path).profile == stages.stage(header["profile"]).name
         return
     with pytest.raises(FixtureError) as raised:
         read_world(path)

@@ -40,7 +40,8 @@ from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
 from fake_beeper.check.report import PROBES_CHECK, Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import stages
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
     DEFAULT_CHECK_MAX_TIME,
@@ -94,7 +95,7 @@ class CheckOptions:
     seed: int = DEFAULT_CHECK_SEED
     max_examples: int = DEFAULT_CHECK_MAX_EXAMPLES  # Schemathesis's fuzzing phase, per operation
     machine_examples: int = 25  # walker state machine runs
-    profile: str = profiles.LATEST  # the stage of the contract the server is held to
+    profile: str | Stage = LATEST  # the stage of the contract the server is held to (a name, or a Stage)
     operations: tuple[str, ...] | None = None  # operation IDs to hold it to (None: all; listChats always)
 
 
@@ -121,9 +122,9 @@ def run_check(base_url: str, token: str, options: CheckOptions | None = None,
 
 def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: Callable[[str], None],
          started: float) -> Report:
-    stage = profiles.profile(options.profile).name
-    limit = profiles.largest_page(stage)
-    report = Report(base_url, seed=options.seed, profile=stage)
+    stage = stages.stage(options.profile)
+    limit = stage.largest_page
+    report = Report(base_url, seed=options.seed, stage=stage)
     operations = chosen(options.operations, stage)
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url, stage)
@@ -134,9 +135,9 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
         report.operations = list(operations)
         if full is not None:
             say("probing behaviour where the contract is silent")
-            probing = Probing(http, base_url, full, report.findings, profile=stage)
+            probing = Probing(http, base_url, full, report.findings, stage=stage)
 
-            def learn_all() -> tuple[dict[str, str], list[str]]:
+            def learn_all() -> tuple[dict[str, str], list[Stage]]:
                 searched = learn_search(probing) if SEARCH in operations else {}
                 return {**learn(probing), **searched}, fitting_stages(probing)
 
@@ -154,7 +155,7 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
     # Stopped where it is a little before the deadline, so that the case under way can finish.
     soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
     found, passed, cut = run_schemathesis(base_url, token, polite, seed=options.seed,
-                                          max_examples=options.max_examples, deadline=soft, profile=stage,
+                                          max_examples=options.max_examples, deadline=soft, stage=stage,
                                           operations=operations)
     if cut:
         report.cut_short.append("schemathesis")
@@ -180,8 +181,8 @@ def _stopped(reason: FakeBeeperError, options: CheckOptions) -> FakeBeeperError:
     return CheckError(str(reason))
 
 
-def _reachable(http: httpx.Client, base_url: str, stage: str) -> None:
-    params = {"limit": 1} if profiles.has_list_limit(stage) else {}
+def _reachable(http: httpx.Client, base_url: str, stage: Stage) -> None:
+    params = {"limit": 1} if stage.has_list_limit else {}
     try:
         response = http.get(LIST_CHATS, params=params)
     except httpx.HTTPError as exc:
@@ -208,7 +209,7 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     from fake_beeper.check.machine import run_machine
     from fake_beeper.check.walks import CHECKS, Server
 
-    server = Server(http, full, after=report.behaviour.get("after", "other"), profile=report.profile)
+    server = Server(http, full, after=report.behaviour.get("after", "other"), stage=report.stage)
     with polite.phase(_share("pagination", options)):
         for name, check in CHECKS.items():
             if name.startswith("search:") and not searched:

@@ -19,7 +19,7 @@ import httpx
 from fake_beeper.check.pagination import Walk
 from fake_beeper.check.report import Finding, curl
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.stages import Stage
 from fake_beeper.errors import FakeBeeperError
 
 
@@ -35,10 +35,10 @@ class OperationsError(FakeBeeperError):
     """``--operations`` names an operation the contract (or its stage) does not have."""
 
 
-def chosen(names: Iterable[str] | None, stage: str) -> tuple[str, ...]:
+def chosen(names: Iterable[str] | None, stage: Stage) -> tuple[str, ...]:
     """The operation IDs to hold a server of stage ``stage`` to, in document order (``None``: all)."""
     every = spec.operation_ids()
-    in_stage = [name for name, path in every.items() if profiles.has_operation(path, stage)]
+    in_stage = [name for name, path in every.items() if stage.has_operation(path)]
     if names is None:
         return tuple(in_stage)
     asked = list(dict.fromkeys(names))

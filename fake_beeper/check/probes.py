@@ -33,8 +33,8 @@ import httpx
 from fake_beeper.check.pagination import LIST_CHATS, Walk, page_body
 from fake_beeper.check.report import OTHER, UNKNOWN, Finding, curl
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
 from fake_beeper.contract.behaviour import CHOICES
+from fake_beeper.contract.stages import LATEST, STAGES, Stage, stages_of
 
 
 @dataclass
@@ -45,11 +45,11 @@ class Probing:
     base_url: str
     walk: Walk  # every chat, in list order, as pages of up to 200 (or of the server's size)
     findings: list[Finding]
-    profile: str = profiles.LATEST  # the stage the server is held to
+    stage: Stage = LATEST  # the stage the server is held to
 
     @property
     def has_limit(self) -> bool:
-        return profiles.has_list_limit(self.profile)
+        return self.stage.has_list_limit
 
     def limited(self, query: str, limit: int) -> str:
         """``query`` with ``limit`` added where the stage has one."""
@@ -191,7 +191,7 @@ def hygiene(probing: Probing) -> None:
 STAGE_SAMPLE = 200  # chats read for the stages a server fits: the first page of the full walk
 
 
-def fitting_stages(probing: Probing) -> list[str]:
+def fitting_stages(probing: Probing) -> list[Stage]:
     """The stages of the contract (``fake_beeper.contract.stages``, newest first) that the server's first
     chats and its accounts all fit: valid there, with nothing that stage lacks. An older Beeper
     Desktop fits its own (and, where two stages' shapes agree, the other: 4.1 and js-4.2.3)."""
@@ -202,12 +202,12 @@ def fitting_stages(probing: Probing) -> list[str]:
             accounts = response.json()
         except ValueError:
             accounts = []  # not the accounts: nothing to tell the stages by (the schema check says what it is)
-    fits = set(profiles.NAMES)
+    fits = set(STAGES)
     for chat in probing.chats[:STAGE_SAMPLE]:
-        fits &= set(profiles.stages_of(chat))
+        fits &= set(stages_of(chat))
     for account in accounts if isinstance(accounts, list) else []:
-        fits &= set(profiles.stages_of(account, spec.ACCOUNT_SCHEMA))
-    return [name for name in reversed(profiles.NAMES) if name in fits]
+        fits &= set(stages_of(account, spec.ACCOUNT_SCHEMA))
+    return [found for found in reversed(STAGES) if found in fits]
 
 
 def learn(probing: Probing) -> dict[str, str]:
@@ -228,14 +228,13 @@ def learn(probing: Probing) -> dict[str, str]:
     return learned
 
 
-def serve_flags(learned: dict[str, str], profile: str = profiles.LATEST) -> str:
+def serve_flags(learned: dict[str, str], stage: Stage = LATEST) -> str:
     """The ``fake-beeper serve`` flags that make the fake answer as the server did (as the stage
     it was held to, ``--profile``, when that is not the newest: which then ignores ``limit`` itself)."""
-    stage = profiles.profile(profile).name
-    flags = [] if stage == profiles.LATEST else [f"--profile {stage}"]
+    flags = [] if stage.is_latest else [f"--profile {stage}"]
     flags += [f"--behaviour {key}={value}" for key, value in learned.items()
               if key in CHOICES and value in CHOICES[key] and value != CHOICES[key][0]
-              and not (key == "limit" and not profiles.has_list_limit(stage))]
+              and not (key == "limit" and not stage.has_list_limit)]
     return " ".join(flags)
 
 

@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from fake_beeper.contract import stages as profiles
 from fake_beeper.contract.behaviour import FIXED
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.text import shown
 
 Kind = Literal["violation", "warning"]
@@ -53,8 +53,8 @@ class Report:
     operations: list[str] = field(default_factory=list)  # the operation IDs it was held to (and serves)
     cut_short: list[str] = field(default_factory=list)  # checks whose share of --max-time ran out
     seed: int = 0
-    profile: str = profiles.LATEST  # the stage of the contract the server was held to (fake_beeper.contract.stages)
-    stages: list[str] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
+    stage: Stage = LATEST  # the stage of the contract the server was held to (fake_beeper.contract.stages)
+    stages: list[Stage] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
 
     @property
     def violations(self) -> list[Finding]:
@@ -87,8 +87,8 @@ class Report:
                 "warnings": [asdict(f) for f in self.warnings], "behaviour": self.behaviour,
                 "serveFlags": self.serve_flags, "passed": self.passed, "requests": self.requests,
                 "methods": self.methods, "seconds": round(self.seconds, 1), "seed": self.seed,
-                "profile": self.profile, "stages": self.stages, "operations": self.operations,
-                "cutShort": self.cut_short}
+                "profile": self.stage.name, "stages": [found.name for found in self.stages],
+                "operations": self.operations, "cutShort": self.cut_short}
 
     def summary(self) -> str:
         """The terminal summary: each finding in a line (``SHOWN`` characters at most: the whole
@@ -96,7 +96,7 @@ class Report:
         whose data fits an older stage better than the one it was held to is told so first."""
         lines = [f"fake-beeper check {self.base_url}{self._as_stage()}: {self.requests} requests "
                  f"({', '.join(f'{m} {n}' for m, n in sorted(self.methods.items()))}) in {self.seconds:.1f} s"]
-        if self.stages and self.profile not in self.stages:
+        if self.stages and self.stage not in self.stages:
             lines.append(f"FIRST: {self._stages_line()}")
         for finding in self.findings:  # what a server said is quoted in them: shown, never written raw
             lines.append(shown(f"{finding.kind.upper()} [{finding.check}] {finding.message}", SHOWN))
@@ -105,7 +105,7 @@ class Report:
         if self.cut_short:
             lines.append(shown(f"cut short, their share of --max-time over: {', '.join(self.cut_short)}", SHOWN))
         lines += self._behaviour_lines()
-        if self.stages and self.profile in self.stages:
+        if self.stages and self.stage in self.stages:
             lines.append(self._stages_line())
         lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s), "
                      f"{len(self.passed)} check(s) passed: "
@@ -176,15 +176,15 @@ class Report:
         """Which stages of the contract the server's chats and accounts fit, and, if the one it
         was held to is not among them, how to hold it to one that is."""
         plural = "s" if len(self.stages) > 1 else ""
-        line = f"its chats and accounts fit stage{plural} {' and '.join(self.stages)} of the contract " \
-               "(fake-beeper profiles)"
-        if self.profile not in self.stages:  # of two that fit, the older asks more (4.1 a title, js-4.2.3 none)
+        names = " and ".join(found.name for found in self.stages)
+        line = f"its chats and accounts fit stage{plural} {names} of the contract (fake-beeper profiles)"
+        if self.stage not in self.stages:  # of two that fit, the older asks more (4.1 a title, js-4.2.3 none)
             line += f"; an older Beeper Desktop? check it as one: fake-beeper check {self.base_url} " \
                     f"--profile {self.stages[-1]}"
         return line
 
     def _as_stage(self) -> str:
-        return "" if self.profile == profiles.LATEST else f" as profile {self.profile}"
+        return "" if self.stage.is_latest else f" as profile {self.stage}"
 
     def _checks(self) -> list[str]:
         return list(dict.fromkeys([*self.passed, *(f.check for f in self.findings)]))

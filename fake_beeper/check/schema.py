@@ -21,7 +21,7 @@ from typing import Any
 
 from fake_beeper.check.report import Finding, Kind, curl
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.polite import Polite, polite_client
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
@@ -29,26 +29,26 @@ SAFE_UNEXPECTED_METHODS = {"options", "trace"}
 SAFE_UNEXPECTED_METHODS_UPPER = {method.upper() for method in SAFE_UNEXPECTED_METHODS}
 
 
-def contract(profile: str = profiles.LATEST) -> dict[str, Any]:
-    """``openapi.yaml`` (as stage ``profile`` has it), a copy Schemathesis may change. Its ``links``
+def contract(stage: Stage = LATEST) -> dict[str, Any]:
+    """``openapi.yaml`` (as ``stage`` has it), a copy Schemathesis may change. Its ``links``
     lead from a page to the next one older and newer, from a page's first chat to its retrieve,
     and from the accounts to one."""
-    return copy.deepcopy(profiles.document(profile))
+    return copy.deepcopy(stage.document)
 
 
 def config_path() -> Any:
     return resources.files("fake_beeper.check").joinpath("schemathesis.toml")
 
 
-def load_schema(token: Callable[[], str], profile: str = profiles.LATEST) -> Any:
-    """The contract (of stage ``profile``) as a Schemathesis schema, with the project's
+def load_schema(token: Callable[[], str], stage: Stage = LATEST) -> Any:
+    """The contract (of ``stage``) as a Schemathesis schema, with the project's
     configuration and ``token()`` given through an auth provider (so the cases that test
     authentication really leave it out)."""
     import schemathesis
 
     with resources.as_file(config_path()) as path:
         config = schemathesis.Config.from_path(path)
-    schema = schemathesis.openapi.from_dict(contract(profile), config=config)
+    schema = schemathesis.openapi.from_dict(contract(stage), config=config)
 
     @schema.auth()
     class TargetToken:
@@ -160,7 +160,7 @@ def only(schema: Any, operations: Iterable[str]) -> Any:
 
 
 def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
-                     deadline: float, profile: str = profiles.LATEST,
+                     deadline: float, stage: Stage = LATEST,
                      operations: tuple[str, ...] | None = None) -> tuple[list[Finding], list[str], bool]:
     """Run every phase once against ``base_url``; the findings, the checks that passed, and
     whether the run was cut short.
@@ -171,7 +171,7 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
 
     from schemathesis.engine import events, from_schema
 
-    schema = load_schema(lambda: token, profile)
+    schema = load_schema(lambda: token, stage)
     if operations is not None:  # those chosen and served only
         schema = only(schema, operations)
     schema.config.update(base_url=base_url)

@@ -31,7 +31,7 @@ from fake_beeper.check.pagination import (
 )
 from fake_beeper.check.report import Violation
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.stages import LATEST, Stage
 
 MAX_PAGES = 40
 
@@ -43,11 +43,11 @@ class Server:
     http: httpx.Client
     full: Walk
     after: str = "adjacent"  # "adjacent", "newest", or anything else: only the contract's promises
-    profile: str = profiles.LATEST  # the stage the server is held to
+    stage: Stage = LATEST  # the stage the server is held to
 
     @property
     def has_limit(self) -> bool:
-        return profiles.has_list_limit(self.profile)
+        return self.stage.has_list_limit
 
     def limit(self, wanted: int) -> int | None:
         """``wanted`` as the ``limit`` to send, or ``None`` where the stage has no ``limit``."""
@@ -76,7 +76,7 @@ def every_chat_once_in_order(server: Server, limits: tuple[int | None, ...] = (2
 def every_chat_matches_the_contract(server: Server) -> None:
     """Each chat of the full walk is a ``Chat`` as ``openapi.yaml`` defines it (Schemathesis checks
     the pages it draws; this names the page and the chat of the first one that is not)."""
-    validator = profiles.chat_validator(server.profile)
+    validator = server.stage.validator()
     for page in server.full.pages:
         for chat in page.chats:
             error = next(validator.iter_errors(chat), None)
@@ -195,7 +195,7 @@ def search_walks_meet_each_match_once(server: Server) -> None:
     their cursors, ``hasMore`` false only at the end, at a small limit as at 200; and every match
     is a ``Chat`` of at most 20 participants, of the type and account asked for. (That search finds
     only chats the list serves is the fake's world, not the contract: ``tests/test_search.py``.)"""
-    validator = profiles.validator(spec.SEARCH_PAGE_SCHEMA, server.profile)
+    validator = server.stage.validator(spec.SEARCH_PAGE_SCHEMA)
     for filters in search_filters(server.full):
         limit = int(filters.pop("limit", "7"))
         account = filters.pop("account", None)

@@ -8,7 +8,7 @@ this module, so that no second, hand-written copy of the schema can drift from t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from fake_beeper.frozen import freeze, thawed
+from fake_beeper.jsonschema import Schemas
 from fake_beeper.text import shown
 
 LIST_CHATS_PATH = "/v1/chats"
@@ -40,11 +42,12 @@ def spec_text() -> str:
 
 @cache
 def spec() -> dict[str, Any]:
-    """The parsed document. Cached: treat it as read-only."""
+    """The parsed document, read-only (``fake_beeper.frozen``: ``copy.deepcopy`` it to change it)."""
     document = yaml.safe_load(spec_text())
     if not isinstance(document, dict):
         raise RuntimeError("openapi.yaml does not hold an OpenAPI document")
-    return document
+    frozen: dict[str, Any] = freeze(document)
+    return frozen
 
 
 def operation(path: str = LIST_CHATS_PATH) -> dict[str, Any]:
@@ -94,29 +97,6 @@ def component(name: str) -> dict[str, Any]:
     return schema
 
 
-def resolve(schema: dict[str, Any], components: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Follow a local ``$ref`` (``#/components/schemas/X``) to the schema it names, in this
-    document or in ``components`` (another document's schemas: a profile's)."""
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = component(name) if components is None else components[name]
-    return schema
-
-
-_JSON_TYPES: dict[type, str] = {dict: "object", list: "array", str: "string", bool: "boolean",
-                                int: "integer", float: "number", type(None): "null"}
-
-
-def takes_type(value: Any, types: str | Iterable[str] | None) -> bool:
-    """Whether a JSON ``value`` is of a schema's ``type`` (a name, a list of names, or none: any);
-    how a walk along a schema picks the ``anyOf`` branch a value takes."""
-    if not types:
-        return True
-    wanted = _JSON_TYPES.get(type(value))
-    names = {types} if isinstance(types, str) else set(types)
-    return wanted in names or (wanted == "integer" and "number" in names)
-
-
 def schema_document(name: str) -> dict[str, Any]:
     """A standalone JSON Schema (2020-12) for ``components.schemas[name]``.
 
@@ -126,7 +106,7 @@ def schema_document(name: str) -> dict[str, Any]:
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$ref": f"#/components/schemas/{name}",
-        "components": {"schemas": spec()["components"]["schemas"]},
+        "components": {"schemas": _components()["schemas"]},
     }
 
 
@@ -138,8 +118,15 @@ def validator(name: str) -> jsonschema_rs.Validator:
 
 def inline_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     """A compiled validator for a schema fragment of the document (a parameter's schema)."""
-    document = {"$schema": JSON_SCHEMA_DIALECT, **schema, "components": spec()["components"]}
+    document = {"$schema": JSON_SCHEMA_DIALECT, **thawed(schema), "components": _components()}
     return jsonschema_rs.validator_for(document, validate_formats=True)
+
+
+@cache
+def _components() -> dict[str, Any]:
+    """A plain copy of ``components`` for the validators (jsonschema-rs takes exact dicts and lists)."""
+    components: dict[str, Any] = thawed(spec()["components"])
+    return components
 
 
 # A quoted value of more than 80 characters in a validator's message: the first 80 are shown.
@@ -158,3 +145,9 @@ def instance_place(instance_path: Iterable[str | int]) -> str:
     for part in instance_path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+@cache
+def schemas() -> Schemas:
+    """The newest document's schemas, for walks along them (``fake_beeper.jsonschema``)."""
+    return Schemas(spec()["components"]["schemas"])

@@ -1,10 +1,11 @@
-"""Version profiles: the API as each generation of the SDKs saw it, derived from ``openapi.yaml``.
+"""The stages of the API: each as one generation of the SDKs saw it, derived from ``openapi.yaml``.
 
 ``GET /v1/chats`` changed shape five times in a year (``../shared/reference/version-history.md``):
 ``network`` required, then gone, then back; ``title`` optional and nullable in one JavaScript
-release; ``limit``, capabilities, drafts, labels and merges added. Each stage is a profile,
-named after the SDK versions generated from it. ``openapi.yaml`` is the newest stage, and its
-annotations say how the older ones differ (one document, no copies):
+release; ``limit``, capabilities, drafts, labels and merges added. Each stage is a ``Stage``,
+named after the SDK versions generated from it; users name it as a *profile* (``--profile 4.2``,
+``profile="4.2"``). ``openapi.yaml`` is the newest stage, and its annotations say how the older
+ones differ (one document, no copies):
 
 * ``x-since: S`` on a property, parameter or operation: it does not exist before stage ``S``;
 * ``x-stages: {absent: [...], optional: [...], nullable: [...], required: [...]}``: history that
@@ -13,9 +14,10 @@ annotations say how the older ones differ (one document, no copies):
 * ``x-enum-since: {value: S}`` beside an ``enum``: that value does not exist before ``S``;
 * ``x-stage-defaults: {S: value}`` on a parameter: its default in stage ``S``.
 
-``document(name)`` is a stage's contract, the annotations applied; ``project(chat, name)`` is a
-chat of the newest shape as that stage serves it: what the stage lacks left out, and (js-4.2.3)
-some titles ``null`` or absent, as that stage allowed, so that clients meet those shapes.
+A name becomes a ``Stage`` once, where it comes in (``stage("4.2")``: the CLI's argument, the
+keywords of ``FakeBeeper``, the marker, a fixture file's header); below those edges, code passes
+the object. ``stage.document`` is its contract (read-only), ``stage.project(chat)`` a chat of the
+newest shape as that stage serves it.
 """
 
 from __future__ import annotations
@@ -24,94 +26,198 @@ import copy
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
 import jsonschema_rs
-import orjson
 
 from fake_beeper.contract import spec
 from fake_beeper.errors import UsageError
+from fake_beeper.frozen import freeze, thawed
+from fake_beeper.jsonschema import Schemas
+from fake_beeper.jsonschema.rewrite import openapi_rewritten
 
-if TYPE_CHECKING:
-    from fake_beeper.data.loaded import LoadedChat
+CHAT_SCHEMA = spec.CHAT_SCHEMA
+TITLE_NULL_EVERY = 6  # where titles were optional and nullable: about one chat in six null, as many absent
 
 
 @dataclass(frozen=True)
-class Profile:
+class Stage:
+    """One stage of the API: its name, where the references describe it and the SDKs made from it."""
+
     name: str
     contract: str  # the stage's name in chats-contract.md (H1 … H6)
     python: tuple[str, ...]  # beeper-desktop-api versions generated from it (PyPI)
     npm: tuple[str, ...]  # @beeper/desktop-api versions generated from it (npm)
     published: str  # when its first SDK was
 
+    def __str__(self) -> str:
+        return self.name
 
-PROFILES = (
-    Profile("4.1", "H1", ("4.1.295", "4.1.296"), (), "2025-10-16"),
-    Profile("js-4.2.3", "H2", (), ("4.2.3",), "2025-11-08"),
-    Profile("4.2", "H3", ("4.2.0", "4.3.0"), (), "2026-02-20"),
-    Profile("5.0", "H4", ("5.0.0",), ("5.0.0",), "2026-05-06"),
-    Profile("6.0", "H6", ("6.0.0",), (), "2026-09-25"),
-)
-LATEST = "6.0"
-ALIASES = {"latest": LATEST}
-NAMES = tuple(profile.name for profile in PROFILES)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (to a loader's worker process) by name: unpickled, it is the same object."""
+        return (stage, (self.name,))
+
+    @property
+    def is_latest(self) -> bool:
+        return self is LATEST
+
+    def before(self, other: Stage) -> bool:
+        """Whether this stage is older than ``other``."""
+        return STAGES.index(self) < STAGES.index(other)
+
+    def has(self, annotated: Mapping[str, Any]) -> bool:
+        """Whether a property, parameter or operation with these annotations exists in this stage."""
+        since = annotated.get("x-since")
+        if since is not None and self.before(stage(since)):
+            return False
+        return not self.marked(annotated, "absent")
+
+    def marked(self, annotated: Mapping[str, Any], what: str) -> bool:
+        """Whether ``x-stages`` lists this stage under ``what`` (``optional``, ``plain-text`` …)."""
+        return self.name in annotated.get("x-stages", {}).get(what, ())
+
+    # -- its contract ----------------------------------------------------------------------------
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """Its OpenAPI document: ``openapi.yaml`` with the annotations applied; read-only."""
+        return _document(self)
+
+    @property
+    def schemas(self) -> Schemas:
+        """Its document's schemas, for walks along them."""
+        return _schemas(self)
+
+    def validator(self, schema: str = CHAT_SCHEMA) -> jsonschema_rs.Validator:
+        """A validator of ``components.schemas[schema]`` in this stage (date-time formats asserted)."""
+        return _validator(self, schema)
+
+    def has_operation(self, path: str) -> bool:
+        """Whether it has the GET operation at ``path`` (a template: ``/v1/chats/{chatID}``)."""
+        return path in self.document["paths"]
+
+    def query_parameters(self, path: str) -> dict[str, dict[str, Any]]:
+        """``spec.query_parameters(path)`` as this stage has them: less those it lacks (before 6.0,
+        the list's ``limit``), with its defaults (before 5.0, all participants of a retrieved chat)."""
+        return {key: self._with_default(parameter) for key, parameter in spec.query_parameters(path).items()
+                if self.has(parameter)}
+
+    @property
+    def has_list_limit(self) -> bool:
+        """Whether its ``GET /v1/chats`` takes ``limit`` (from 6.0; before, a client gets pages of
+        the server's size, and a ``limit`` it sends is ignored as an unknown parameter)."""
+        return "limit" in self.query_parameters(spec.LIST_CHATS_PATH)
+
+    @property
+    def largest_page(self) -> int | None:
+        """The ``limit`` that walks the list in the fewest pages: the contract's maximum, or
+        ``None`` (send none: the server's pages) where the stage has no ``limit``."""
+        return LARGEST_PAGE if self.has_list_limit else None
+
+    def _with_default(self, parameter: dict[str, Any]) -> dict[str, Any]:
+        defaults = parameter.get("x-stage-defaults", {})
+        if self.name not in defaults:
+            return parameter
+        return {**parameter, "schema": {**parameter["schema"], "default": defaults[self.name]}}
+
+    # -- records as it serves them ---------------------------------------------------------------
+
+    def project(self, record: dict[str, Any], schema: str = CHAT_SCHEMA) -> dict[str, Any]:
+        """``record`` (a chat of the newest shape, or another record of ``schema``: an
+        ``Account``) as this stage serves it: every key its document does not describe left out,
+        at any depth (maps keep their keys), enum values it lacks taken out of lists, HTML texts as
+        plain text where the stage had those. Where a chat's ``title`` was optional and nullable
+        (js-4.2.3), some chats get a ``null`` title or none (chosen by ID, the same every time),
+        so that clients meet those shapes."""
+        if self.is_latest:
+            return record
+        projected = self._shaped(record, schema)
+        if schema == CHAT_SCHEMA and _untitled_sometimes(self):
+            turn = int.from_bytes(hashlib.blake2b(record["id"].encode(), digest_size=4).digest()) % TITLE_NULL_EVERY
+            if turn == 0:
+                projected["title"] = None
+            elif turn == 1:
+                projected.pop("title", None)
+        return projected
+
+    def _shaped(self, record: dict[str, Any], schema: str) -> dict[str, Any]:
+        schemas = self.schemas
+        shaped: dict[str, Any] = _projected(record, schemas.component(schema), schemas, self)
+        return shaped
 
 
 class ProfileError(UsageError):
-    """A profile name that is not one of ``NAMES`` (or ``latest``)."""
+    """A stage's name that is not one of ``NAMES`` (or ``latest``)."""
 
 
-def profile(name: str) -> Profile:
-    """The profile called ``name`` (``latest`` is the newest)."""
-    name = ALIASES.get(name, name)
-    for found in PROFILES:
-        if found.name == name:
+STAGES = (
+    Stage("4.1", "H1", ("4.1.295", "4.1.296"), (), "2025-10-16"),
+    Stage("js-4.2.3", "H2", (), ("4.2.3",), "2025-11-08"),
+    Stage("4.2", "H3", ("4.2.0", "4.3.0"), (), "2026-02-20"),
+    Stage("5.0", "H4", ("5.0.0",), ("5.0.0",), "2026-05-06"),
+    Stage("6.0", "H6", ("6.0.0",), (), "2026-09-25"),
+)
+LATEST = STAGES[-1]
+NAMES = tuple(found.name for found in STAGES)
+LATEST_NAME = "latest"  # what a user may call the newest stage
+
+
+def stage(name: str | Stage) -> Stage:
+    """The stage called ``name`` (``latest``: the newest); a ``ProfileError`` for any other name."""
+    if isinstance(name, Stage):
+        return name
+    for found in STAGES:
+        if found.name == name or (name == LATEST_NAME and found is LATEST):
             return found
-    raise ProfileError(f"unknown profile {name!r}: expected one of {', '.join(NAMES)} or latest")
+    raise ProfileError(f"unknown profile {name!r}: expected one of {', '.join(NAMES)} or {LATEST_NAME}")
 
 
-def exists_in(annotated: dict[str, Any], stage: str) -> bool:
-    """Whether a property, parameter or operation with these annotations exists in ``stage``."""
-    since = annotated.get("x-since")
-    if since is not None and NAMES.index(stage) < NAMES.index(since):
-        return False
-    return stage not in annotated.get("x-stages", {}).get("absent", ())
+def served(requested: Stage | None, source: Stage) -> Stage:
+    """The stage a fake serves: the one asked for, else the data's own. Data of an older stage (a
+    recording of an older server) is served in that stage only: a newer one requires what it
+    lacks, and projecting it again would invent what it never had (js-4.2.3's ``null`` titles)."""
+    chosen = requested or source
+    if chosen is not source and not source.is_latest:
+        raise ProfileError(f"these chats are of stage {source} (recorded as profile {source}): they can be "
+                           f"served as profile {source} only, not {chosen}")
+    return chosen
 
 
-def _in_stage(annotated: dict[str, Any], what: str, stage: str) -> bool:
-    return stage in annotated.get("x-stages", {}).get(what, ())
+def stages_of(record: dict[str, Any], schema: str = CHAT_SCHEMA) -> list[Stage]:
+    """The stages a record (a chat, or an ``Account``) could have come from: valid in each, with
+    nothing that stage lacks (a 4.2 chat has no ``network``; a 4.1 chat, one); newest first."""
+    return [found for found in reversed(STAGES) if found.validator(schema).is_valid(record)
+            and (found.is_latest or found._shaped(record, schema) == record)]
 
+
+# -- building a stage's document ------------------------------------------------------------------
 
 @cache
-def document(name: str) -> dict[str, Any]:
-    """Stage ``name``'s OpenAPI document: ``openapi.yaml`` with its stage annotations applied.
-    Cached: treat it as read-only."""
-    stage = profile(name).name
-    if stage == LATEST:
+def _document(found: Stage) -> dict[str, Any]:
+    if found.is_latest:
         return spec.spec()
-    found = profile(stage)
     document = copy.deepcopy(spec.spec())
     versions = ", ".join([*(f"beeper-desktop-api {v}" for v in found.python),
                           *(f"@beeper/desktop-api {v}" for v in found.npm)])
     document["info"]["version"] = (found.python or found.npm)[0]
-    document["info"]["summary"] = f"The read endpoints around GET /v1/chats as stage {stage} ({found.contract}) " \
-                                  f"has them ({versions}): fake-beeper's profile {stage}."
+    document["info"]["summary"] = f"The read endpoints around GET /v1/chats as stage {found} ({found.contract}) " \
+                                  f"has them ({versions}): fake-beeper's profile {found}."
     for path, item in list(document["paths"].items()):
         operation = item.get("get")
         if operation is None:
             continue
-        if not exists_in(operation, stage):
+        if not found.has(operation):
             del document["paths"][path]
             continue
-        operation["parameters"] = [_with_stage_default(parameter, stage) for parameter in
-                                   operation.get("parameters", ()) if exists_in(parameter, stage)]
+        operation["parameters"] = [found._with_default(parameter) for parameter in
+                                   operation.get("parameters", ()) if found.has(parameter)]
     _drop_links_to_missing_operations(document)
-    for schema in _schemas(document):
-        _apply(schema, stage)
-    return document
+    openapi_rewritten(document, lambda schema: _as_in(schema, found))
+    frozen: dict[str, Any] = freeze(document)
+    return frozen
 
 
 def _drop_links_to_missing_operations(document: dict[str, Any]) -> None:
@@ -127,45 +233,29 @@ def _drop_links_to_missing_operations(document: dict[str, Any]) -> None:
                     del response["links"]
 
 
-def _schemas(value: Any) -> Iterator[dict[str, Any]]:
-    """Every schema object in a document (every dict, in fact: the annotations are only on schemas)."""
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _schemas(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _schemas(item)
-
-
-def _apply(schema: dict[str, Any], stage: str) -> None:
+def _as_in(schema: dict[str, Any], found: Stage) -> dict[str, Any]:
+    """One schema (a copy) as stage ``found`` has it: its properties, what is required, its enum."""
     properties = schema.get("properties")
     if isinstance(properties, dict):
+        required = list(schema.get("required", ()))
         for name, sub in list(properties.items()):
             if not isinstance(sub, dict):
                 continue
-            if not exists_in(sub, stage):
+            if not found.has(sub) or found.marked(sub, "optional"):
+                required = [other for other in required if other != name]
+            if not found.has(sub):
                 del properties[name]
-                if name in schema.get("required", ()):
-                    schema["required"] = [other for other in schema["required"] if other != name]
                 continue
-            if _in_stage(sub, "optional", stage) and name in schema.get("required", ()):
-                schema["required"] = [other for other in schema["required"] if other != name]
-            if _in_stage(sub, "required", stage) and name not in schema.get("required", ()):
-                schema["required"] = [*schema.get("required", ()), name]
-            if _in_stage(sub, "nullable", stage):
+            if found.marked(sub, "required") and name not in required:
+                required.append(name)
+            if found.marked(sub, "nullable"):
                 properties[name] = _nullable(sub)
-    later = {value for value, since in schema.get("x-enum-since", {}).items()
-             if NAMES.index(stage) < NAMES.index(since)}
+        if required or "required" in schema:
+            schema["required"] = required
+    later = {value for value, since in schema.get("x-enum-since", {}).items() if found.before(stage(since))}
     if later:
         schema["enum"] = [value for value in schema["enum"] if value not in later]
-
-
-def _with_stage_default(parameter: dict[str, Any], stage: str) -> dict[str, Any]:
-    defaults = parameter.get("x-stage-defaults", {})
-    if stage not in defaults:
-        return parameter
-    return {**parameter, "schema": {**parameter["schema"], "default": defaults[stage]}}
+    return schema
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -177,80 +267,53 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-# -- chats as a stage serves them -----------------------------------------------------------------
-
-CHAT_SCHEMA = spec.CHAT_SCHEMA
-TITLE_NULL_EVERY = 6  # js-4.2.3: about one chat in six has a null title, and as many none at all
-
-
-def project(chat: dict[str, Any], name: str, schema: str = CHAT_SCHEMA) -> dict[str, Any]:
-    """``chat`` (of the newest shape; or another record of ``schema``, an ``Account``) as stage
-    ``name`` serves it: every key the stage's document does not describe left out, at any depth
-    (maps keep their keys), enum values it lacks taken out of lists, HTML texts as plain text
-    where the stage had those; in js-4.2.3, a ``null`` or absent ``title`` for some chats (chosen
-    by ID, the same every time)."""
-    stage = profile(name).name
-    if stage == LATEST:
-        return chat
-    projected = _shaped(chat, stage, schema)
-    if stage == "js-4.2.3" and schema == CHAT_SCHEMA:
-        turn = int.from_bytes(hashlib.blake2b(chat["id"].encode(), digest_size=4).digest()) % TITLE_NULL_EVERY
-        if turn == 0:
-            projected["title"] = None
-        elif turn == 1:
-            projected.pop("title", None)
-    return projected
+@cache
+def _schemas(found: Stage) -> Schemas:
+    return Schemas(found.document["components"]["schemas"])
 
 
-def _shaped(record: dict[str, Any], stage: str, schema: str) -> dict[str, Any]:
-    components = document(stage)["components"]["schemas"]
-    shaped: dict[str, Any] = _projected(record, components[schema], components, stage)
-    return shaped
+@cache
+def _validator(found: Stage, schema: str) -> jsonschema_rs.Validator:
+    if found.is_latest:
+        return spec.validator(schema)
+    root = {"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{schema}",
+            "components": thawed(found.document["components"])}
+    return jsonschema_rs.validator_for(root, validate_formats=True)
 
 
-def stages_of(record: dict[str, Any], schema: str = CHAT_SCHEMA) -> list[str]:
-    """The stages a record (a chat, or an ``Account``) could have come from: valid in each, with
-    nothing that stage lacks (a 4.2 chat has no ``network``; a 4.1 chat, one); newest first."""
-    return [name for name in reversed(NAMES) if validator(schema, name).is_valid(record)
-            and (name == LATEST or _shaped(record, name, schema) == record)]
+@cache
+def _untitled_sometimes(found: Stage) -> bool:
+    """Whether the stage's chats may lack a title or have a ``null`` one (js-4.2.3), read off its document."""
+    node = found.schemas.node(found.schemas.component(CHAT_SCHEMA))
+    title = node.properties.get("title")
+    return title is not None and "title" not in node.required and "null" in found.schemas.node(title).types
 
 
-def _projected(value: Any, schema: dict[str, Any], components: dict[str, Any], stage: str) -> Any:
-    schema = spec.resolve(schema, components)
-    parts = [schema, *(spec.resolve(part, components) for part in schema.get("allOf", ()))]
-    branches = [spec.resolve(branch, components) for branch in schema.get("anyOf", ())]
-    if branches:
-        for branch in branches:
-            if spec.takes_type(value, branch.get("type")):
-                return _projected(value, branch, components, stage)
-        return value
+# -- a record walked along the stage's schema -----------------------------------------------------
+
+def _projected(value: Any, schema: Mapping[str, Any], schemas: Schemas, found: Stage) -> Any:
+    node = schemas.node(schema)
+    if node.branches:
+        branch = schemas.branch(node, value)
+        return value if branch is None else _projected(value, branch, schemas, found)
     if isinstance(value, dict):
-        properties: dict[str, Any] = {}
-        additional: Any = None
-        for part in parts:
-            for key, sub in part.get("properties", {}).items():
-                properties.setdefault(key, []).append(sub)
-            additional = part.get("additionalProperties", additional)
-        if not properties and additional is None:
+        if not node.is_object:
             return value  # a free-form object (an error's details)
         out = {}
         for key, item in value.items():
-            if key in properties:
-                if isinstance(item, str) and any(_in_stage(sub, "plain-text", stage) for sub in properties[key]):
+            sub = node.properties.get(key)
+            if sub is not None:
+                if isinstance(item, str) and any(found.marked(part, "plain-text") for part in schemas.node(sub).parts):
                     item = _plain(item)
-                out[key] = _projected(item, {"allOf": properties[key]}, components, stage)
-            elif isinstance(additional, dict):
-                out[key] = _projected(item, additional, components, stage)
-            elif additional is True:
+                out[key] = _projected(item, sub, schemas, found)
+            elif isinstance(node.additional, Mapping):
+                out[key] = _projected(item, node.additional, schemas, found)
+            elif node.additional is True:
                 out[key] = item
         return out
-    if isinstance(value, list):
-        items = next((part["items"] for part in parts if "items" in part), None)
-        if items is None:
-            return value
-        enum = spec.resolve(items, components).get("enum")
-        kept = [item for item in value if enum is None or item in enum]
-        return [_projected(item, items, components, stage) for item in kept]
+    if isinstance(value, list) and node.items is not None:
+        enum = schemas.node(node.items).first("enum")
+        return [_projected(item, node.items, schemas, found) for item in value if enum is None or item in enum]
     return value
 
 
@@ -266,76 +329,4 @@ def _plain(text: str) -> str:
 
 # A stage without ``limit`` serves pages of the size ``limit`` defaults to where it exists (25).
 DEFAULT_PAGE_SIZE: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["default"]
-
-
-def has_operation(path: str, name: str) -> bool:
-    """Whether stage ``name`` has the GET operation at ``path`` (a template: ``/v1/chats/{chatID}``)."""
-    return path in document(name)["paths"]
-
-
-def query_parameters(path: str, name: str) -> dict[str, dict[str, Any]]:
-    """``spec.query_parameters(path)`` as stage ``name`` has them: less those it lacks (before 6.0,
-    the list's ``limit``), with its defaults (before 5.0, all participants of a retrieved chat)."""
-    stage = profile(name).name
-    return {key: _with_stage_default(parameter, stage) for key, parameter in spec.query_parameters(path).items()
-            if exists_in(parameter, stage)}
-
-
-@cache
-def validator(schema: str, name: str) -> jsonschema_rs.Validator:
-    """A validator of ``components.schemas[schema]`` in stage ``name`` (date-time formats asserted)."""
-    if profile(name).name == LATEST:
-        return spec.validator(schema)
-    root = {"$schema": spec.JSON_SCHEMA_DIALECT, "$ref": f"#/components/schemas/{schema}",
-            "components": document(name)["components"]}
-    return jsonschema_rs.validator_for(root, validate_formats=True)
-
-
-def chat_validator(name: str) -> jsonschema_rs.Validator:
-    """A validator of a listed chat in stage ``name``."""
-    return validator(CHAT_SCHEMA, name)
-
-
-@cache
-def has_list_limit(name: str) -> bool:
-    """Whether stage ``name``'s ``GET /v1/chats`` takes ``limit`` (from 6.0; before, a client gets
-    pages of the server's size, and a ``limit`` it sends is ignored as an unknown parameter)."""
-    return "limit" in query_parameters(spec.LIST_CHATS_PATH, name)
-
-
 LARGEST_PAGE: int = spec.query_parameters(spec.LIST_CHATS_PATH)["limit"]["schema"]["maximum"]
-
-
-def largest_page(name: str) -> int | None:
-    """The ``limit`` that walks the list in the fewest pages in stage ``name``: the contract's
-    maximum, or ``None`` (send none: the server's pages) where the stage has no ``limit``."""
-    return LARGEST_PAGE if has_list_limit(name) else None
-
-
-def projected(chats: Iterable[LoadedChat], name: str, source: str = LATEST) -> list[LoadedChat]:
-    """Loaded chats of stage ``source`` (the newest: generated, or a file of the newest shape) as
-    stage ``name`` serves them. Chats of an older stage (a recording of an older server) are
-    served in that stage only: a newer stage requires what they lack, and projecting them again
-    would invent what they never had (js-4.2.3's ``null`` titles)."""
-    stage, source = profile(name).name, profile(source).name
-    if stage == source:
-        return list(chats)
-    if source != LATEST:
-        raise ProfileError(f"these chats are of stage {source} (recorded as profile {source}): they can be "
-                           f"served as profile {source} only, not {stage}")
-    chats = list(chats)
-    one = _projected_chat if len(chats) <= PROJECTION_CACHE else _projected_chat.__wrapped__
-    return [one(chat.body, stage) for chat in chats]
-
-
-# Projected chats by body and stage: a test suite builds a fake per test, most over one dataset,
-# and projecting costs ~0.1 ms a chat. A larger dataset (``serve --profile`` over 200,000 chats)
-# is projected once, past the cache: it would only hold a second copy of the source.
-PROJECTION_CACHE = 32_768
-
-
-@lru_cache(maxsize=PROJECTION_CACHE)
-def _projected_chat(body: bytes, stage: str) -> LoadedChat:
-    from fake_beeper.data.loaded import to_loaded
-
-    return to_loaded(project(orjson.loads(body), stage))

@@ -36,8 +36,8 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import spec, stages
+from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data.loaded import LoadedChat, to_loaded, unservable_id
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
@@ -63,7 +63,12 @@ class World:
 
     chats: list[LoadedChat]
     accounts: tuple[dict[str, Any], ...] = ()
-    profile: str = profiles.LATEST
+    stage: Stage = LATEST
+
+    @property
+    def profile(self) -> str:
+        """The name of the stage (what the file's header says, ``6.0`` if nothing)."""
+        return self.stage.name
 
 
 def read_chats(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[LoadedChat]:
@@ -79,13 +84,13 @@ def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None
         if path.suffix == ".jsonl":
             header, start = _jsonl_header(path)
             stage = _stage(header, path, "line 1, ")
-            accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", profile=stage)
+            accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", stage=stage)
             return World(_read_jsonl(path, progress, start, stage), accounts, stage)
         records, header = _json_document(path)
         stage = _stage(header, path)
         return World(validate_chats(records, source=str(path), progress=progress,
-                                    validator=profiles.chat_validator(stage)),
-                     validate_accounts(header.get("accounts"), source=str(path), profile=stage), stage)
+                                    validator=stage.validator()),
+                     validate_accounts(header.get("accounts"), source=str(path), stage=stage), stage)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
@@ -105,14 +110,14 @@ def require_regular_file(path: Path) -> None:
 
 
 def validate_accounts(accounts: Any, source: str, where: str = "accounts",
-                      profile: str = profiles.LATEST) -> tuple[dict[str, Any], ...]:
-    """Check a fixture's ``accounts`` list against the contract (of stage ``profile``): each an
+                      stage: Stage = LATEST) -> tuple[dict[str, Any], ...]:
+    """Check a fixture's ``accounts`` list against the contract (of ``stage``): each an
     ``Account``, IDs unique."""
     if accounts is None:
         return ()
     if not isinstance(accounts, list):
         raise FixtureError(f"{source}, {where}: expected a list of accounts, got {type(accounts).__name__}")
-    validator = profiles.validator(ACCOUNT_SCHEMA, profile)
+    validator = stage.validator(ACCOUNT_SCHEMA)
     seen: set[str] = set()
     for index, account in enumerate(accounts):
         label = repr(account["accountID"]) if isinstance(account, dict) and isinstance(
@@ -148,12 +153,13 @@ def _jsonl_header(path: Path) -> tuple[dict[str, Any], int]:
     return header, end
 
 
-def _stage(header: dict[str, Any], path: Path, where: str = "") -> str:
-    """The stage a file's header names (the newest if none)."""
-    named = header.get("profile", profiles.LATEST)
+def _stage(header: dict[str, Any], path: Path, where: str = "") -> Stage:
+    """The stage a file's header names (the newest if none): a fixture file is one of the edges
+    where a stage's name comes in."""
+    named = header.get("profile", LATEST.name)
     try:
-        return profiles.profile(named if isinstance(named, str) else repr(named)).name
-    except profiles.ProfileError as exc:
+        return stages.stage(named if isinstance(named, str) else repr(named))
+    except ProfileError as exc:
         raise FixtureError(f"{path}, {where}field profile: {exc}") from None
 
 
@@ -214,10 +220,10 @@ def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
 
 def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,
                 progress: Progress | None = None, accounts: Sequence[dict[str, Any]] | None = None,
-                profile: str = profiles.LATEST) -> int:
+                stage: Stage = LATEST) -> int:
     """Write chats (dicts, or their compact JSON as bytes) in the format ``path``'s extension
-    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, or chats of an older stage
-    ``profile``: a first line that says so, or a ``{"profile", "accounts", "items"}`` object).
+    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, or chats of an older
+    ``stage``: a first line that says so, or a ``{"profile", "accounts", "items"}`` object).
 
     Refuses an existing path (a dangling symlink included) unless ``overwrite``, a missing parent
     directory, and other extensions, each with a ``FileExistsError``/``FixtureError`` saying so. The
@@ -230,7 +236,7 @@ def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike
     try:
         with os.fdopen(descriptor, "wb") as out:
             count = _write(out, chats, as_array=path.suffix == ".json", progress=progress, accounts=accounts,
-                           profile=profiles.profile(profile).name)
+                           stage=stage)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)  # a reader never sees half a file
     except BaseException:
@@ -257,9 +263,9 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False) -> 
 
 
 def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: Progress | None,
-           accounts: Sequence[dict[str, Any]] | None, profile: str) -> int:
+           accounts: Sequence[dict[str, Any]] | None, stage: Stage) -> int:
     count = 0
-    said = {**({"profile": profile} if profile != profiles.LATEST else {}),
+    said = {**({"profile": stage.name} if not stage.is_latest else {}),
             **({"accounts": list(accounts)} if accounts is not None else {})}
     header = orjson.dumps(said) if said else None
     if as_array:
@@ -304,7 +310,7 @@ class _Index:
 
 
 def _read_jsonl(path: Path, progress: Progress | None, start: int = 0,
-                stage: str = profiles.LATEST) -> list[LoadedChat]:
+                stage: Stage = LATEST) -> list[LoadedChat]:
     size = path.stat().st_size
     workers = workers_for(size - start, PARALLEL_MIN_BYTES)
     cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
@@ -348,10 +354,10 @@ _WHITESPACE = frozenset(b" \t\r\n")
 
 
 def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bodies: bool = False,
-                 stage: str = profiles.LATEST) -> _Index:
+                 stage: Stage = LATEST) -> _Index:
     """Parse and validate the lines that begin in bytes [start, stop) of ``path`` (with
     ``keep_bodies``, keep each chat's JSON too) against stage ``stage``'s contract."""
-    validator = profiles.chat_validator(stage)
+    validator = stage.validator()
     index = _Index(bodies=[] if keep_bodies else None)
     bodies = index.bodies
     with path.open("rb") as lines:

@@ -16,7 +16,7 @@ any few hundred chats. ``tests/test_generate.py`` checks this coverage against `
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -282,7 +282,7 @@ def _person_from(person: Person, network: Network, rng: random.Random) -> Person
     return replace(person, remote=remote_user_id(network, rng.getrandbits(32), person.handle))
 
 
-def _vary(rng: random.Random, value: Any, schema: dict[str, Any]) -> Any:
+def _vary(rng: random.Random, value: Any, schema: Mapping[str, Any]) -> Any:
     """Walk a network's capability profile beside its schema, as bridges differ in what they report.
 
     Now and then an optional key is left out, and a support level (any ``SupportLevel`` in the
@@ -290,17 +290,15 @@ def _vary(rng: random.Random, value: Any, schema: dict[str, Any]) -> Any:
     """
     if schema.get("$ref", "").endswith("/SupportLevel"):
         return rng.choice(spec.component("SupportLevel")["enum"]) if rng.random() < 0.4 else value
-    schema = spec.resolve(schema)
     if not isinstance(value, dict):
         return value
-    properties = schema.get("properties", {})
-    extra = schema.get("additionalProperties")
-    required = schema.get("required", [])
+    node = spec.schemas().node(schema)
     varied = {}
     for key, item in value.items():
-        if key in properties and key not in required and rng.random() < 0.08:
+        if key in node.properties and key not in node.required and rng.random() < 0.08:
             continue
-        item_schema = properties.get(key, extra if isinstance(extra, dict) else {})
+        extra = node.additional
+        item_schema = node.properties.get(key, extra if isinstance(extra, Mapping) else {})
         varied[key] = _vary(rng, item, item_schema)
     return varied
 

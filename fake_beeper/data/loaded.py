@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from fake_beeper.timestamps import EARLIEST, to_millis
+from fake_beeper.timestamps import FIRST_INSTANT, to_millis
 
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
-NO_ACTIVITY = EARLIEST - 1  # one millisecond before 0001-01-01T00:00:00Z: after every dated chat
+NO_ACTIVITY = FIRST_INSTANT - 1  # one millisecond before 0001-01-01T00:00:00Z: after every dated chat
 
 
 @contextlib.contextmanager

@@ -33,9 +33,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
 from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.errors import ApiError, send_json
+from fake_beeper.frozen import thawed
 from fake_beeper.http.auth import authenticate
 from fake_beeper.http.control import control_routes
 from fake_beeper.http.faults import FaultMiddleware
@@ -90,7 +90,7 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
             return
         by_method, path_params = match
         get = by_method.get("GET")
-        if get is not None and not profiles.has_operation(get.path, state.profile):
+        if get is not None and not state.stage.has_operation(get.path):
             await framework(scope, receive, send)  # an operation the profile's stage lacks: a 404, as then
             return
         method = scope["method"]
@@ -116,14 +116,14 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
 
 def _framework(state: FakeState) -> Starlette:
     async def openapi_json(request: Request) -> Response:
-        document = {**profiles.document(state.profile),
+        document = {**state.stage.document,
                     "servers": [{"url": _origin(request), "description": "this fake-beeper"}]}
         return Response(orjson.dumps(document), media_type=_JSON)
 
     async def openapi_yaml(request: Request) -> Response:
-        if state.profile == profiles.LATEST:
+        if state.stage.is_latest:
             return Response(spec.spec_text(), media_type="application/yaml")  # as committed, comments and all
-        text = yaml.safe_dump(profiles.document(state.profile), sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(thawed(state.stage.document), sort_keys=False, allow_unicode=True)
         return Response(text, media_type="application/yaml")
 
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import unquote
 
@@ -23,7 +22,6 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
 from fake_beeper.errors import not_found
 from fake_beeper.http.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
 from fake_beeper.world.chat_view import retrieved
@@ -102,7 +100,7 @@ def _paged(state: FakeState, request: Request, parse: Callable[..., Query], page
     """A paged operation: the next scripted page if a test queued one, else ``page_of`` the parsed
     query. A scripted page's query is validated too, so a bad limit or direction still gets its
     400; its cursor is left alone (the script's cursors are its own)."""
-    options = {"behaviour": state.behaviour, "profile": state.profile}
+    options = {"behaviour": state.behaviour, "stage": state.stage}
     if state.scripted:
         parse(request.query_params, decode_cursor=False, **options)
         scripted = state.scripted.take()
@@ -121,7 +119,7 @@ def _served(state: FakeState, request: Request, page: Page) -> bytes:
 
 def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
-    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, profile=state.profile)
+    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
     chat = state.store.find(path_params["chatID"])
     if chat is None:
         raise not_found(f"No chat with ID {path_params['chatID']!r}")
@@ -130,7 +128,7 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
 
 def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/accounts``: every account of the world, as a bare array (``accounts.py``)."""
-    return b"[" + b",".join(_account_as_served(state, body) for body in state.store.accounts()) + b"]"
+    return b"[" + b",".join(state.store.accounts()) + b"]"
 
 
 def get_account(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
@@ -138,18 +136,7 @@ def get_account(state: FakeState, request: Request, path_params: Mapping[str, st
     account = state.store.account(path_params["accountID"])
     if account is None:
         raise not_found(f"No account with ID {path_params['accountID']!r}")
-    return _account_as_served(state, account)
-
-
-def _account_as_served(state: FakeState, body: bytes) -> bytes:
-    """An account's JSON in the shape of the fake's profile (before 6.0: no ``status`` …)."""
-    return body if state.profile == profiles.LATEST else _projected_account(body, state.profile)
-
-
-@lru_cache(maxsize=4096)
-def _projected_account(body: bytes, profile: str) -> bytes:
-    # Accounts are few and rarely change: projected once each, not on every request.
-    return orjson.dumps(profiles.project(orjson.loads(body), profile, spec.ACCOUNT_SCHEMA))
+    return account
 
 
 def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:

@@ -20,8 +20,8 @@ from typing import Any, Protocol, cast
 import jsonschema_rs
 
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
 from fake_beeper.contract.behaviour import Behaviour
+from fake_beeper.contract.stages import DEFAULT_PAGE_SIZE, LATEST, Stage
 from fake_beeper.errors import (
     INVALID_TYPE,
     INVALID_VALUE,
@@ -77,30 +77,30 @@ class _Parameter:
 
 
 def parse_list_chats_query(params: QueryParams, *, decode_cursor: bool = True, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                           profile: str = profiles.LATEST) -> ListChatsQuery:
+                           stage: Stage = LATEST) -> ListChatsQuery:
     """Parse and validate; raise a 400 ``ApiError`` listing every issue at once.
 
     With ``decode_cursor=False`` the cursor is left opaque (and ``ListChatsQuery.cursor`` is
     ``None``): scripted pages hand out cursors of their own, which are not store positions.
-    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.contract.behaviour``); ``profile``
+    ``behaviour`` decides what the contract leaves open (see ``fake_beeper.contract.behaviour``); ``stage``
     which parameters there are (before 6.0 no ``limit``: it is ignored, as any unknown parameter is,
     and pages have ``DEFAULT_PAGE_SIZE`` chats).
     """
-    values, cursor = _page_query(spec.LIST_CHATS_PATH, params, decode_cursor, behaviour, profile)
+    values, cursor = _page_query(spec.LIST_CHATS_PATH, params, decode_cursor, behaviour, stage)
     account_ids = values.get("accountIDs")
     return ListChatsQuery(
         account_ids=tuple(account_ids) if account_ids is not None else None,
         cursor=cursor,
         direction=cast(Direction, values.get("direction") or "before"),
-        limit=values.get("limit", profiles.DEFAULT_PAGE_SIZE),
+        limit=values.get("limit", DEFAULT_PAGE_SIZE),
     )
 
 
 def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
                              behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                             profile: str = profiles.LATEST) -> SearchChatsQuery:
+                             stage: Stage = LATEST) -> SearchChatsQuery:
     """``GET /v1/chats/search``: the list's paging parameters and the search's filters."""
-    values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour, profile)
+    values, cursor = _page_query(spec.SEARCH_CHATS_PATH, params, decode_cursor, behaviour, stage)
     account_ids = values.get("accountIDs")
     after, before = values.get("lastActivityAfter"), values.get("lastActivityBefore")
     words = tuple((values.get("query") or "").casefold().split())
@@ -124,17 +124,17 @@ def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
 
 
 def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                         profile: str = profiles.LATEST) -> int:
+                         stage: Stage = LATEST) -> int:
     """``GET /v1/chats/{chatID}``: how many participants to return (``-1``: all)."""
-    count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour, profile=profile)["maxParticipantCount"]
+    count: int = parse_query(spec.GET_CHAT_PATH, params, behaviour=behaviour, stage=stage)["maxParticipantCount"]
     return count
 
 
 def _page_query(path: str, params: QueryParams, decode_cursor: bool, behaviour: Behaviour,
-                profile: str) -> tuple[dict[str, Any], Position | None]:
+                stage: Stage) -> tuple[dict[str, Any], Position | None]:
     """The values of a paged operation and its decoded cursor, every issue in one 400."""
     issues: list[Issue] = []
-    values = _values(path, params, behaviour, issues, profile)
+    values = _values(path, params, behaviour, issues, stage)
     cursor = None
     if decode_cursor and values.get("cursor"):  # an empty cursor means the first page, as no cursor does
         try:
@@ -147,20 +147,20 @@ def _page_query(path: str, params: QueryParams, decode_cursor: bool, behaviour: 
 
 
 def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                profile: str = profiles.LATEST) -> dict[str, Any]:
-    """The query values of the operation at ``path`` (in stage ``profile``) by name, defaults
+                stage: Stage = LATEST) -> dict[str, Any]:
+    """The query values of the operation at ``path`` (in ``stage``) by name, defaults
     filled in; a 400 ``ApiError`` listing every issue at once."""
     issues: list[Issue] = []
-    values = _values(path, params, behaviour, issues, profile)
+    values = _values(path, params, behaviour, issues, stage)
     if issues:
         raise invalid_request(issues)
     return values
 
 
 def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue],
-            profile: str = profiles.LATEST) -> dict[str, Any]:
+            stage: Stage = LATEST) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for parameter in _parameters(path, profile):
+    for parameter in _parameters(path, stage):
         raw = _raw_values(params, parameter, behaviour)
         if not raw:
             values[parameter.name] = parameter.default
@@ -213,9 +213,9 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
 
 
 @cache
-def _parameters(path: str, profile: str = profiles.LATEST) -> tuple[_Parameter, ...]:
+def _parameters(path: str, stage: Stage = LATEST) -> tuple[_Parameter, ...]:
     built = []
-    for name, parameter in profiles.query_parameters(path, profile).items():
+    for name, parameter in stage.query_parameters(path).items():
         schema = parameter["schema"]
         is_array = schema.get("type") == "array"
         item = schema["items"] if is_array else schema

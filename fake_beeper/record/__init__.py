@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract import stages
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
 from fake_beeper.defaults import DEFAULT_RECORD_MAX_TIME, DEFAULT_RECORD_RATE
 from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, polite_client
@@ -38,7 +39,7 @@ class RecordOptions:
     seed: int | None = None  # the pseudonyms' key; None: a random one, never stored
     anonymise: bool = True
     shift_days: int = 0  # move every date-time by this many days
-    profile: str = profiles.LATEST  # the stage of the contract the server is in (an older Beeper Desktop)
+    profile: str | Stage = LATEST  # the stage of the contract the server is in (an older Beeper Desktop)
     keep_unknown: bool = False  # keep what the contract does not describe (anonymised), instead of leaving it out
 
 
@@ -50,7 +51,7 @@ class Recording:
     summary: Summary
     requests: int
     seconds: float
-    profile: str = profiles.LATEST  # the stage its chats and accounts are in: the file says so
+    stage: Stage = LATEST  # the stage its chats and accounts are in: the file says so
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -65,12 +66,12 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
     passed: too large, too deep, too slow, too long, looping), ``LeakError`` or
     ``CheckInterrupted`` if it cannot be: then nothing is returned at all)."""
     started = time.monotonic()
-    stage = profiles.profile(options.profile).name
+    stage = stages.stage(options.profile)
     deadline = None if options.max_time is None else started + options.max_time
     polite = Polite(rate=options.rate, interrupted=interrupted, deadline=deadline)
     with polite_client(url, token, polite) as client:
         try:
-            fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, profile=stage)
+            fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, stage=stage)
         except OutOfTime:
             raise OutOfTime(f"the walk did not finish within --max-time {options.max_time:g} s "
                             f"({polite.requests:,} requests)") from None
@@ -85,8 +86,8 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
         raise RecordError(f"--shift-days {options.shift_days}: {exc}") from None
     try:  # what the fake will load: a replacement that broke a chat is a bug, and said before writing
         validate_chats(((f"chat {index + 1}", orjson.loads(body), body) for index, body in enumerate(bodies)),
-                       source="the recording", validator=profiles.chat_validator(stage))
-        validate_accounts(accounts, source="the recording", profile=stage)
+                       source="the recording", validator=stage.validator())
+        validate_accounts(accounts, source="the recording", stage=stage)
     except FixtureError as exc:
         raise RecordError(f"{exc} (after anonymising: a bug in fake-beeper)") from None
     return Recording(bodies, accounts if fetched.accounts is not None else None, fetched, summary,

@@ -34,6 +34,7 @@ import orjson
 from fake_beeper.contract import spec
 from fake_beeper.data.networks import NETWORKS
 from fake_beeper.errors import FakeBeeperError
+from fake_beeper.jsonschema import Schemas, takes_type
 from fake_beeper.record.pseudonyms import MIN_SECRET_LENGTH, STRUCTURAL, Pseudonyms, Secrets, identifying_parts
 from fake_beeper.record.scripts import dominant_script, is_emoji_part
 from fake_beeper.text import shown
@@ -105,29 +106,29 @@ class _Node:
 
     kind: str | None  # x-anonymise of the strings here (inherited by array items and anyOf branches)
     key_kind: str | None  # x-anonymise-keys: what a map's keys are (None: kept)
-    properties: Mapping[str, dict[str, Any]]
-    additional: dict[str, Any] | None  # the schema of a map's values
+    properties: Mapping[str, Mapping[str, Any]]
+    additional: Mapping[str, Any] | None  # the schema of a map's values
     open: bool  # additionalProperties: true (anything, undescribed)
-    items: dict[str, Any] | None
-    branches: tuple[dict[str, Any], ...]
+    items: Mapping[str, Any] | None
+    branches: tuple[Mapping[str, Any], ...]
     types: frozenset[str]
     fixed: bool  # an enum, a const or a date-time: kept (date-times shifted)
     date_time: bool
 
 
 class _Schemas:
-    """The document's schemas, compiled into ``_Node``s on first use."""
+    """The document's schemas, each walked once (``fake_beeper.jsonschema``) into the ``_Node``
+    the anonymiser needs."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
-        self._components: Mapping[str, Any] = document["components"]["schemas"]
+        self._schemas = Schemas(document["components"]["schemas"])
         self._nodes: dict[tuple[int, str | None], _Node] = {}
         self._compiled: list[Any] = []  # the schemas compiled, so that their ids stay theirs
 
-    def component(self, name: str) -> dict[str, Any]:
-        schema: dict[str, Any] = self._components[name]
-        return schema
+    def component(self, name: str) -> Mapping[str, Any]:
+        return self._schemas.component(name)
 
-    def node(self, schema: dict[str, Any], inherited: str | None) -> _Node:
+    def node(self, schema: Mapping[str, Any], inherited: str | None) -> _Node:
         key = (id(schema), inherited)
         found = self._nodes.get(key)
         if found is None:
@@ -135,36 +136,15 @@ class _Schemas:
             self._compiled.append(schema)
         return found
 
-    def _compile(self, schema: dict[str, Any], inherited: str | None) -> _Node:
-        kind = schema.get("x-anonymise", inherited)
-        merged: dict[str, Any] = {}
-        properties: dict[str, dict[str, Any]] = {}
-        for part in self._parts(schema):
-            kind = part.get("x-anonymise", kind)
-            for name, sub in part.get("properties", {}).items():
-                # A property named twice (allOf) is both: its annotations from either.
-                properties[name] = {"allOf": [properties[name], sub]} if name in properties else sub
-            for word in ("additionalProperties", "items", "anyOf", "oneOf", "enum", "const", "format", "type",
-                         "x-anonymise-keys"):
-                if word in part:
-                    merged[word] = part[word]
-        types = merged.get("type", ())
-        additional = merged.get("additionalProperties")
+    def _compile(self, schema: Mapping[str, Any], inherited: str | None) -> _Node:
+        node = self._schemas.node(schema)
+        additional = node.additional
         return _Node(
-            kind=kind, key_kind=merged.get("x-anonymise-keys"), properties=properties,
-            additional=additional if isinstance(additional, dict) else None, open=additional is True,
-            items=merged.get("items"), branches=tuple(merged.get("anyOf", ()) or merged.get("oneOf", ())),
-            types=frozenset([types] if isinstance(types, str) else types),
-            fixed="enum" in merged or "const" in merged or merged.get("format") == "date-time",
-            date_time=merged.get("format") == "date-time")
-
-    def _parts(self, schema: dict[str, Any]) -> list[dict[str, Any]]:
-        """The schema and its ``allOf`` parts, references followed, outermost first."""
-        schema = spec.resolve(schema, self._components)
-        parts = [schema]
-        for part in schema.get("allOf", ()):
-            parts += self._parts(part)
-        return parts
+            kind=node.first("x-anonymise", inherited), key_kind=node.first("x-anonymise-keys"),
+            properties=node.properties, additional=additional if isinstance(additional, Mapping) else None,
+            open=additional is True, items=node.items, branches=node.branches, types=node.types,
+            fixed=bool(node.every("enum") or node.every("const")) or node.first("format") == "date-time",
+            date_time=node.first("format") == "date-time")
 
 
 OnString = Callable[[str, str, Place], str]  # (kind, value, place) -> the value to write
@@ -198,7 +178,7 @@ class _Walk:
     def record(self, value: Any, schema_name: str, place: Place) -> Any:
         return self._value(value, self._schemas.component(schema_name), None, place)
 
-    def _value(self, value: Any, schema: dict[str, Any] | None, inherited: str | None, place: Place) -> Any:
+    def _value(self, value: Any, schema: Mapping[str, Any] | None, inherited: str | None, place: Place) -> Any:
         if schema is None:
             return self._undescribed(value, place)
         node = self._schemas.node(schema, inherited)
@@ -240,10 +220,10 @@ class _Walk:
             return [self._value(item, node.items, node.kind, (*place, index)) for index, item in enumerate(value)]
         return value
 
-    def _branch(self, node: _Node, value: Any) -> dict[str, Any] | None:
+    def _branch(self, node: _Node, value: Any) -> Mapping[str, Any] | None:
         """The ``anyOf`` branch a value takes: the first whose type is the value's."""
         for branch in node.branches:
-            if spec.takes_type(value, self._schemas.node(branch, None).types):
+            if takes_type(value, self._schemas.node(branch, None).types):
                 return branch
         return None
 

@@ -26,7 +26,7 @@ import jsonschema_rs
 import orjson
 
 from fake_beeper.contract import spec
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.stages import CHAT_SCHEMA, LARGEST_PAGE, LATEST, Stage, stages_of
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.polite import AnswerRefused
 from fake_beeper.text import shown
@@ -51,22 +51,22 @@ class Fetched:
 
 
 def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
-                progress: Callable[[int], None] = lambda done: None, profile: str = profiles.LATEST) -> Fetched:
+                progress: Callable[[int], None] = lambda done: None, stage: Stage = LATEST) -> Fetched:
     """The server's accounts, then its chats in list order (at most ``max_chats``: the newest;
-    ``None``: at most ``DEFAULT_MAX_CHATS``, and more is refused), each held to stage ``profile``
-    of the contract."""
+    ``None``: at most ``DEFAULT_MAX_CHATS``, and more is refused), each held to ``stage`` of the
+    contract."""
     chosen = max_chats is not None
     most = max_chats if max_chats is not None else DEFAULT_MAX_CHATS
-    fetched = Fetched(accounts=_accounts(client, profile))
+    fetched = Fetched(accounts=_accounts(client, stage))
     seen: set[str] = set()
     cursors: set[str] = set()
     size = 0
-    validator = profiles.chat_validator(profile)
-    limited = profiles.has_list_limit(profile)
+    validator = stage.validator()
+    limited = stage.has_list_limit
     cursor: str | None = None
     where = ""
     while len(fetched.chats) < most:
-        limit = min(profiles.LARGEST_PAGE, most - len(fetched.chats))
+        limit = min(LARGEST_PAGE, most - len(fetched.chats))
         params: dict[str, Any] = {"limit": limit} if limited else {}
         if cursor is not None:
             params |= {"cursor": cursor, "direction": "before"}
@@ -81,7 +81,7 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
         kept = len(fetched.chats)
         cut_short = False  # chats of this page left out: max_chats was reached
         for position, chat in enumerate(items):
-            _check(validator, chat, f"{where}: chat {position + 1}", profile)
+            _check(validator, chat, f"{where}: chat {position + 1}", stage)
             if chat["id"] in seen:
                 fetched.repeated += 1
                 continue
@@ -113,33 +113,33 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
     return fetched
 
 
-def _accounts(client: httpx.Client, profile: str) -> list[dict[str, Any]] | None:
+def _accounts(client: httpx.Client, stage: Stage) -> list[dict[str, Any]] | None:
     where = f"GET {spec.LIST_ACCOUNTS_PATH}"
     accounts = _get(client, spec.LIST_ACCOUNTS_PATH, {}, where, absent_ok=True)
     if accounts is None:
         return None
     if not isinstance(accounts, list):
         raise RecordError(f"{where}: the answer is not a list of accounts")
-    validator = profiles.validator(spec.ACCOUNT_SCHEMA, profile)
+    validator = stage.validator(spec.ACCOUNT_SCHEMA)
     for position, account in enumerate(accounts):
-        _check(validator, account, f"{where}: account {position + 1}", profile, spec.ACCOUNT_SCHEMA)
+        _check(validator, account, f"{where}: account {position + 1}", stage, spec.ACCOUNT_SCHEMA)
     return accounts
 
 
-def _check(validator: jsonschema_rs.Validator, value: Any, what: str, profile: str,
-           schema: str = profiles.CHAT_SCHEMA) -> None:
+def _check(validator: jsonschema_rs.Validator, value: Any, what: str, stage: Stage,
+           schema: str = CHAT_SCHEMA) -> None:
     if not validator.is_valid(value):
         error = next(validator.iter_errors(value))
-        stage = "" if profile == profiles.LATEST else f" of stage {profile}"
+        which = "" if stage.is_latest else f" of stage {stage}"
         place = shown(spec.instance_place(error.instance_path) or "its root")
-        raise RecordError(f"{what} breaks the contract{stage} at {place}: {spec.error_message(error)}"
-                          f"{_stage_hint(value, profile, schema)}")
+        raise RecordError(f"{what} breaks the contract{which} at {place}: {spec.error_message(error)}"
+                          f"{_stage_hint(value, stage, schema)}")
 
 
-def _stage_hint(value: Any, profile: str, schema: str) -> str:
-    """Which stages of the contract a value that breaks stage ``profile`` fits, read off the
-    value: a server of one of them would send it."""
-    fits = [name for name in profiles.stages_of(value, schema) if name != profile]
+def _stage_hint(value: Any, stage: Stage, schema: str) -> str:
+    """Which stages of the contract a value that breaks ``stage`` fits, read off the value: a
+    server of one of them would send it."""
+    fits = [found.name for found in stages_of(value, schema) if found is not stage]
     if not fits:
         return ""
     return f" (it fits stage{'s' if len(fits) > 1 else ''} {' and '.join(fits)}: for an older server, " \

@@ -22,13 +22,13 @@ from typing import Any
 
 import orjson
 
-from fake_beeper.contract import stages as profiles
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.data import generate_chats
 from fake_beeper.data.files import validate_chats
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.messages import MessageContext, Sender, preview_message
 from fake_beeper.data.pools import pools
-from fake_beeper.timestamps import LATEST, to_iso
+from fake_beeper.timestamps import LAST_INSTANT, to_iso
 from fake_beeper.world.store import ChatStore
 
 EVENTS = ("message", "newChat", "archive", "remove")
@@ -39,9 +39,9 @@ class Activity:
     """Changes to ``store``, explicit or drawn at random from ``seed``."""
 
     def __init__(self, store: ChatStore, *, seed: int = 0, clock: Callable[[], float] = time.time,
-                 profile: str = profiles.LATEST) -> None:
+                 stage: Stage = LATEST) -> None:
         self.store = store
-        self._profile = profile  # changed chats take this stage's shape (``fake_beeper.contract.stages``)
+        self._stage = stage  # changed chats take this stage's shape
         self._random = random.Random(seed)
         self._seed = seed
         self._clock = clock
@@ -109,14 +109,14 @@ class Activity:
         newest = self.store.newest_millis()
         now = int(self._clock() * 1000)
         # Past a chat dated 9999-12-31T23:59:59.999Z there is no later instant: the change ties with it.
-        return min(max(now, newest + 1) if newest is not None else now, LATEST)
+        return min(max(now, newest + 1) if newest is not None else now, LAST_INSTANT)
 
     def _put(self, body: dict[str, Any]) -> str:
         # In the stage's shape, and validated like a fixture, so a change can never make the fake
         # serve a chat the contract (of its profile) forbids (a hand-made `new_chat` included).
-        body = profiles.project(body, self._profile)
+        body = self._stage.project(body)
         (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity",
-                                 validator=profiles.chat_validator(self._profile))
+                                 validator=self._stage.validator())
         self.store.put(chat)
         return chat.id
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from fake_beeper.data.loaded import MAX_ID_BYTES, NO_ACTIVITY, unservable_id
 from fake_beeper.errors import INVALID_CURSOR, ApiError, Issue, invalid_request
-from fake_beeper.timestamps import LATEST
+from fake_beeper.timestamps import LAST_INSTANT
 
 __all__ = ["MAX_ID_BYTES", "NO_ACTIVITY", "Position", "decode", "encode", "unservable_id"]
 
@@ -57,7 +57,7 @@ def decode(cursor: str) -> Position:
     if match is None:
         raise _rejected("cursor is not of the form <epoch millis>|<token>")
     millis = int(match.group(1))
-    if not NO_ACTIVITY <= millis <= LATEST:
+    if not NO_ACTIVITY <= millis <= LAST_INSTANT:
         raise _rejected("cursor names an instant outside the range of date-times")
     token = match.group(2)
     if token is None:

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from fake_beeper.contract import stages as profiles
 from fake_beeper.contract.behaviour import Behaviour
+from fake_beeper.contract.stages import LATEST, Stage, served
+from fake_beeper.data.loaded import LoadedChat
+from fake_beeper.data.projection import projected
 from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.world.activity import Activity
 from fake_beeper.world.faults import Faults, WalkPages
@@ -53,18 +57,18 @@ class FakeState:
     the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-                 scenario: Scenario | None = None, profile: str = profiles.LATEST) -> None:
-        """``profile``: the stage of the API served (``fake_beeper.contract.stages``); ``store`` holds its
-        chats in that stage's shape already (``profiles.projected``)."""
+                 scenario: Scenario | None = None, stage: Stage = LATEST) -> None:
+        """``stage``: the stage of the API served; ``store`` holds its chats in that stage's shape
+        already (``build_state`` makes both agree)."""
         self._lock = threading.Lock()
-        self._profile = profiles.profile(profile).name  # fixed for the fake's life, as its chats' shape is
+        self._stage = stage  # fixed for the fake's life, as its chats' shape is
         self.store = store
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()
         self.scripted = ScriptedPages()
         self._token = check_token(token)
-        self._activity = Activity(store, profile=self._profile)
+        self._activity = Activity(store, stage=stage)
         self._plan: ActivityPlan | None = None
         self._pages_since_change = 0
         self._errors: list[InternalError] = []
@@ -73,9 +77,9 @@ class FakeState:
         self.apply_scenario(scenario)
 
     @property
-    def profile(self) -> str:
+    def stage(self) -> Stage:
         """The stage of the API served; read-only: the store's chats have its shape."""
-        return self._profile
+        return self._stage
 
     # -- the token ------------------------------------------------------------------------------
 
@@ -103,7 +107,7 @@ class FakeState:
         """Replace the fault rules, the activity plan and the behaviour together, counted afresh
         (``None``: no faults, no activity, the default behaviour)."""
         scenario = scenario or Scenario()
-        activity = Activity(self.store, seed=scenario.seed, profile=self._profile)
+        activity = Activity(self.store, seed=scenario.seed, stage=self._stage)
         if scenario.activity is not None:
             activity.warm_up()  # the word pools, picked now rather than on a request
         with self._lock:
@@ -153,3 +157,15 @@ class FakeState:
             errors, self._errors = self._errors, []
             more, self._errors_not_kept = self._errors_not_kept, 0
             return errors, more
+
+
+def build_state(chats: Iterable[LoadedChat], accounts: Sequence[Mapping[str, Any]] = (), *, source: Stage = LATEST,
+                stage: Stage | None = None, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
+                scenario: Scenario | None = None) -> FakeState:
+    """One fake's state over a world: ``chats`` and ``accounts`` of stage ``source`` (the newest,
+    unless a recording of an older server), served as ``stage`` or, if none is asked for, as the
+    data's own (``stages.served``: which pairs can be). The one way the CLI, ``FakeBeeper`` and the
+    pytest plugin build a fake."""
+    shown_as = served(stage, source)
+    store = ChatStore(projected(chats, shown_as, source), accounts, stage=shown_as)
+    return FakeState(store, token=token, journal=journal, scenario=scenario, stage=shown_as)

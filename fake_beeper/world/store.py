@@ -21,6 +21,7 @@ Semantics (the contract leaves ``after`` open; these are the fake's documented c
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import random
@@ -32,6 +33,8 @@ from typing import Any, Literal
 import orjson
 from sortedcontainers import SortedList
 
+from fake_beeper.contract.spec import ACCOUNT_SCHEMA
+from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.data.loaded import NO_ACTIVITY, Key, LoadedChat, gc_paused, list_order
 from fake_beeper.world import cursors
 from fake_beeper.world.accounts import derive_account
@@ -62,9 +65,13 @@ class Page:
 class ChatStore:
     """All chats, ordered as the API lists them."""
 
-    def __init__(self, chats: Iterable[LoadedChat] = (), accounts: Iterable[Mapping[str, Any]] = ()) -> None:
-        """``accounts``: the world's accounts as a fixture file lists them (schema-valid), served as
-        they are and first; an account only a chat names is derived (``fake_beeper.world.accounts``)."""
+    def __init__(self, chats: Iterable[LoadedChat] = (), accounts: Iterable[Mapping[str, Any]] = (), *,
+                 stage: Stage = LATEST) -> None:
+        """``accounts``: the world's accounts as a fixture file lists them (schema-valid), served
+        first; an account only a chat names is derived (``fake_beeper.world.accounts``). Each is
+        served in the shape of ``stage``, made once: the chats come in that shape already."""
+        self._account_shape = (lambda account: account) if stage.is_latest else \
+            functools.partial(stage.project, schema=ACCOUNT_SCHEMA)
         with gc_paused():
             self._build(list(chats), list(accounts))
         # Pages are read on the server's event loop while a test thread may change chats: every
@@ -93,7 +100,8 @@ class ChatStore:
         # Every account, by its place: the listed ones in their order, then those only a chat
         # names (sorted at load, then in order of arrival); an account outlives its chats. A
         # listed account's JSON is kept; any other's is derived on first request.
-        self._account_bodies = {account["accountID"]: orjson.dumps(account) for account in accounts}
+        self._account_bodies = {account["accountID"]: orjson.dumps(self._account_shape(dict(account)))
+                                for account in accounts}
         named = sorted(account for account in by_account if account not in self._account_bodies)
         self._account_places = {account: place for place, account in enumerate([*self._account_bodies, *named])}
 
@@ -144,7 +152,7 @@ class ChatStore:
             keys = self._by_account.get(account_id, ())
             chats = (self._chats[key[1]].body for key in keys)
             account = derive_account(account_id, self._account_places[account_id], chats)
-            body = self._account_bodies[account_id] = orjson.dumps(account)
+            body = self._account_bodies[account_id] = orjson.dumps(self._account_shape(account))
         return body
 
     # -- live changes: O(log n) each -----------------------------------------------------------

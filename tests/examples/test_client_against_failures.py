@@ -15,7 +15,7 @@ def test_a_rate_limit_on_page_3_is_retried(fake_beeper: FakeBeeper) -> None:
     fake_beeper.fail(status=429, retry_after_ms=10, page=3)  # once, on the 3rd page of a walk
 
     assert [c.id for c in client_for(fake_beeper).chats.list(limit=100)] == fake_beeper.ordered_ids()
-    assert [r.status for r in fake_beeper.world.journal.to("/v1/chats")] == [200, 200, 429, 200, 200]
+    assert [r.status for r in fake_beeper.journal.to("/v1/chats")] == [200, 200, 429, 200, 200]
 
 
 @pytest.mark.fake_beeper(scenario={"rules": [
@@ -36,7 +36,7 @@ def test_a_chat_that_jumps_to_the_top_while_paging_is_found_by_polling_newer(fak
     client = client_for(fake_beeper)
     first = client.chats.list(limit=100)
     moving = fake_beeper.ordered_ids()[350]  # not walked yet
-    fake_beeper.world.activity.message(moving, text="new message!")  # it moves above the walk's start
+    fake_beeper.activity.message(moving, text="new message!")  # it moves above the walk's start
 
     walked = [c.id for page in first.iter_pages() for c in page.items]
     newer = client.chats.list(cursor=first.newest_cursor, direction="after", limit=25)

@@ -14,7 +14,7 @@ def test_the_sdk_pages_through_every_chat(fake_beeper: FakeBeeper) -> None:
     # The default dataset: 400 chats, most recent activity first; auto-pagination ends.
     assert chat_ids == fake_beeper.ordered_ids()
     assert len(chat_ids) == 400
-    assert len(fake_beeper.world.journal.to("/v1/chats")) == 4  # 100 chats a page
+    assert len(fake_beeper.journal.to("/v1/chats")) == 4  # 100 chats a page
 
 
 def test_a_plain_httpx_client_works_too(fake_beeper: FakeBeeper) -> None:
