@@ -73,6 +73,7 @@ serve: $(STAMP)
 test: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS -u PYTHONOPTIMIZE $(BIN)/python -m pytest
 
 # 5,000 negative Schemathesis cases and 50 clients for 30 s against a live fake (about 2 min).
@@ -102,6 +103,7 @@ $(MOCKS_STAMP): $(MOCKS)/package.json $(MOCKS)/package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Regenerate the committed default dataset (seed 7, 400 chats, 12 accounts).
 fixtures: $(STAMP)

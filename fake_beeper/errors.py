@@ -11,7 +11,8 @@ catches them all), and also a ``ValueError`` where the mistake is a bad value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import orjson
@@ -46,15 +47,26 @@ class Issue:
         return {"code": self.code, "message": self.message, "path": list(self.path)}
 
 
-@dataclass
 class ApiError(FakeBeeperError):
-    """An error the app turns into an HTTP response with the ``Error`` body."""
+    """An error the app turns into an HTTP response with the contract's ``Error`` body.
 
-    status: int
-    code: str
-    message: str
-    issues: list[Issue] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
+    Each error is a subclass that says its status and code once (as moto has one class per
+    error); raise it with the message: ``raise NotFound(f"No chat with ID {chat_id!r}")``.
+    """
+
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, issues: Sequence[Issue] = (), *, headers: Mapping[str, str] | None = None,
+                 status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.issues = list(issues)
+        self.headers = dict(headers or {})
+        if status is not None:  # an error whose status comes from elsewhere (Starlette's, a fault's)
+            self.status = status
+        if code is not None:
+            self.code = code
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -66,15 +78,110 @@ class ApiError(FakeBeeperError):
         return orjson.dumps(payload)
 
 
-def not_found(message: str) -> ApiError:
-    """A 404 for a path parameter that names nothing (``NotFoundError`` in the SDKs)."""
-    return ApiError(404, "NOT_FOUND", message)
+class InvalidRequest(ApiError):
+    """400: a query, a body or bytes that are not what the operation takes."""
+
+    status, code = 400, "INVALID_REQUEST"
 
 
-def invalid_request(issues: list[Issue]) -> ApiError:
+class InvalidScenario(ApiError):
+    """400: a scenario the control API cannot apply."""
+
+    status, code = 400, "INVALID_SCENARIO"
+
+
+class ClientDisconnected(ApiError):
+    """400: the client went away before its body was complete."""
+
+    status, code = 400, "CLIENT_DISCONNECTED"
+
+
+class Unauthorized(ApiError):
+    """401: no token, a malformed header, or a token the fake does not accept."""
+
+    status, code = 401, "UNAUTHORIZED"
+
+    def __init__(self, message: str, issues: Sequence[Issue] = (), *, headers: Mapping[str, str] | None = None,
+                 status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message, issues, headers={"WWW-Authenticate": "Bearer", **(headers or {})})
+
+
+class HostNotAllowed(ApiError):
+    """403: a ``Host`` the fake does not answer (DNS rebinding)."""
+
+    status, code = 403, "HOST_NOT_ALLOWED"
+
+
+class ControlLocked(ApiError):
+    """403: the control API of a fake bound beyond loopback without a control token."""
+
+    status, code = 403, "CONTROL_LOCKED"
+
+
+class NotFound(ApiError):
+    """404: a path parameter that names nothing (``NotFoundError`` in the SDKs), or no route."""
+
+    status, code = 404, "NOT_FOUND"
+
+
+class MethodNotAllowed(ApiError):
+    """405: a method the path does not take."""
+
+    status, code = 405, "METHOD_NOT_ALLOWED"
+
+
+class RequestTimeout(ApiError):
+    """408: a head or a body that did not arrive in time."""
+
+    status, code = 408, "REQUEST_TIMEOUT"
+
+
+class PayloadTooLarge(ApiError):
+    """413: a control API body over its limit."""
+
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(ApiError):
+    """415: a control API body that is not JSON."""
+
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+
+
+class RateLimited(ApiError):
+    """429: too many requests (an injected fault)."""
+
+    status, code = 429, "RATE_LIMITED"
+
+
+class HeadTooLarge(ApiError):
+    """431: a request line and headers over the server's limit."""
+
+    status, code = 431, "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
+
+class InternalError(ApiError):
+    """500: a bug in the fake (or an injected fault)."""
+
+    status, code = 500, "INTERNAL_ERROR"
+
+
+class Unavailable(ApiError):
+    """503: the service is unavailable (an injected fault)."""
+
+    status, code = 503, "UNAVAILABLE"
+
+
+class NoFakeAttached(ApiError):
+    """503: a shared test server between tests, serving no fake."""
+
+    status, code = 503, "NO_FAKE_ATTACHED"
+
+
+def invalid_request(issues: list[Issue]) -> InvalidRequest:
     """A 400 whose message lists every issue, so a person reading a log needs nothing else."""
     summary = "; ".join(issue.message for issue in issues)
-    return ApiError(400, "INVALID_REQUEST", f"Invalid query parameters: {summary}", issues)
+    return InvalidRequest(f"Invalid query parameters: {summary}", issues)
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None, *,

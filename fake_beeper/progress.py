@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import IO, Any
 
 STEP = 500  # chats between two updates: about 0.1 s of generation, 10 ms of loading
+# What long work calls with the number of items done so far, every ``STEP`` (``Progress.update``).
+OnProgress = Callable[[int], None]
 DELAY = 1.0  # seconds before anything is shown
 LINE_EVERY = 5.0  # seconds between plain lines
 

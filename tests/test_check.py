@@ -514,11 +514,11 @@ def test_the_stateful_phase_follows_the_cursors_the_server_issued() -> None:
 
 def _list_only(fake: FakeBeeper) -> Any:
     """A server that serves GET /v1/chats and nothing around it (404 with the Error body elsewhere)."""
-    from fake_beeper.errors import ApiError, send_json
+    from fake_beeper.errors import NotFound, send_json
 
     async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] != "/v1/chats":
-            error = ApiError(404, "NOT_FOUND", f"No route for {scope['path']}")
+            error = NotFound(f"No route for {scope['path']}")
             await send_json(send, error.status, error.body())
             return
         await fake.app(scope, receive, send)

@@ -212,3 +212,22 @@ def test_a_broken_account_names_the_file_the_account_and_the_field(tmp_path: Pat
     write_chats(GOOD, path, accounts=[{**account, "status": "connected"}] * 2, overwrite=True)
     with pytest.raises(FixtureError, match=r"accounts\[1\]: account 'acc_1': field accountID: listed twice"):
         read_world(path)
+
+
+def test_a_valid_file_is_read_without_counting_its_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat's line is counted (a pass over the file up to it) only to name it in an error: done for
+    every chat, reading a 50,000-chat recording took hours."""
+    from fake_beeper.data import files
+
+    path = tmp_path / "chats.jsonl"
+    write_chats(generate_chats(3, 300, 4), path)
+    counted: list[int] = []
+    real = files._line_at
+    monkeypatch.setattr(files, "_line_at", lambda path, offset: counted.append(offset) or real(path, offset))
+    assert len(read_chats(path)) == 300 and counted == []
+    lines = path.read_text().splitlines()
+    lines[150] = lines[150].replace(orjson.loads(lines[150])["id"], "")  # an ID no cursor can carry, line 151
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FixtureError, match="line 151: chat '': field id: an empty ID"):
+        read_chats(path)
+    assert len(counted) == 1

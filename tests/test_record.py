@@ -14,7 +14,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from fake_beeper import FakeBeeper
 from fake_beeper.check.pagination import walk
 from fake_beeper.cli import main
 from fake_beeper.contract import stages
-from fake_beeper.contract.spec import spec
+from fake_beeper.contract.spec import schemas, spec
 from fake_beeper.contract.stages import ProfileError
 from fake_beeper.data import FixtureError, read_world
 from fake_beeper.data.files import write_chats
@@ -71,49 +71,61 @@ def cli(args: list[str]) -> int:
         return int(exc.code or 0)
 
 
-def identifying(records: list[dict[str, Any]]) -> set[str]:
-    """Every string of ``records`` (chats and accounts) a recording must not let through (lower case, 6+ characters):
-    less those inside a string the recording keeps (a key, a kept field): a reaction ID ends in
-    its kept reaction key, and an ID part "network" cannot hide the key ``network``."""
-    found: set[str] = set()
-    kept: set[str] = set()
+class _Strings:
+    """The strings of records, sorted: those a recording must not let through, those it keeps."""
 
-    def parts(value: str) -> None:
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.kept: set[str] = set()
+
+    def parts(self, value: str) -> None:
         word = ""
         for char in value + " ":
             if char.isalnum():
                 word += char
                 continue
             if len(word) >= 6 and word.lower() not in KEPT_PARTS:
-                found.add(word.lower())
+                self.found.add(word.lower())
             word = ""
 
-    def visit(value: Any, key: str | None) -> None:
+    def visit(self, value: Any, key: str | None) -> None:
         if isinstance(value, dict):
-            if key == "capabilities":
-                kept.add(orjson.dumps(value).decode().lower())
-                return
-            for name, item in value.items():
-                if key == "seen":
-                    parts(name)
-                else:
-                    kept.add(name.lower())
-                visit(item, name)
+            self.mapping(value, key)
         elif isinstance(value, list):
             for item in value:
-                visit(item, key if key in ID_LISTS else None if not isinstance(item, str) else key)
+                self.visit(item, key if key in ID_LISTS else None if not isinstance(item, str) else key)
         elif isinstance(value, str):
-            if key in ID_FIELDS or key in ID_LISTS:
-                parts(value)
-            elif key in WORD_FIELDS and len(value) >= 6 and any(char.isalnum() for char in value):
-                found.add(value.lower())
-            elif key in KEPT_FIELDS:
-                kept.add(value.lower())
+            self.string(value, key)
 
+    def mapping(self, value: dict[str, Any], key: str | None) -> None:
+        if key == "capabilities":
+            self.kept.add(orjson.dumps(value).decode().lower())
+            return
+        for name, item in value.items():
+            if key == "seen":
+                self.parts(name)
+            else:
+                self.kept.add(name.lower())
+            self.visit(item, name)
+
+    def string(self, value: str, key: str | None) -> None:
+        if key in ID_FIELDS or key in ID_LISTS:
+            self.parts(value)
+        elif key in WORD_FIELDS and len(value) >= 6 and any(char.isalnum() for char in value):
+            self.found.add(value.lower())
+        elif key in KEPT_FIELDS:
+            self.kept.add(value.lower())
+
+
+def identifying(records: list[dict[str, Any]]) -> set[str]:
+    """Every string of ``records`` (chats and accounts) a recording must not let through (lower case, 6+ characters):
+    less those inside a string the recording keeps (a key, a kept field): a reaction ID ends in
+    its kept reaction key, and an ID part "network" cannot hide the key ``network``."""
+    strings = _Strings()
     for record_ in records:
-        visit(record_, None)
-    everything_kept = "\n".join(kept)
-    return {secret for secret in found if secret not in everything_kept}
+        strings.visit(record_, None)
+    everything_kept = "\n".join(strings.kept)
+    return {secret for secret in strings.found if secret not in everything_kept}
 
 
 def assert_same_shape(source: Any, recorded: Any, place: str = "") -> None:
@@ -427,37 +439,34 @@ def test_every_string_the_contract_describes_says_how_it_is_anonymised() -> None
     """A field added to openapi.yaml must say what ``record`` does with it: no string property
     under a chat or an account lacks an ``x-anonymise`` (unless an enum or a date-time, or inside
     a ``keep``), and every annotation names a kind."""
+    walker = schemas()
     components = spec()["components"]["schemas"]
     kinds = {"identifier", "name", "title", "text", "network", "sort-key", "keep"}
     unannotated: list[str] = []
     annotations: set[str] = set()
 
-    def visit(schema: dict[str, Any], place: str, annotated: bool, seen: frozenset[str]) -> None:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            if name not in seen:
-                visit(components[name], place, annotated, seen | {name})
+    def visit(schema: Mapping[str, Any], place: str, annotated: bool, path: frozenset[int] = frozenset()) -> None:
+        if id(schema) in path:  # a schema within itself: walked once
             return
-        kind = schema.get("x-anonymise")
+        path, node = path | {id(schema)}, walker.node(schema)
+        kind = node.first("x-anonymise")
         if kind is not None:
             annotations.add(kind)
             if kind == "keep":
                 return
         annotated = annotated or kind is not None
-        for key in ("allOf", "anyOf", "oneOf"):
-            for part in schema.get(key, ()):
-                visit(part, place, annotated, seen)
-        for name, sub in schema.get("properties", {}).items():
-            visit(sub, f"{place}.{name}", "x-anonymise" in sub, seen)
-        if isinstance(schema.get("additionalProperties"), dict):
-            visit(schema["additionalProperties"], f"{place}{{}}", annotated, seen)
-            if "x-anonymise-keys" in schema:
-                annotations.add(schema["x-anonymise-keys"])
-        if "items" in schema:
-            visit(schema["items"], f"{place}[]", annotated, seen)
-        types = schema.get("type", ())
-        if "string" in ([types] if isinstance(types, str) else types) and not annotated \
-                and not ({"enum", "const"} & set(schema) or schema.get("format") == "date-time"):
+        for branch in node.branches:
+            visit(branch, place, annotated, path)
+        for name, sub in node.properties.items():
+            visit(sub, f"{place}.{name}", False, path)
+        if isinstance(node.additional, Mapping):
+            visit(node.additional, f"{place}{{}}", annotated, path)
+            if node.first("x-anonymise-keys") is not None:
+                annotations.add(node.first("x-anonymise-keys"))
+        if node.items is not None:
+            visit(node.items, f"{place}[]", annotated, path)
+        if "string" in node.types and not annotated \
+                and not (node.every("enum") or node.every("const") or node.first("format") == "date-time"):
             unannotated.append(place)
 
     visit(components["ChatListResponse"], "chat", False, frozenset())

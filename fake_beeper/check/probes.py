@@ -33,7 +33,17 @@ import httpx
 from fake_beeper.check.pagination import LIST_CHATS, Walk, page_body
 from fake_beeper.check.report import OTHER, UNKNOWN, Finding, curl
 from fake_beeper.contract import spec
-from fake_beeper.contract.behaviour import CHOICES
+from fake_beeper.contract.behaviour import (
+    CHOICES,
+    FIXED,
+    AccountIDsComma,
+    After,
+    EmptyDirection,
+    Limit,
+    RepeatedParams,
+    Undated,
+    parse_behaviour,
+)
 from fake_beeper.contract.stages import LATEST, STAGES, Stage, stages_of
 
 
@@ -92,12 +102,12 @@ def probe_limit(probing: Probing) -> str:
     if got is None:
         return OTHER
     if len(got) <= 3:
-        return "honoured"
+        return Limit.HONOURED
     if not probing.has_limit:
-        return "ignored"  # as the stage's own servers did: no limit before 6.0
+        return Limit.IGNORED  # as the stage's own servers did: no limit before 6.0
     probing.violation("probes: limit is a maximum", f"GET {LIST_CHATS}?limit=3 returned {len(got)} chats; "
                       "openapi.yaml makes limit the most a page may hold", "limit=3")
-    return "ignored"
+    return Limit.IGNORED
 
 
 def probe_after(probing: Probing) -> str:
@@ -112,14 +122,14 @@ def probe_after(probing: Probing) -> str:
     if count >= last:
         return UNKNOWN  # the page holds every newer chat: adjacent and newest look the same
     if got == probing.ids[last - count:last]:
-        return "adjacent"
+        return After.ADJACENT
     if got == probing.ids[:count]:
-        return "newest"
+        return After.NEWEST
     return OTHER
 
 
 def probe_undated(probing: Probing) -> str:
-    return "last" if any(not chat.get("lastActivity") for chat in probing.chats) else "none-seen"
+    return Undated.LAST if any(not chat.get("lastActivity") for chat in probing.chats) else "none-seen"
 
 
 def probe_account_ids_comma(probing: Probing) -> str:
@@ -133,39 +143,42 @@ def probe_account_ids_comma(probing: Probing) -> str:
         return OTHER
     seen = {chat["accountID"] for chat in _items(got, query)}
     if not seen:
-        return "literal"
-    return "split" if seen <= set(pair) and len(seen) == 2 else OTHER
+        return AccountIDsComma.LITERAL
+    return AccountIDsComma.SPLIT if seen <= set(pair) and len(seen) == 2 else OTHER
 
 
 def probe_repeated_params(probing: Probing, limit: str) -> str:
-    if limit != "honoured":
+    if limit != Limit.HONOURED:
         return UNKNOWN  # told apart by the page size
     got = probing.get("limit=2&limit=3")
     if got.status_code == 400:
-        return "rejected"
+        return RepeatedParams.REJECTED
     if got.status_code != 200:
         return OTHER
-    return {2: "first", 3: "last"}.get(len(_items(got, "limit=2&limit=3")), OTHER)
+    return {2: RepeatedParams.FIRST, 3: RepeatedParams.LAST}.get(len(_items(got, "limit=2&limit=3")), OTHER)
 
 
 def probe_empty_direction(probing: Probing) -> str:
-    return _rejected_or_first_page(probing, "direction=", "before")
+    return _rejected_or_first_page(probing, "direction=", EmptyDirection.BEFORE)
 
 
 def probe_unknown_params(probing: Probing) -> str:
     got = probing.get("x-fake-beeper-probe=1")
-    return {200: "ignored", 400: "rejected"}.get(got.status_code, OTHER)
+    return {200: FIXED["unknownParams"], 400: REJECTED}.get(got.status_code, OTHER)
 
 
 def probe_empty_cursor(probing: Probing) -> str:
-    return _rejected_or_first_page(probing, "cursor=", "first-page")
+    return _rejected_or_first_page(probing, "cursor=", FIXED["emptyCursor"])
+
+
+REJECTED = EmptyDirection.REJECTED.value  # a 400, however the choice that allows one names it
 
 
 def _rejected_or_first_page(probing: Probing, query: str, as_first_page: str) -> str:
     """``rejected`` for a 400, ``as_first_page`` if ``query`` gets the first page, else ``other``."""
     got = probing.get(query)
     if got.status_code == 400:
-        return "rejected"
+        return REJECTED
     first = probing.page_ids("")
     if got.status_code == 200 and first is not None and _ids(got, query) == first:
         return as_first_page
@@ -231,11 +244,11 @@ def learn(probing: Probing) -> dict[str, str]:
 def serve_flags(learned: dict[str, str], stage: Stage = LATEST) -> str:
     """The ``fake-beeper serve`` flags that make the fake answer as the server did (as the stage
     it was held to, ``--profile``, when that is not the newest: which then ignores ``limit`` itself)."""
+    chosen = {key: value for key, value in learned.items() if key in CHOICES and value in CHOICES[key]
+              and not (key == "limit" and not stage.has_list_limit)}
     flags = [] if stage.is_latest else [f"--profile {stage}"]
-    flags += [f"--behaviour {key}={value}" for key, value in learned.items()
-              if key in CHOICES and value in CHOICES[key] and value != CHOICES[key][0]
-              and not (key == "limit" and not stage.has_list_limit)]
-    return " ".join(flags)
+    behaviour = parse_behaviour(chosen, source="what the probes learned").serve_flags()
+    return " ".join([*flags, behaviour] if behaviour else flags)
 
 
 def _deep_cursor(probing: Probing) -> tuple[int, str] | None:

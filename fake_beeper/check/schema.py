@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
+from fake_beeper.check.gate import gate
 from fake_beeper.check.report import Finding, Kind, curl
 from fake_beeper.contract import spec
 from fake_beeper.contract.stages import LATEST, Stage
-from fake_beeper.polite import Polite, polite_client
+from fake_beeper.polite import Polite
 
 HYGIENE_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
 SAFE_UNEXPECTED_METHODS = {"options", "trace"}
@@ -98,53 +98,6 @@ def without_unsendable_queries(schema: Any) -> Any:
     return schema
 
 
-@contextmanager
-def _gated(base_url: str, polite: Polite) -> Iterator[None]:
-    """Every request Schemathesis sends goes through ``polite``'s bounded transport, for as long as
-    this lasts.
-
-    Schemathesis sends through ``requests``, and not every request goes through its hooks (its
-    probes, the re-sends of some checks), so the gate sits where every one of them passes: the
-    ``send`` of ``requests``' HTTP adapter, put back as it was afterwards. It sends nothing itself:
-    it hands the request to an httpx client on the same ``PoliteTransport`` as the rest of the
-    check (GET-only, rate, size, depth and time bounds), and gives Schemathesis the answer as
-    ``requests`` would have built it.
-    """
-    import io
-
-    import httpx
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3 import HTTPHeaderDict, HTTPResponse
-
-    original = HTTPAdapter.send
-    client = polite_client(base_url, None, polite)  # no token of its own: Schemathesis's cases say theirs
-
-    def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            answer = client.request(request.method or "GET", request.url, headers=dict(request.headers),
-                                    content=request.body)
-        except httpx.InvalidURL as exc:  # what requests would have refused too, as its own errors
-            raise requests.exceptions.InvalidURL(str(exc), request=request) from None
-        except httpx.LocalProtocolError as exc:  # a header no HTTP/1.1 request can carry (a NUL byte)
-            raise requests.exceptions.InvalidHeader(str(exc), request=request) from None
-        except httpx.TimeoutException as exc:
-            raise requests.exceptions.Timeout(str(exc), request=request) from None
-        except httpx.TransportError as exc:
-            raise requests.exceptions.ConnectionError(str(exc), request=request) from None
-        raw = HTTPResponse(body=io.BytesIO(answer.content), headers=HTTPHeaderDict(answer.headers.multi_items()),
-                           status=answer.status_code, reason=answer.reason_phrase, preload_content=False,
-                           decode_content=False, version=11)
-        return adapter.build_response(request, raw)
-
-    HTTPAdapter.send = send  # type: ignore[method-assign, assignment]
-    try:
-        yield
-    finally:
-        HTTPAdapter.send = original  # type: ignore[method-assign]
-        client.close()
-
-
 def only(schema: Any, operations: Iterable[str]) -> Any:
     """``schema`` with the operations named (operation IDs) only.
 
@@ -174,14 +127,14 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
     schema = load_schema(lambda: token, stage)
     if operations is not None:  # those chosen and served only
         schema = only(schema, operations)
-    schema.config.update(base_url=base_url)
     schema.config.seed = seed
     schema.config.generation.max_examples = max_examples
     schema.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
     findings: dict[tuple[str, str, str], Finding] = {}
     ran: set[str] = set()
     errors: list[tuple[str, str | None]] = []  # the message, and the request that shows it
-    with _gated(base_url, polite):
+    with gate(base_url, polite) as gated:
+        schema.config.update(base_url=gated.url)  # every request through the gate: see check/gate.py
         stream = from_schema(schema).execute()
         cut = threading.Event()
 
@@ -202,8 +155,9 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
                     errors.append((f"Schemathesis stopped: {event.exception}", None))
         finally:
             timer.cancel()
-    found = list(findings.values())
-    found += [Finding("violation", "schemathesis: errors", error, request) for error, request in errors]
+    found = [Finding(f.kind, f.check, gated.real(f.message), gated.real(f.curl) if f.curl else None)
+             for f in findings.values()]
+    found += [Finding("violation", "schemathesis: errors", gated.real(error), request) for error, request in errors]
     failed = {f.check for f in found}
     passed = sorted(f"schemathesis: {name}" for name in ran if f"schemathesis: {name}" not in failed)
     return found, passed, cut.is_set()

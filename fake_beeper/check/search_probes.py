@@ -26,17 +26,18 @@ from typing import Any
 from fake_beeper.check.pagination import SEARCH_CHATS
 from fake_beeper.check.probes import Probing
 from fake_beeper.check.report import OTHER, UNKNOWN
+from fake_beeper.contract.behaviour import ActivityBounds, NaiveDateTimes, SearchMatch, SearchScope, UnreadOnly
 
-MAX_PAGES = 10
+SEARCH_PROBE_PAGES = 10
 _WORD = re.compile(r"\w+")
 
 
 def search_ids(probing: Probing, params: dict[str, Any]) -> list[str] | None:
-    """The chat IDs of a search walk (pages of 200, at most ``MAX_PAGES``); ``None`` if any answer is
+    """The chat IDs of a search walk (pages of 200, at most ``SEARCH_PROBE_PAGES``); ``None`` if any answer is
     not a page, or the walk did not end."""
     found: list[str] = []
     cursor = None
-    for _ in range(MAX_PAGES):
+    for _ in range(SEARCH_PROBE_PAGES):
         query = {**params, "limit": 200, **({"cursor": cursor} if cursor else {})}
         response = probing.http.get(SEARCH_CHATS, params=query)
         if response.status_code >= 500:
@@ -70,9 +71,9 @@ def probe_search_match(probing: Probing) -> str:
                 if inside is None:
                     return OTHER
                 if chat["id"] in inside:
-                    return "substring"
+                    return SearchMatch.SUBSTRING
                 start = search_ids(probing, {**account, "query": word[:4]})
-                return "wordPrefix" if start is not None and chat["id"] in start else OTHER
+                return SearchMatch.WORD_PREFIX if start is not None and chat["id"] in start else OTHER
     return UNKNOWN
 
 
@@ -86,10 +87,10 @@ def probe_search_scope(probing: Probing) -> str:
                     if unscoped is None:
                         return OTHER
                     if chat["id"] in unscoped:
-                        return "both"
+                        return SearchScope.BOTH
                     scoped = search_ids(probing, {"accountIDs": chat["accountID"], "query": word,
                                                   "scope": "participants"})
-                    return "titles" if scoped is not None and chat["id"] in scoped else OTHER
+                    return SearchScope.TITLES if scoped is not None and chat["id"] in scoped else OTHER
     return UNKNOWN
 
 
@@ -105,7 +106,7 @@ def probe_activity_bounds(probing: Probing) -> str:
                                   "lastActivityBefore": (at + timedelta(seconds=1)).isoformat()})
     if exact is None or around is None or dated["id"] not in around:
         return OTHER
-    return "inclusive" if dated["id"] in exact else "exclusive"
+    return ActivityBounds.INCLUSIVE if dated["id"] in exact else ActivityBounds.EXCLUSIVE
 
 
 def probe_unread_only(probing: Probing) -> str:
@@ -116,12 +117,12 @@ def probe_unread_only(probing: Probing) -> str:
     found = search_ids(probing, {"accountIDs": marked["accountID"], "unreadOnly": "true"})
     if found is None:
         return OTHER
-    return "unreadOrMarked" if marked["id"] in found else "unreadCount"
+    return UnreadOnly.UNREAD_OR_MARKED if marked["id"] in found else UnreadOnly.UNREAD_COUNT
 
 
 def probe_naive_date_times(probing: Probing) -> str:
     response = probing.http.get(SEARCH_CHATS, params={"lastActivityAfter": "2000-01-01T00:00:00", "limit": 1})
-    return {200: "utc", 400: "rejected"}.get(response.status_code, OTHER)
+    return {200: NaiveDateTimes.UTC, 400: NaiveDateTimes.REJECTED}.get(response.status_code, OTHER)
 
 
 def learn_search(probing: Probing) -> dict[str, str]:

@@ -3,7 +3,7 @@
 Each check is a plain function of the server's client and one full walk of it (limit 200); it
 raises an ``AssertionError`` whose message names the page, the request and the chat (see
 ``pagination``). ``contract_tests/`` runs the same functions under pytest. Walks with small
-limits stop after ``MAX_PAGES`` pages, so a server with many thousands of chats is checked in
+limits stop after ``SHORT_WALK_PAGES`` pages, so a server with many thousands of chats is checked in
 bounded time on its first chats.
 
 Under a profile whose list has no ``limit`` (before 6.0), the checks send none: each walk takes
@@ -33,7 +33,7 @@ from fake_beeper.check.report import Violation
 from fake_beeper.contract import spec
 from fake_beeper.contract.stages import LATEST, Stage
 
-MAX_PAGES = 40
+SHORT_WALK_PAGES = 40
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def every_chat_once_in_order(server: Server, limits: tuple[int | None, ...] = (2
     """At any limit, a walk yields the same chats as the full walk, once each, newest first."""
     check_walk(server.full)
     for limit in limits if server.has_limit else (None,):
-        result = walk(server.http, limit=limit, max_pages=MAX_PAGES)
+        result = walk(server.http, limit=limit, max_pages=SHORT_WALK_PAGES)
         check_walk(result)
         if result.complete or result.ids != server.full.ids[:len(result.ids)]:  # a stopped walk: its first chats
             assert_client_walk(f"the walk at limit={limit}" if limit else "a walk", result.ids, server.full)
@@ -133,7 +133,7 @@ def after_walks_climb_back(server: Server) -> None:
         if page.body["hasMore"] is not (newer > size):
             raise Violation(f"{page.where}: hasMore is {page.body['hasMore']}, but {newer} chats are newer")
         return
-    result = walk(server.http, direction="after", cursor=start, limit=server.limit(9), max_pages=MAX_PAGES)
+    result = walk(server.http, direction="after", cursor=start, limit=server.limit(9), max_pages=SHORT_WALK_PAGES)
     check_walk(result, direction="after")
     climbed = [chat["id"] for page in reversed(result.pages) for chat in page.chats]
     if climbed != ids[:newer]:
@@ -162,7 +162,7 @@ def account_filters_give_the_matching_chats(server: Server) -> None:
     for chosen in (accounts[:1], accounts[1:4], [*accounts[-2:], "no-such-account"]):
         if not chosen:
             continue
-        result = walk(server.http, limit=server.limit(50), account_ids=chosen, max_pages=MAX_PAGES)
+        result = walk(server.http, limit=server.limit(50), account_ids=chosen, max_pages=SHORT_WALK_PAGES)
         check_walk(result)
         check_subset(result, server.full, chosen)
 
@@ -199,7 +199,7 @@ def search_walks_meet_each_match_once(server: Server) -> None:
     for filters in search_filters(server.full):
         limit = int(filters.pop("limit", "7"))
         account = filters.pop("account", None)
-        result = walk(server.http, path=SEARCH_CHATS, filters=filters, limit=limit, max_pages=MAX_PAGES,
+        result = walk(server.http, path=SEARCH_CHATS, filters=filters, limit=limit, max_pages=SHORT_WALK_PAGES,
                       account_ids=[account] if account else None)
         check_walk(result)
         for page in result.pages:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fake_beeper.cli.arguments import token_argument
 from fake_beeper.cli.signals import StopSignals, fail, say
+
+if TYPE_CHECKING:
+    from fake_beeper.record import Recording
 
 
 def generate(args: argparse.Namespace, stop: StopSignals) -> int:
@@ -96,6 +100,47 @@ def check(args: argparse.Namespace, stop: StopSignals) -> int:
     return report.exit_status
 
 
+def _before_recording(args: argparse.Namespace) -> None:
+    """What can be refused before any request: a URL that is none, a file that cannot be written."""
+    import httpx
+
+    from fake_beeper.data.files import FixtureError, check_writable
+
+    try:
+        url = httpx.URL(args.source)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        fail(f"--from {args.source!r}: expected an http:// or https:// URL, e.g. http://localhost:23373")
+    try:  # before any request: a name that cannot be written is said at once, not after the walk
+        check_writable(args.out, overwrite=args.force)
+    except (FileExistsError, FixtureError) as exc:
+        fail(str(exc))
+    if not args.anonymise:
+        sys.stderr.write(f"fake-beeper: WARNING: --no-anonymise: {args.out} will hold real names, messages and IDs "
+                         "of the people you talk to. Do not commit or share it.\n")
+
+
+def _recorded(args: argparse.Namespace, recording: Recording) -> str:
+    """The summary of a recording written: what was fetched, how it was anonymised, how to serve it."""
+    accounts = recording.accounts
+    fetched = recording.fetched
+    lines = [f"fake-beeper: recorded {len(recording.bodies):,} chats and "
+             f"{'no accounts (the server has no /v1/accounts)' if accounts is None else f'{len(accounts):,} accounts'}"
+             f" from {args.source}: {recording.requests:,} GET requests in {recording.seconds:.1f} s"]
+    if fetched.repeated:
+        lines.append(f"fake-beeper: {fetched.repeated:,} chats met twice (the list changed during the walk), kept once")
+    if args.anonymise:
+        key = f"seed {args.seed}" if args.seed is not None else "a random key (--seed S to repeat a recording)"
+        lines.append(f"fake-beeper: anonymised with {key}:")
+        lines += [f"  {line}" for line in recording.summary.lines()]
+    elif recording.summary.shifted:
+        lines.append(f"fake-beeper: shifted {recording.summary.shifted:,} date-times")
+    stage = "" if recording.stage.is_latest else f" (as profile {recording.stage}, which the file says)"
+    lines.append(f"fake-beeper: wrote {args.out}; serve it: fake-beeper serve --fixtures {args.out}{stage}")
+    return "\n".join(lines)
+
+
 def _server_token(args: argparse.Namespace) -> str:
     """The token of the server ``check`` or ``record`` reads: ``--token``, else $BEEPER_ACCESS_TOKEN."""
     import os
@@ -110,25 +155,11 @@ def _server_token(args: argparse.Namespace) -> str:
 
 
 def record(args: argparse.Namespace, stop: StopSignals) -> int:
-    import httpx
-
-    from fake_beeper.data.files import FixtureError, check_writable, write_chats
+    from fake_beeper.data.files import FixtureError, write_chats
     from fake_beeper.progress import Progress
 
     token = _server_token(args)
-    try:
-        url = httpx.URL(args.source)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        fail(f"--from {args.source!r}: expected an http:// or https:// URL, e.g. http://localhost:23373")
-    try:  # before any request: a name that cannot be written is said at once, not after the walk
-        check_writable(args.out, overwrite=args.force)
-    except (FileExistsError, FixtureError) as exc:
-        fail(str(exc))
-    if not args.anonymise:
-        sys.stderr.write(f"fake-beeper: WARNING: --no-anonymise: {args.out} will hold real names, messages and IDs "
-                         "of the people you talk to. Do not commit or share it.\n")
+    _before_recording(args)
 
     from fake_beeper.record import AnswerRefused, CheckInterrupted, LeakError, RecordError, RecordOptions, record
 
@@ -158,21 +189,7 @@ def record(args: argparse.Namespace, stop: StopSignals) -> int:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write {args.out}: {exc.strerror or exc}")
-    fetched = recording.fetched
-    lines = [f"fake-beeper: recorded {len(recording.bodies):,} chats and "
-             f"{'no accounts (the server has no /v1/accounts)' if accounts is None else f'{len(accounts):,} accounts'}"
-             f" from {args.source}: {recording.requests:,} GET requests in {recording.seconds:.1f} s"]
-    if fetched.repeated:
-        lines.append(f"fake-beeper: {fetched.repeated:,} chats met twice (the list changed during the walk), kept once")
-    if args.anonymise:
-        key = f"seed {args.seed}" if args.seed is not None else "a random key (--seed S to repeat a recording)"
-        lines.append(f"fake-beeper: anonymised with {key}:")
-        lines += [f"  {line}" for line in recording.summary.lines()]
-    elif recording.summary.shifted:
-        lines.append(f"fake-beeper: shifted {recording.summary.shifted:,} date-times")
-    stage = "" if recording.stage.is_latest else f" (as profile {recording.stage}, which the file says)"
-    lines.append(f"fake-beeper: wrote {args.out}; serve it: fake-beeper serve --fixtures {args.out}{stage}")
-    say("\n".join(lines))
+    say(_recorded(args, recording))
     if not args.anonymise:
         sys.stderr.write(f"fake-beeper: WARNING: {args.out} is NOT anonymised: it holds real names, messages and IDs\n")
     return 0

@@ -74,6 +74,9 @@ def say(line: str, *, wait: float = 1.0) -> bool:
     try:
         sys.stdout.flush()
         fd = sys.stdout.fileno()
+        if os.name == "nt":  # select() takes sockets only there: a plain write, which may wait
+            os.write(fd, data)
+            return True
         while data:
             if not select.select([], [fd], [], wait)[1]:
                 return False

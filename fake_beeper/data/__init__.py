@@ -12,15 +12,16 @@ import os
 from importlib import resources
 
 from fake_beeper.data import cache as dataset_cache
-from fake_beeper.data.files import FixtureError, Progress, World, read_chats, read_world, validate_chats
+from fake_beeper.data.files import FixtureError, World, read_chats, read_world, validate_chats
 from fake_beeper.data.generate import DEFAULT_ACCOUNTS, DEFAULT_COUNT, DEFAULT_SEED, generate_chats
-from fake_beeper.data.loaded import LoadedChat, gc_paused, list_order
+from fake_beeper.data.loaded import LoadedChat, list_order
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.data.pools import pools
+from fake_beeper.progress import OnProgress
 
 DEFAULT_FIXTURES = "default_chats.jsonl"
 
-__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "FixtureError", "LoadedChat", "Progress", "World",
+__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_COUNT", "DEFAULT_SEED", "FixtureError", "LoadedChat", "OnProgress", "World",
            "default_fixtures_path", "generate_chats", "load_chats", "load_world", "read_chats", "read_world",
            "validate_chats"]
 
@@ -32,30 +33,29 @@ def default_fixtures_path() -> str:
 
 def load_world(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
                count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
-               progress: Progress | None = None, cache: bool = True) -> World:
+               progress: OnProgress | None = None, cache: bool = True) -> World:
     """Chats (and a file's accounts) from ``path``, or generated from ``seed``/``count``, or the
     default dataset.
 
     Generated chats come in list order (newest first), from the dataset cache when an earlier run
     made them (see ``cache``; ``cache=False`` generates afresh and leaves the cache alone); their
     accounts are derived from them. ``progress`` is called with the number of chats done so far
-    as the work goes (see ``Progress``).
+    as the work goes (see ``OnProgress``).
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
-    with gc_paused():
-        return _load(path, seed, count, accounts, progress, cache)
+    return _load(path, seed, count, accounts, progress, cache)
 
 
 def load_chats(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
                count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
-               progress: Progress | None = None, cache: bool = True) -> list[LoadedChat]:
+               progress: OnProgress | None = None, cache: bool = True) -> list[LoadedChat]:
     """``load_world``'s chats."""
     return load_world(path, seed=seed, count=count, accounts=accounts, progress=progress, cache=cache).chats
 
 
 def _load(path: str | os.PathLike[str] | None, seed: int | None, count: int | None, accounts: int,
-          progress: Progress | None, cache: bool) -> World:
+          progress: OnProgress | None, cache: bool) -> World:
     if seed is not None or count is not None:
         seed = DEFAULT_SEED if seed is None else seed
         count = DEFAULT_COUNT if count is None else count
@@ -70,7 +70,7 @@ def _load(path: str | os.PathLike[str] | None, seed: int | None, count: int | No
 PARALLEL_MIN_CHATS = 20_000
 
 
-def _generate(seed: int, count: int, accounts: int, progress: Progress | None) -> list[LoadedChat]:
+def _generate(seed: int, count: int, accounts: int, progress: OnProgress | None) -> list[LoadedChat]:
     """Generate and validate ``count`` chats, in ranges on every core when there are many."""
     pools(seed)  # drawn once, here: forked workers inherit them
     workers = workers_for(count, PARALLEL_MIN_CHATS)
@@ -86,7 +86,7 @@ def _generate(seed: int, count: int, accounts: int, progress: Progress | None) -
 Columns = tuple[list[str], list[str], list[int | None], list[bytes]]
 
 
-def _generate_range(seed: int, accounts: int, start: int, stop: int, report: Progress) -> Columns:
+def _generate_range(seed: int, accounts: int, start: int, stop: int, report: OnProgress) -> Columns:
     # Columns of plain values cross from a worker process far cheaper than LoadedChat objects.
     generated = generate_chats(seed, stop - start, accounts, first=start)
     chats = validate_chats(((f"chat {i}", chat) for i, chat in enumerate(generated, start=start)),

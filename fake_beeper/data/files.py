@@ -28,7 +28,7 @@ import itertools
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data.loaded import LoadedChat, to_loaded, unservable_id
 from fake_beeper.data.parallel import run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
+from fake_beeper.progress import STEP, OnProgress
 from fake_beeper.text import shown
 from fake_beeper.timestamps import to_millis
 
@@ -51,8 +52,6 @@ class FixtureError(FakeBeeperError, ValueError):
     """A fixture file that cannot be served; the message says where and why."""
 
 
-Progress = Callable[[int], None]  # called with the number of chats done so far, every PROGRESS_STEP
-PROGRESS_STEP = 500
 FORMATS = (".jsonl", ".json")
 
 
@@ -71,12 +70,12 @@ class World:
         return self.stage.name
 
 
-def read_chats(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[LoadedChat]:
+def read_chats(path: str | os.PathLike[str], *, progress: OnProgress | None = None) -> list[LoadedChat]:
     """Load and validate a fixture file's chats; raise ``FixtureError`` on the first problem."""
     return read_world(path, progress=progress).chats
 
 
-def read_world(path: str | os.PathLike[str], *, progress: Progress | None = None) -> World:
+def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = None) -> World:
     """Load and validate a fixture file, accounts and all; raise ``FixtureError`` on the first problem."""
     path = Path(path)
     try:
@@ -164,7 +163,7 @@ def _stage(header: dict[str, Any], path: Path, where: str = "") -> Stage:
 
 
 def validate_chats(records: Iterable[tuple[str, Any] | tuple[str, Any, bytes]],
-                   source: str = "chats", progress: Progress | None = None,
+                   source: str = "chats", progress: OnProgress | None = None,
                    validator: jsonschema_rs.Validator | None = None) -> list[LoadedChat]:
     """Validate ``(location, chat)`` pairs, e.g. ``("line 3", {...})``; IDs must be unique.
 
@@ -204,11 +203,11 @@ def _check_servable(chat: dict[str, Any], source: str, where: str) -> None:
 
 
 def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
-            progress: Progress | None = None) -> list[LoadedChat]:
+            progress: OnProgress | None = None) -> list[LoadedChat]:
     seen: dict[str, str] = {}
     loaded: list[LoadedChat] = []
     for where, chat in checked:
-        if progress is not None and len(loaded) % PROGRESS_STEP == 0:
+        if progress is not None and len(loaded) % STEP == 0:
             progress(len(loaded))
         if chat.id in seen:
             raise FixtureError(f"{source}, {where}: chat {chat.id!r}: field id: duplicate of the chat at "
@@ -219,7 +218,7 @@ def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
 
 
 def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,
-                progress: Progress | None = None, accounts: Sequence[dict[str, Any]] | None = None,
+                progress: OnProgress | None = None, accounts: Sequence[dict[str, Any]] | None = None,
                 stage: Stage = LATEST) -> int:
     """Write chats (dicts, or their compact JSON as bytes) in the format ``path``'s extension
     names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, or chats of an older
@@ -262,7 +261,7 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False) -> 
     return path
 
 
-def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: Progress | None,
+def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: OnProgress | None,
            accounts: Sequence[dict[str, Any]] | None, stage: Stage) -> int:
     count = 0
     said = {**({"profile": stage.name} if not stage.is_latest else {}),
@@ -273,7 +272,7 @@ def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool,
     elif header is not None:
         out.write(header + b"\n")
     for chat in chats:
-        if progress is not None and count % PROGRESS_STEP == 0:
+        if progress is not None and count % STEP == 0:
             progress(count)
         body = chat if isinstance(chat, bytes) else orjson.dumps(chat)
         if as_array:
@@ -309,7 +308,7 @@ class _Index:
     bodies: list[bytes] | None = None  # each chat's JSON, when the range was indexed in this process
 
 
-def _read_jsonl(path: Path, progress: Progress | None, start: int = 0,
+def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0,
                 stage: Stage = LATEST) -> list[LoadedChat]:
     size = path.stat().st_size
     workers = workers_for(size - start, PARALLEL_MIN_BYTES)
@@ -353,7 +352,7 @@ READ_BLOCK = 8 * 2**20
 _WHITESPACE = frozenset(b" \t\r\n")
 
 
-def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bodies: bool = False,
+def _index_range(path: Path, start: int, stop: int, report: OnProgress, *, keep_bodies: bool = False,
                  stage: Stage = LATEST) -> _Index:
     """Parse and validate the lines that begin in bytes [start, stop) of ``path`` (with
     ``keep_bodies``, keep each chat's JSON too) against stage ``stage``'s contract."""
@@ -367,38 +366,53 @@ def _index_range(path: Path, start: int, stop: int, report: Progress, *, keep_bo
             if position >= stop:
                 break
             begin, position = position, position + len(line)
-            # Where the JSON starts and ends in the line, without copying it (orjson reads the
-            # line as it is, surrounding whitespace and all).
-            first, last = 0, len(line)
-            while last > first and line[last - 1] in _WHITESPACE:
-                last -= 1
-            while first < last and line[first] in _WHITESPACE:
-                first += 1
+            first, last = _json_span(line)
             if first == last:
                 continue
-            try:
-                chat = orjson.loads(line)
-                if not validator.is_valid(chat):  # the fast check first; the first error only on failure
-                    raise _invalid(validator, chat, str(path), f"line {_line_at(path, begin)}")
-                _check_servable(chat, str(path), f"line {_line_at(path, begin)}")
-                last_activity = chat.get("lastActivity")
-                index.millis.append(to_millis(last_activity) if last_activity is not None else None)
-            except orjson.JSONDecodeError as exc:
-                raise FixtureError(f"{path}, line {_line_at(path, begin)}: not valid JSON: {exc}") from None
-            except FixtureError:  # the contract's message, as it is (it is a ValueError too)
-                raise
-            except ValueError as exc:  # a date-time the format check let through but millis cannot hold
-                raise FixtureError(f"{path}, line {_line_at(path, begin)}: chat {_chat_label(chat)}: "
-                                   f"field lastActivity: {exc}") from None
+            chat, millis = _line_chat(line, path, begin, validator)
+            index.millis.append(millis)
             index.ids.append(chat["id"])
             index.accounts.append(chat["accountID"])
             index.spans.append(begin + first)
             index.spans.append(begin + last)
             if bodies is not None:
                 bodies.append(line[first:last])
-            if len(index.ids) % PROGRESS_STEP == 0:
+            if len(index.ids) % STEP == 0:
                 report(len(index.ids))
     return index
+
+
+def _json_span(line: bytes) -> tuple[int, int]:
+    """Where the JSON starts and ends in a line, without copying it (orjson reads the line as it
+    is, surrounding whitespace and all)."""
+    first, last = 0, len(line)
+    while last > first and line[last - 1] in _WHITESPACE:
+        last -= 1
+    while first < last and line[first] in _WHITESPACE:
+        first += 1
+    return first, last
+
+
+def _line_chat(line: bytes, path: Path, begin: int,
+               validator: jsonschema_rs.Validator) -> tuple[dict[str, Any], int | None]:
+    """The chat on a line, valid against the contract and servable, and its ``lastActivity`` as
+    epoch millis; a ``FixtureError`` naming the line otherwise (the line counted only then)."""
+    try:
+        chat: dict[str, Any] = orjson.loads(line)
+        if not validator.is_valid(chat):  # the fast check first; the first error only on failure
+            raise _invalid(validator, chat, str(path), f"line {_line_at(path, begin)}")
+        if unservable_id(chat["id"]) is not None:  # its line found only then: counting is O(file)
+            _check_servable(chat, str(path), f"line {_line_at(path, begin)}")
+        last_activity = chat.get("lastActivity")
+        millis = to_millis(last_activity) if last_activity is not None else None
+    except orjson.JSONDecodeError as exc:
+        raise FixtureError(f"{path}, line {_line_at(path, begin)}: not valid JSON: {exc}") from None
+    except FixtureError:  # the contract's message, as it is (it is a ValueError too)
+        raise
+    except ValueError as exc:  # a date-time the format check let through but millis cannot hold
+        raise FixtureError(f"{path}, line {_line_at(path, begin)}: chat {_chat_label(chat)}: "
+                           f"field lastActivity: {exc}") from None
+    return chat, millis
 
 
 def _check_unique(path: Path, indexes: list[_Index]) -> None:

@@ -6,8 +6,6 @@ world orders and serves them: this module is where the two meet, and what both m
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,23 +15,6 @@ from fake_beeper.timestamps import FIRST_INSTANT, to_millis
 
 Key = tuple[int, str]  # (-millis, chat ID): ascending order is the list's order
 NO_ACTIVITY = FIRST_INSTANT - 1  # one millisecond before 0001-01-01T00:00:00Z: after every dated chat
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a bulk build of chats, then as it was.
-
-    Chats hold no cycles, but each of hundreds of thousands of new objects counts towards the
-    collector's next run, and its full runs scan every object made so far: with it on, loading
-    200k chats took twice as long.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class LoadedChat(Mapping[str, Any]):

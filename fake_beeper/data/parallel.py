@@ -18,23 +18,32 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from fake_beeper.progress import OnProgress
+
 R = TypeVar("R")
-Report = Callable[[int], None]  # called with the number of items done so far in one range
 
 
 def workers_for(size: int, threshold: int) -> int:
     """How many processes a job of ``size`` should use (1: stay serial)."""
     if size < threshold or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return min(len(os.sched_getaffinity(0)), 8)
+    return min(usable_cpus(), 8)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity where the system has one (Linux), else
+    every CPU (macOS and Windows have no ``os.sched_getaffinity``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 # Items done by each range; forked workers inherit it and write their own slot.
 _done: Any = None
 
 
-def run_ranges(task: Callable[[int, int, Report], R], bounds: list[int], progress: Report | None = None, *,
-               local_task: Callable[[int, int, Report], R] | None = None) -> Iterator[R]:
+def run_ranges(task: Callable[[int, int, OnProgress], R], bounds: list[int], progress: OnProgress | None = None, *,
+               local_task: Callable[[int, int, OnProgress], R] | None = None) -> Iterator[R]:
     """``task(start, stop, report)`` for each consecutive pair of ``bounds``; the results in order.
 
     The first range runs in this process, with ``local_task`` if given: work whose result is
@@ -79,7 +88,7 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _in_worker(task: Callable[[int, int, Report], R], start: int, stop: int, slot: int) -> R:
+def _in_worker(task: Callable[[int, int, OnProgress], R], start: int, stop: int, slot: int) -> R:
     def report(count: int) -> None:
         _done[slot] = count
 

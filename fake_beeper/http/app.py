@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fake_beeper.contract import spec
 from fake_beeper.defaults import DEFAULT_TOKEN
-from fake_beeper.errors import ApiError, send_json
+from fake_beeper.errors import ApiError, InternalError, MethodNotAllowed, NotFound, send_json
 from fake_beeper.frozen import thawed
 from fake_beeper.http.auth import authenticate
 from fake_beeper.http.control import control_routes
@@ -100,7 +100,7 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
             operation = by_method.get("GET" if method == "HEAD" else method)
             if operation is None:
                 allowed = ", ".join([*by_method, "HEAD"] if "GET" in by_method else by_method)
-                raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {scope['path']}",
+                raise MethodNotAllowed(f"{method} is not allowed on {scope['path']}",
                                headers={"Allow": allowed})
             if operation.authenticated:
                 authenticate(request.headers.get("authorization"), state.token)
@@ -175,7 +175,7 @@ def _internal_error(state: FakeState, request: Request, exc: Exception) -> ApiEr
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     _log.error("fake-beeper failed serving %s %s", request.method, target, exc_info=exc)
     state.record_error(f"{request.method} {target}", exc)
-    return ApiError(500, "INTERNAL_ERROR", f"fake-beeper failed: {type(exc).__name__} (a bug in the fake, "
+    return InternalError(f"fake-beeper failed: {type(exc).__name__} (a bug in the fake, "
                                            "not in your client)")
 
 
@@ -193,9 +193,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (unknown path, wrong method), in the Beeper ``Error`` shape."""
     if not isinstance(exc, HTTPException):  # registered for HTTPException only
         raise exc
-    codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-    messages = {404: f"No route for {request.url.path}",
-                405: f"{request.method} is not allowed on {request.url.path}"}
-    error = ApiError(exc.status_code, codes.get(exc.status_code, "HTTP_ERROR"),
-                     messages.get(exc.status_code, str(exc.detail)), headers=dict(exc.headers or {}))
-    return _error_response(error)
+    headers = dict(exc.headers or {})
+    if exc.status_code == NotFound.status:
+        return _error_response(NotFound(f"No route for {request.url.path}", headers=headers))
+    if exc.status_code == MethodNotAllowed.status:
+        return _error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}",
+                                                headers=headers))
+    return _error_response(ApiError(str(exc.detail), headers=headers, status=exc.status_code, code="HTTP_ERROR"))

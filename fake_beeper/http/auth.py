@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 
-from fake_beeper.errors import ApiError
+from fake_beeper.errors import Unauthorized
 
 __all__ = ["authenticate", "unauthorized"]
 
 
-def unauthorized(message: str) -> ApiError:
-    return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
+def unauthorized(message: str) -> Unauthorized:
+    return Unauthorized(message)
 
 
 def authenticate(header: str | None, token: str) -> None:

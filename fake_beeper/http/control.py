@@ -33,10 +33,18 @@ from starlette.routing import Route
 
 from fake_beeper.contract import spec
 from fake_beeper.contract.behaviour import BehaviourError, parse_behaviour
-from fake_beeper.errors import ApiError, FakeBeeperError
+from fake_beeper.errors import (
+    ClientDisconnected,
+    FakeBeeperError,
+    InvalidRequest,
+    InvalidScenario,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from fake_beeper.http.guard import CONTROL_PREFIX
 from fake_beeper.text import shown
-from fake_beeper.world.activity import EVENTS
+from fake_beeper.world.activity import Event
 from fake_beeper.world.scenario import ScenarioError, parse_scenario
 from fake_beeper.world.state import FakeState
 
@@ -46,7 +54,7 @@ _LIMIT = re.compile(r"[0-9]{1,9}")
 _ID = {"type": "string", "minLength": 1}
 ACTIVITY_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["event"],
-    "properties": {"event": {"enum": list(EVENTS)}, "chatID": _ID, "text": {"type": "string"},
+    "properties": {"event": {"enum": [event.value for event in Event]}, "chatID": _ID, "text": {"type": "string"},
                    "chat": {"type": "object"}},
 }
 TOKEN_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["token"],
@@ -79,28 +87,27 @@ async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
     """The JSON body: ``application/json``, at most ``MAX_BODY`` bytes, and of ``schema`` if given."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
-                       f"the control API takes application/json, got {media_type or 'no Content-Type'}")
+        raise UnsupportedMediaType(f"the control API takes application/json, got {media_type or 'no Content-Type'}")
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > MAX_BODY:
-                raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY} bytes")
+                raise PayloadTooLarge(f"the body is over {MAX_BODY} bytes")
             chunks.append(chunk)
     except ClientDisconnect:  # the client's doing, not a bug of the fake: nobody is left to answer
-        raise ApiError(400, "CLIENT_DISCONNECTED", "the client went away before its body was complete") from None
+        raise ClientDisconnected("the client went away before its body was complete") from None
     raw = b"".join(chunks)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "INVALID_REQUEST", f"the body is not JSON: {exc}") from None
+        raise InvalidRequest(f"the body is not JSON: {exc}") from None
     if schema is not None:
         error = next(_validator(orjson.dumps(schema)).iter_errors(body), None)
         if error is not None:
             place = spec.instance_place(error.instance_path) or "the body"
-            raise ApiError(400, "INVALID_REQUEST", f"{place}: {spec.error_message(error)}")
+            raise InvalidRequest(f"{place}: {spec.error_message(error)}")
     return body
 
 
@@ -124,7 +131,7 @@ async def put_scenario(request: Request) -> Response:
     try:
         scenario = parse_scenario(body, source="scenario")
     except ScenarioError as exc:
-        raise ApiError(400, "INVALID_SCENARIO", str(exc)) from None
+        raise InvalidScenario(str(exc)) from None
     _state(request).apply_scenario(scenario)
     return await get_scenario(request)
 
@@ -139,18 +146,11 @@ async def post_activity(request: Request) -> Response:
     activity = _state(request).activity
     chat_id = body.get("chatID")
     try:
-        if body["event"] == "message":
-            changed = activity.message(chat_id, text=body.get("text"))
-        elif body["event"] == "newChat":
-            changed = activity.new_chat(body.get("chat"))
-        elif body["event"] == "archive":
-            changed = activity.archive(chat_id)
-        else:
-            changed = activity.remove(chat_id)
+        changed = activity.apply(Event(body["event"]), chat_id, text=body.get("text"), chat=body.get("chat"))
     except KeyError as exc:
-        raise ApiError(404, "NOT_FOUND", str(exc.args[0])) from None
+        raise NotFound(str(exc.args[0])) from None
     except ValueError as exc:  # a hand-made new chat that is not schema-valid
-        raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
+        raise InvalidRequest(str(exc)) from None
     return _json({"event": body["event"], "chatID": changed})
 
 
@@ -162,7 +162,7 @@ async def put_behaviour(request: Request) -> Response:
     try:
         _state(request).behaviour = parse_behaviour(await _body(request), source="behaviour")
     except BehaviourError as exc:
-        raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
+        raise InvalidRequest(str(exc)) from None
     return await get_behaviour(request)
 
 
@@ -171,7 +171,7 @@ async def put_token(request: Request) -> Response:
     try:
         _state(request).token = body["token"]
     except FakeBeeperError as exc:
-        raise ApiError(400, "INVALID_REQUEST", str(exc)) from None
+        raise InvalidRequest(str(exc)) from None
     return _json({"token": body["token"]})
 
 
@@ -179,8 +179,7 @@ async def get_requests(request: Request) -> Response:
     raw = request.query_params.get("limit")
     # ASCII digits only ("²".isdigit() is true, and int() refuses it), and few of them.
     if raw is not None and not (_LIMIT.fullmatch(raw) and int(raw) > 0):
-        raise ApiError(400, "INVALID_REQUEST",
-                       f"limit must be a whole number from 1 to 999999999, got {shown(raw, 40)!r}")
+        raise InvalidRequest(f"limit must be a whole number from 1 to 999999999, got {shown(raw, 40)!r}")
     records = list(_state(request).journal)
     if raw is not None:
         records = records[-int(raw):]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fake_beeper.errors import ApiError, send_json
+from fake_beeper.errors import ApiError, ControlLocked, HostNotAllowed, send_json
 from fake_beeper.http.auth import authenticate
 from fake_beeper.world.token import check_token
 
@@ -105,9 +105,8 @@ class Guard:
             return
         host = _header(scope, b"host")
         if not self.access.allows_host(host):
-            error = ApiError(403, "HOST_NOT_ALLOWED",
-                             f"Host {host!r} is not allowed: the fake answers loopback names only "
-                             "(start it with --allow-host NAME to allow more)")
+            error = HostNotAllowed(f"Host {host!r} is not allowed: the fake answers loopback names only "
+                                   "(start it with --allow-host NAME to allow more)")
             await send_json(send, error.status, error.body())
             return
         if scope["path"] == CONTROL_PREFIX or scope["path"].startswith(CONTROL_PREFIX + "/"):
@@ -121,9 +120,8 @@ class Guard:
         async def control(scope: Scope, receive: Receive, send: Send) -> None:
             try:
                 if access.control_locked:
-                    raise ApiError(403, "CONTROL_LOCKED",
-                                   f"The control API is locked: the fake listens on {access.bound_host}, beyond "
-                                   "loopback. Restart it with --control-token TOKEN and send that token.")
+                    raise ControlLocked(f"The control API is locked: the fake listens on {access.bound_host}, "
+                                        "beyond loopback. Restart it with --control-token TOKEN and send that token.")
                 if access.control_token is not None:
                     authenticate(_header(scope, b"authorization"), access.control_token)
             except ApiError as error:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from fake_beeper.contract import spec
-from fake_beeper.errors import not_found
+from fake_beeper.errors import NotFound
 from fake_beeper.http.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
 from fake_beeper.world.chat_view import retrieved
 from fake_beeper.world.info import server_info
@@ -122,7 +122,7 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
     max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
     chat = state.store.find(path_params["chatID"])
     if chat is None:
-        raise not_found(f"No chat with ID {path_params['chatID']!r}")
+        raise NotFound(f"No chat with ID {path_params['chatID']!r}")
     return retrieved(chat.body, max_participants)
 
 
@@ -135,7 +135,7 @@ def get_account(state: FakeState, request: Request, path_params: Mapping[str, st
     """``GET /v1/accounts/{accountID}``: one account, or a 404."""
     account = state.store.account(path_params["accountID"])
     if account is None:
-        raise not_found(f"No account with ID {path_params['accountID']!r}")
+        raise NotFound(f"No account with ID {path_params['accountID']!r}")
     return account
 
 

@@ -20,6 +20,7 @@ Connections are bounded, so that no client can hold the server's memory or socke
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -31,7 +32,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from fake_beeper.defaults import DEFAULT_HOST, DEFAULT_PORT
-from fake_beeper.errors import ApiError, UsageError, send_json
+from fake_beeper.errors import (
+    ApiError,
+    HeadTooLarge,
+    InvalidRequest,
+    NoFakeAttached,
+    RequestTimeout,
+    UsageError,
+    send_json,
+)
 
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT = 10.0
@@ -72,8 +81,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self._head_bytes += len(data) if end is None else end
             self._head_tail = (self._head_tail + data[-3:])[-3:] if end is None else b""
             if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse(ApiError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
-                                      f"The request line and headers are over {MAX_HEAD_BYTES} bytes"))
+                self._refuse(HeadTooLarge(f"The request line and headers are over {MAX_HEAD_BYTES} bytes"))
                 return
         super().data_received(data)
         if self._in_body and self._body_timer is None and not self.transport.is_closing():
@@ -129,7 +137,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
 
     def _refuse_not_http(self) -> None:
-        self._refuse(ApiError(400, "INVALID_REQUEST", "The request is not valid HTTP/1.1"))
+        self._refuse(InvalidRequest("The request is not valid HTTP/1.1"))
 
     def _arm_head_timer(self) -> None:
         self._cancel_head_timer()
@@ -152,8 +160,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing() or not self._in_head:
             return
         if self._head_bytes:
-            self._refuse(ApiError(408, "REQUEST_TIMEOUT",
-                                  f"The request head did not arrive within {self.head_timeout:g}s"))
+            self._refuse(RequestTimeout(f"The request head did not arrive within {self.head_timeout:g}s"))
         else:
             self.transport.close()
 
@@ -164,8 +171,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()  # answered already: only the rest of the body is owed, and it is not coming
         else:
-            self._refuse(ApiError(408, "REQUEST_TIMEOUT",
-                                  f"The request body did not arrive within {self.body_timeout:g}s"))
+            self._refuse(RequestTimeout(f"The request body did not arrive within {self.body_timeout:g}s"))
 
     def _refuse(self, error: ApiError) -> None:
         body = error.body()
@@ -195,7 +201,8 @@ def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
     # proto must say TCP: asyncio turns Nagle off (TCP_NODELAY) only on sockets that do, and with
     # Nagle on, a small response waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if os.name != "nt":  # a restart may bind while old connections wait out TIME_WAIT; on Windows the
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # same option lets two servers share a port
     try:
         sock.bind((host.strip("[]"), port))
     except OSError:
@@ -297,7 +304,7 @@ class SharedServer:
         if app is not None:
             await app(scope, receive, send)
         elif scope["type"] == "http":
-            error = ApiError(503, "NO_FAKE_ATTACHED", "No test's fake is attached to this shared server right now")
+            error = NoFakeAttached("No test's fake is attached to this shared server right now")
             await send_json(send, error.status, error.body())
 
     def start(self) -> SharedServer:

@@ -193,32 +193,35 @@ class _Walk:
             if node.fixed:
                 return self._on_string("date-time" if node.date_time else "enum", value, place)
             return self._on_string(node.kind or UNDESCRIBED, value, place)
-        within = "keep" if node.kind == "keep" else None  # a keep field keeps what it holds
         if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                sub = node.properties.get(key, node.additional)
-                if sub is None and within and node.open and _is_flag(item):
-                    self._on_kept(key)  # a kept open object's flags (an account's capabilities): kept
-                    out[key] = item
-                    continue
-                if sub is None:  # a key the contract does not describe
-                    if self._keep_unknown:
-                        self._on_unknown_key(key, (*place, key))
-                        out[key] = self._undescribed(item, (*place, key))
-                    else:
-                        self._on_dropped((*place, key))
-                    continue
-                if node.key_kind and key not in node.properties:
-                    new_key = self._on_string(node.key_kind, key, (*place, key))
-                else:
-                    (self._on_kept if within and key not in node.properties else self._on_key)(key)
-                    new_key = key
-                out[new_key] = self._value(item, sub, within, (*place, key))
-            return out
+            return self._object(value, node, place)
         if isinstance(value, list):
             return [self._value(item, node.items, node.kind, (*place, index)) for index, item in enumerate(value)]
         return value
+
+    def _object(self, value: dict[str, Any], node: _Node, place: Place) -> dict[str, Any]:
+        within = "keep" if node.kind == "keep" else None  # a keep field keeps what it holds
+        out = {}
+        for key, item in value.items():
+            sub = node.properties.get(key, node.additional)
+            if sub is None and within and node.open and _is_flag(item):
+                self._on_kept(key)  # a kept open object's flags (an account's capabilities): kept
+                out[key] = item
+                continue
+            if sub is None:  # a key the contract does not describe
+                if self._keep_unknown:
+                    self._on_unknown_key(key, (*place, key))
+                    out[key] = self._undescribed(item, (*place, key))
+                else:
+                    self._on_dropped((*place, key))
+                continue
+            if node.key_kind and key not in node.properties:
+                new_key = self._on_string(node.key_kind, key, (*place, key))
+            else:
+                (self._on_kept if within and key not in node.properties else self._on_key)(key)
+                new_key = key
+            out[new_key] = self._value(item, sub, within, (*place, key))
+        return out
 
     def _branch(self, node: _Node, value: Any) -> Mapping[str, Any] | None:
         """The ``anyOf`` branch a value takes: the first whose type is the value's."""

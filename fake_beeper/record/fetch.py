@@ -33,7 +33,7 @@ from fake_beeper.text import shown
 
 RETRIES = 3
 MAX_RETRY_WAIT = 30.0
-MAX_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
+MAX_RECORD_PAGES = 100_000  # a server whose hasMore never ends stops the recording, not the machine
 DEFAULT_MAX_CHATS = 50_000  # far past a real inbox; a server that invents chats reaches it in seconds
 MAX_RECORDING_BYTES = 256 * 2**20  # of chats' JSON, kept in memory until the file is written
 
@@ -79,22 +79,7 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
         if not isinstance(items, list):
             raise RecordError(f"{where}: the answer is not a page of chats")
         kept = len(fetched.chats)
-        cut_short = False  # chats of this page left out: max_chats was reached
-        for position, chat in enumerate(items):
-            _check(validator, chat, f"{where}: chat {position + 1}", stage)
-            if chat["id"] in seen:
-                fetched.repeated += 1
-                continue
-            seen.add(chat["id"])
-            body = bytes(memoryview(orjson.dumps(chat)))  # exact to the byte: orjson's own keeps its slack
-            size += len(body)
-            if size > MAX_RECORDING_BYTES:
-                raise AnswerRefused(f"{where}: the chats passed {MAX_RECORDING_BYTES // 2**20} MiB at chat "
-                                    f"{len(fetched.chats) + 1:,}; record fewer with --max-chats N")
-            fetched.chats.append(body)
-            if len(fetched.chats) >= most:
-                cut_short = position < len(items) - 1
-                break
+        size, cut_short = _keep(fetched, items, where, validator, stage, seen, most, size)
         progress(len(fetched.chats))
         cursor = page.get("oldestCursor")
         if not page.get("hasMore") or not items or not isinstance(cursor, str):
@@ -105,12 +90,33 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
             again = "the cursor of an earlier page" if cursor in cursors else "no chat that earlier pages did not have"
             raise AnswerRefused(f"{where}: {again}, and hasMore: the pages loop")
         cursors.add(cursor)
-        if fetched.pages >= MAX_PAGES:
-            raise AnswerRefused(f"{where}: still more chats after {MAX_PAGES:,} pages; pass --max-chats")
+        if fetched.pages >= MAX_RECORD_PAGES:
+            raise AnswerRefused(f"{where}: still more chats after {MAX_RECORD_PAGES:,} pages; pass --max-chats")
     if not chosen:  # the default bound, not the user's: more chats than a real inbox holds
         raise AnswerRefused(f"{where}: still more chats after {most:,} (the default --max-chats): a server "
                             "that never ends? To record the newest N of a larger inbox, pass --max-chats N")
     return fetched
+
+
+def _keep(fetched: Fetched, items: list[Any], where: str, validator: jsonschema_rs.Validator, stage: Stage,
+          seen: set[str], most: int, size: int) -> tuple[int, bool]:
+    """A page's chats checked and kept (those met before counted, not kept), until ``most``;
+    the bytes kept so far, and whether chats of this page were left out at ``most``."""
+    for position, chat in enumerate(items):
+        _check(validator, chat, f"{where}: chat {position + 1}", stage)
+        if chat["id"] in seen:
+            fetched.repeated += 1
+            continue
+        seen.add(chat["id"])
+        body = bytes(memoryview(orjson.dumps(chat)))  # exact to the byte: orjson's own keeps its slack
+        size += len(body)
+        if size > MAX_RECORDING_BYTES:
+            raise AnswerRefused(f"{where}: the chats passed {MAX_RECORDING_BYTES // 2**20} MiB at chat "
+                                f"{len(fetched.chats) + 1:,}; record fewer with --max-chats N")
+        fetched.chats.append(body)
+        if len(fetched.chats) >= most:
+            return size, position < len(items) - 1
+    return size, False
 
 
 def _accounts(client: httpx.Client, stage: Stage) -> list[dict[str, Any]] | None:

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -31,7 +32,18 @@ from fake_beeper.data.pools import pools
 from fake_beeper.timestamps import LAST_INSTANT, to_iso
 from fake_beeper.world.store import ChatStore
 
-EVENTS = ("message", "newChat", "archive", "remove")
+
+class Event(StrEnum):
+    """A live change: ``fake.activity``'s methods, a scenario's ``activity.events`` and
+    ``POST /_fake-beeper/activity`` name them so."""
+
+    MESSAGE = "message"
+    NEW_CHAT = "newChat"
+    ARCHIVE = "archive"
+    REMOVE = "remove"
+
+
+DEFAULT_WEIGHTS: dict[Event, int] = {Event.MESSAGE: 8, Event.NEW_CHAT: 1, Event.ARCHIVE: 1, Event.REMOVE: 0}
 NEW_CHAT_INDEX = 10**8  # generated chats for "newChat" come from far past any dataset's indexes
 
 
@@ -87,15 +99,26 @@ class Activity:
             self.store.remove(chat.id)
             return chat.id
 
-    def random_event(self, weights: Mapping[str, int]) -> tuple[str, str]:
+    def random_event(self, weights: Mapping[Event, int] | Mapping[str, int]) -> tuple[Event, str]:
         """One change drawn with ``weights`` (by event name); returns (event, chat ID)."""
-        names = [name for name in EVENTS if weights.get(name)]
-        event = self._random.choices(names, [weights[name] for name in names])[0]
-        if event != "newChat" and not len(self.store):
-            event = "newChat"  # nothing to change yet
-        act: dict[str, Callable[[], str]] = {"message": self.message, "newChat": self.new_chat,
-                                             "archive": self.archive, "remove": self.remove}
-        return event, act[event]()
+        weighted = {Event(name): weight for name, weight in weights.items() if weight}
+        names = [event for event in Event if event in weighted]
+        event = self._random.choices(names, [weighted[name] for name in names])[0]
+        if event is not Event.NEW_CHAT and not len(self.store):
+            event = Event.NEW_CHAT  # nothing to change yet
+        return event, self.apply(event)
+
+    def apply(self, event: Event, chat_id: str | None = None, *, text: str | None = None,
+              chat: Mapping[str, Any] | None = None) -> str:
+        """One change by its name (``chat_id``: a random chat if ``None``; ``text`` for a message,
+        ``chat`` for a new chat); returns the chat's ID."""
+        if event is Event.MESSAGE:
+            return self.message(chat_id, text=text)
+        if event is Event.NEW_CHAT:
+            return self.new_chat(chat)
+        if event is Event.ARCHIVE:
+            return self.archive(chat_id)
+        return self.remove(chat_id)
 
     def _chat(self, chat_id: str | None) -> LoadedChat:
         if chat_id is None:

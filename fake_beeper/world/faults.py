@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from fake_beeper.errors import ApiError
+from fake_beeper.errors import ApiError, InternalError, RateLimited, Unauthorized, Unavailable
 
 DEFAULT_MESSAGES = {
     401: "Token expired",  # what the real app sends (surfaced by the JS SDK as "401 Token expired")
@@ -22,7 +22,9 @@ DEFAULT_MESSAGES = {
     500: "Internal server error (injected by fake-beeper)",
     503: "Service unavailable (injected by fake-beeper)",
 }
-ERROR_CODES = {401: "UNAUTHORIZED", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 503: "UNAVAILABLE"}
+# The errors a fault may answer with, by status (a scenario's ``fault.status`` is one of these).
+FAULT_ERRORS: dict[int, type[ApiError]] = {error.status: error for error in (Unauthorized, RateLimited, InternalError,
+                                                                            Unavailable)}
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,7 @@ class Fault:
             headers["retry-after-ms"] = str(self.retry_after_ms)
         if self.status == 401:
             headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-        return ApiError(self.status, ERROR_CODES[self.status], self.message or DEFAULT_MESSAGES[self.status],
-                        headers=headers)
+        return FAULT_ERRORS[self.status](self.message or DEFAULT_MESSAGES[self.status], headers=headers)
 
 
 @dataclass

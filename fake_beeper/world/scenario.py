@@ -44,7 +44,8 @@ from fake_beeper.contract.behaviour import BEHAVIOUR_SCHEMA, Behaviour, parse_be
 from fake_beeper.data.files import require_regular_file
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.text import shown
-from fake_beeper.world.faults import Fault, Match, Rule
+from fake_beeper.world.activity import DEFAULT_WEIGHTS, Event
+from fake_beeper.world.faults import FAULT_ERRORS, Fault, Match, Rule
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 32
@@ -77,7 +78,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                     "properties": {
                         "latency": {"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER,
                                                          "minItems": 2, "maxItems": 2}]},
-                        "status": {"enum": [401, 429, 500, 503]},
+                        "status": {"enum": sorted(FAULT_ERRORS)},
                         "retryAfter": _NUMBER,
                         "retryAfterMs": {"type": "integer", "minimum": 0},
                         "message": {"type": "string"},
@@ -97,14 +98,13 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "properties": {
                 "every": _COUNT,
                 "events": {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
-                    name: {"type": "integer", "minimum": 0} for name in ("message", "newChat", "archive", "remove")
+                    event.value: {"type": "integer", "minimum": 0} for event in Event
                 }},
             },
         },
         "behaviour": BEHAVIOUR_SCHEMA,
     },
 }
-DEFAULT_EVENTS = {"message": 8, "newChat": 1, "archive": 1, "remove": 0}
 
 
 class ScenarioError(FakeBeeperError, ValueError):
@@ -120,7 +120,7 @@ class ScenarioError(FakeBeeperError, ValueError):
 @dataclass(frozen=True)
 class ActivityPlan:
     every: int
-    events: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_EVENTS))
+    events: dict[Event, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
     activity = document.get("activity")
     plan = None
     if activity is not None:
-        plan = ActivityPlan(activity["every"], {**DEFAULT_EVENTS, **activity.get("events", {})})
+        weights = {Event(name): weight for name, weight in activity.get("events", {}).items()}
+        plan = ActivityPlan(activity["every"], {**DEFAULT_WEIGHTS, **weights})
     if plan is not None and not any(plan.events.values()):
         raise ScenarioError(f"{source}: activity.events: every weight is 0")
     return Scenario(document.get("seed", 0), rules, plan, parse_behaviour(document.get("behaviour", {}), source=source))

@@ -34,10 +34,12 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from sortedcontainers import SortedList
+
+from fake_beeper.contract.behaviour import SearchMatch
 
 Key = tuple[int, str]
 _NON_WORD = re.compile(r"\W+")
@@ -58,7 +60,7 @@ class SearchFilter:
     type: str | None = None  # "single" | "group" | None: any
     unread_only: bool = False
     unread_counts_marked: bool = True
-    match: Literal["wordPrefix", "substring"] = "wordPrefix"
+    match: SearchMatch = SearchMatch.WORD_PREFIX
     inclusive_bounds: bool = False
 
 
@@ -186,8 +188,8 @@ class SearchIndex:
         """A test of one key against every filter of ``search`` but the date range (a key bound)."""
         facets = self.facets
         accounts = frozenset(search.account_ids) if search.account_ids is not None else None
-        words = _essential(search.words if search.match == "substring" else {_word_starts(w) for w in search.words})
-        substring = search.match == "substring"
+        substring = search.match == SearchMatch.SUBSTRING
+        words = _essential(search.words if substring else {_word_starts(w) for w in search.words})
         titles = search.scope in (None, "titles")
         names = search.scope in (None, "participants")
 

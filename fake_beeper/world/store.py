@@ -33,16 +33,16 @@ from typing import Any, Literal
 import orjson
 from sortedcontainers import SortedList
 
+from fake_beeper.contract.behaviour import After
 from fake_beeper.contract.spec import ACCOUNT_SCHEMA
 from fake_beeper.contract.stages import LATEST, Stage
-from fake_beeper.data.loaded import NO_ACTIVITY, Key, LoadedChat, gc_paused, list_order
+from fake_beeper.data.loaded import NO_ACTIVITY, Key, LoadedChat, list_order
 from fake_beeper.world import cursors
 from fake_beeper.world.accounts import derive_account
 from fake_beeper.world.cursors import Position
 from fake_beeper.world.search import SearchFilter, SearchIndex, without_preview
 
 Direction = Literal["after", "before"]
-AfterMode = Literal["adjacent", "newest"]
 _FIRST_UNDATED: Key = (-NO_ACTIVITY, "")  # every chat without lastActivity has this key or a later one
 
 
@@ -72,8 +72,7 @@ class ChatStore:
         served in the shape of ``stage``, made once: the chats come in that shape already."""
         self._account_shape = (lambda account: account) if stage.is_latest else \
             functools.partial(stage.project, schema=ACCOUNT_SCHEMA)
-        with gc_paused():
-            self._build(list(chats), list(accounts))
+        self._build(list(chats), list(accounts))
         # Pages are read on the server's event loop while a test thread may change chats: every
         # read and write holds this lock, so no page ever sees half of a change.
         self._lock = threading.Lock()
@@ -189,7 +188,7 @@ class ChatStore:
         return True
 
     def page(self, *, cursor: Position | None = None, direction: Direction = "before", limit: int = 25,
-             account_ids: Sequence[str] | None = None, after: AfterMode = "adjacent",
+             account_ids: Sequence[str] | None = None, after: After = After.ADJACENT,
              undated: bool = True) -> Page:
         """One page (see the module's docstring). ``after="newest"`` makes an ``after`` page the
         newest ``limit`` chats newer than the cursor, and ``undated=False`` leaves chats without
@@ -199,7 +198,7 @@ class ChatStore:
                               self._body)
 
     def search(self, search: SearchFilter, *, cursor: Position | None = None, direction: Direction = "before",
-               limit: int = 50, after: AfterMode = "adjacent", undated: bool = True) -> Page:
+               limit: int = 50, after: After = After.ADJACENT, undated: bool = True) -> Page:
         """A page of the chats ``search`` keeps, in list order, with the list's cursors, each chat
         without its ``preview`` (``fake_beeper.world.search``). The first search builds the search index."""
         with self._lock:
@@ -214,8 +213,7 @@ class ChatStore:
 
     def _search_index(self) -> SearchIndex:
         if self._search is None:
-            with gc_paused():
-                self._search = SearchIndex((key, self._chats[key[1]].body) for key in self._order)
+            self._search = SearchIndex((key, self._chats[key[1]].body) for key in self._order)
         return self._search
 
     def find(self, chat_id: str) -> LoadedChat | None:
@@ -233,7 +231,7 @@ class ChatStore:
         return self._chats[key[1]].body
 
     def _page(self, indexes: list[SortedList], dates: _Range, keep: Callable[[Key], bool] | None,
-              cursor: Position | None, direction: Direction, limit: int, after: AfterMode,
+              cursor: Position | None, direction: Direction, limit: int, after: After,
               undated: bool, body: Callable[[Key], bytes]) -> Page:
         # Leaving the undated chats out, a cursor and a date range are all bounds on the keys.
         window = dates.below(_FIRST_UNDATED) if not undated else dates
@@ -243,7 +241,7 @@ class ChatStore:
                 has_more = False  # nothing is newer than the newest page
         elif direction == "before":
             keys, has_more = _first(indexes, window.above(*_older_than(cursor)), limit, keep)
-        elif after == "newest":
+        elif after == After.NEWEST:
             keys, has_more = _first(indexes, window.below(_newer_than(cursor)), limit, keep)
         else:
             keys, has_more = _last(indexes, window.below(_newer_than(cursor)), limit, keep)
