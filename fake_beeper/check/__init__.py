@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import re
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -38,7 +37,7 @@ import httpx
 from fake_beeper.check.operations import SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
-from fake_beeper.check.report import PROBES_CHECK, Finding, Report, Violation, curl
+from fake_beeper.check.report import PROBES_CHECK, CheckerBug, Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
 from fake_beeper.contract import stages
 from fake_beeper.contract.stages import LATEST, Stage
@@ -58,7 +57,6 @@ from fake_beeper.polite import (
     UnsafeRequest,
     polite_client,
 )
-from fake_beeper.text import shown
 
 T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
@@ -76,16 +74,6 @@ __all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "Oper
 
 class CheckError(FakeBeeperError):
     """The check could not run: the server is unreachable, refuses the token, or is no API."""
-
-
-class CheckerBug(FakeBeeperError):
-    """A bug in ``fake-beeper check`` itself, met while running one check: never the server's
-    doing, and never reported as a violation. ``traceback`` says where."""
-
-    def __init__(self, check: str, exc: BaseException) -> None:
-        super().__init__(f"a bug in fake-beeper check, in \"{check}\": {type(exc).__name__}: {shown(str(exc))}")
-        self.check = check
-        self.traceback = "".join(traceback.format_exception(exc))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ server's back.
 from __future__ import annotations
 
 import http.server
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from fake_beeper.check.report import CheckerBug
 from fake_beeper.polite import Polite, polite_client
 
 # Headers that belong to one connection, not to the request or the answer (RFC 9110 §7.6.1), and
@@ -34,11 +36,13 @@ MAX_REQUEST_BODY = 1 << 20  # what Schemathesis sends a GET operation: small, or
 
 
 class Gate:
-    """The gate's address, and how to read what Schemathesis said about it."""
+    """The gate's address, how to read what Schemathesis said about it, and the first error of
+    the gate's own (a bug of the check, never the server's doing: ``CheckerBug``)."""
 
     def __init__(self, url: str, base_url: str) -> None:
         self.url = url
         self.base_url = base_url
+        self.bug: BaseException | None = None
 
     def real(self, text: str) -> str:
         """``text`` (a finding, a curl line) with the gate's address made the server's."""
@@ -50,18 +54,20 @@ def gate(base_url: str, polite: Polite) -> Iterator[Gate]:
     """A gate to ``base_url`` through ``polite``, on a free loopback port, for as long as this lasts."""
     client = polite_client(base_url, None, polite)  # no token of its own: Schemathesis's cases say theirs
     handler = type("GateHandler", (_Forward,), {"client": client})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    opened = server.gate = Gate(f"http://127.0.0.1:{server.server_address[1]}", base_url.rstrip("/"))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="fake-beeper check gate", daemon=True)
     thread.start()
     try:
-        yield Gate(f"http://127.0.0.1:{server.server_address[1]}", base_url.rstrip("/"))
+        yield opened
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
         client.close()
+    if opened.bug is not None:
+        raise CheckerBug("schemathesis", opened.bug) from opened.bug
 
 
 class _Forward(http.server.BaseHTTPRequestHandler):
@@ -69,10 +75,14 @@ class _Forward(http.server.BaseHTTPRequestHandler):
 
     client: httpx.Client
     protocol_version = "HTTP/1.1"  # keep-alive, as Schemathesis's sessions expect
+    disable_nagle_algorithm = True  # else each answer waits ~40 ms for the client's delayed ACK
 
     def forward(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 <= length <= MAX_REQUEST_BODY:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_REQUEST_BODY:  # nothing Schemathesis makes of a GET operation
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else None
@@ -93,6 +103,20 @@ class _Forward(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the check reports what matters."""
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    gate: Gate
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """An error of the gate's own: kept, the first of them, to end the run as a bug of the
+        check (not printed over the check's output, and never blamed on the server)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # the connection's end (Schemathesis gave up on it): no bug
+            return
+        if self.gate.bug is None and error is not None:
+            self.gate.bug = error
 
 
 for _method in _METHODS:

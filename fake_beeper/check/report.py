@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import shlex
 import textwrap
+import traceback
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from fake_beeper.contract.behaviour import FIXED
 from fake_beeper.contract.stages import LATEST, Stage
+from fake_beeper.errors import FakeBeeperError
 from fake_beeper.text import shown
 
 Kind = Literal["violation", "warning"]
@@ -30,6 +32,16 @@ class Violation(AssertionError):
     and the chat. Raised explicitly, never by ``assert``, so that ``python -O`` keeps every
     verdict; an ``AssertionError`` for pytest, which reports it as the test's failure. Anything
     else a check raises is a bug of the check, not the server's doing."""
+
+
+class CheckerBug(FakeBeeperError):
+    """A bug in ``fake-beeper check`` itself, met while running one check: never the server's
+    doing, and never reported as a violation. ``traceback`` says where."""
+
+    def __init__(self, check: str, exc: BaseException) -> None:
+        super().__init__(f"a bug in fake-beeper check, in \"{check}\": {type(exc).__name__}: {shown(str(exc))}")
+        self.check = check
+        self.traceback = "".join(traceback.format_exception(exc))
 
 
 @dataclass(frozen=True)
