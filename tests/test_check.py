@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -284,6 +285,29 @@ def test_the_check_sends_only_get_and_harmless_probes() -> None:
     # Every request that reached the fake passed the gate (one more, Schemathesis's NULL-byte
     # header probe, is refused by the HTTP parser before the fake's journal sees it).
     assert set(report.methods) == sent and len(fake.journal) <= report.requests <= len(fake.journal) + 1
+
+
+def test_a_check_patches_no_library_while_it_runs() -> None:
+    """Schemathesis's requests reach the server through a loopback gate of the check's own: the
+    rest of the process (another thread's ``requests``) keeps its adapter as it was, throughout."""
+    import requests.adapters
+
+    original, seen, done = requests.adapters.HTTPAdapter.send, set(), threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.add(requests.adapters.HTTPAdapter.send is original)
+            done.wait(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with FakeBeeper().start() as fake:
+            report = check(fake.base_url)
+    finally:
+        done.set()
+        watcher.join()
+    assert any(name.startswith("schemathesis:") for name in report.passed) and seen == {True}
 
 
 def test_the_gate_refuses_a_write_before_anything_is_sent(fake_beeper_server: FakeBeeper) -> None:
