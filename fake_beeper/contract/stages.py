@@ -43,9 +43,13 @@ CHAT_SCHEMA = spec.CHAT_SCHEMA
 TITLE_NULL_EVERY = 6  # where titles were optional and nullable: about one chat in six null, as many absent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Stage:
-    """One stage of the API: its name, where the references describe it and the SDKs made from it."""
+    """One stage of the API: its name, where the references describe it and the SDKs made from it.
+
+    There is one object per stage (``stage()`` hands out those of ``STAGES``, and a pickle comes
+    back as the same one), so a stage is equal only to itself and hashes by identity: the caches
+    keyed by stage on the request path cost no hashing of its fields."""
 
     name: str
     contract: str  # the stage's name in chats-contract.md (H1 … H6)
