@@ -282,6 +282,9 @@ def _person_from(person: Person, network: Network, rng: random.Random) -> Person
     return replace(person, remote=remote_user_id(network, rng.getrandbits(32), person.handle))
 
 
+_ANY: Mapping[str, Any] = {}  # the schema of a key no schema names: one object, so the walker's cache keeps one node
+
+
 def _vary(rng: random.Random, value: Any, schema: Mapping[str, Any]) -> Any:
     """Walk a network's capability profile beside its schema, as bridges differ in what they report.
 
@@ -298,7 +301,7 @@ def _vary(rng: random.Random, value: Any, schema: Mapping[str, Any]) -> Any:
         if key in node.properties and key not in node.required and rng.random() < 0.08:
             continue
         extra = node.additional
-        item_schema = node.properties.get(key, extra if isinstance(extra, Mapping) else {})
+        item_schema = node.properties.get(key, extra if isinstance(extra, Mapping) else _ANY)
         varied[key] = _vary(rng, item, item_schema)
     return varied
 
