@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from fake_beeper.check.report import CheckerBug
+from fake_beeper.errors import FakeBeeperError
 from fake_beeper.polite import Polite, polite_client
 
 # Headers that belong to one connection, not to the request or the answer (RFC 9110 §7.6.1), and
@@ -89,8 +90,8 @@ class _Forward(http.server.BaseHTTPRequestHandler):
         headers = [(name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP]
         try:
             answer = self.client.request(self.command, self.path, headers=headers, content=body)
-        except Exception:  # refused, or a bound passed: polite.stopped says which; the connection is cut
-            self.close_connection = True
+        except (httpx.HTTPError, FakeBeeperError):  # no answer, refused, or a bound passed (polite.stopped
+            self.close_connection = True            # says which): the connection is cut
             return
         self.send_response_only(answer.status_code, answer.reason_phrase)
         for name, value in answer.headers.multi_items():
