@@ -49,23 +49,23 @@ def fakes() -> Iterator[dict[str, FakeBeeper]]:
         fake.stop()
 
 
-def python_walk(version: str, fake: FakeBeeper) -> dict[str, Any]:
+def python_walk(version: str, fake: FakeBeeper, *chat_ids: str) -> dict[str, Any]:
     python = PYTHON_SDKS[version]
     assert python.exists(), f"{python} is missing: make test builds the SDK virtualenvs (.venv-sdks/)"
-    done = subprocess.run([str(python), str(ROOT / "contract_tests" / "sdk_walk.py"), fake.base_url, fake.token],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([str(python), str(ROOT / "contract_tests" / "sdk_walk.py"), fake.base_url, fake.token,
+                           *chat_ids], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     outcome: dict[str, Any] = json.loads(done.stdout)
     assert outcome["sdk"] == version
     return outcome
 
 
-def npm_walk(package: str, fake: FakeBeeper) -> dict[str, Any]:
+def npm_walk(package: str, fake: FakeBeeper, params: str = "{}", operation: str = "list") -> dict[str, Any]:
     node = shutil.which("node")
     assert node, "Node.js is needed for the TypeScript SDKs"
     env = {"PATH": os.environ.get("PATH", ""), "FAKE_BEEPER_SDK": package, "BEEPER_ACCESS_TOKEN": fake.token,
            "BEEPER_BASE_URL": fake.base_url, "BEEPER_DESKTOP_BASE_URL": fake.base_url}  # 5.0.0 and 4.2.3 names
-    done = subprocess.run([node, "walk.mjs", "{}", "list"], cwd=ROOT / "contract_tests" / "typescript", env=env,
+    done = subprocess.run([node, "walk.mjs", params, operation], cwd=ROOT / "contract_tests" / "typescript", env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     outcome: dict[str, Any] = json.loads(done.stdout)
@@ -98,6 +98,38 @@ def test_the_typescript_sdks_walk_every_profile(matrix: dict[str, dict[str, dict
     for version in NPM_SDKS:
         for name, outcome in matrix[f"@beeper/desktop-api {version}"].items():
             assert outcome.get("ids") == fakes[name].ordered_ids(), (version, name, outcome.get("error"))
+
+
+# Each SDK on the profile of its own stage.
+OWN_STAGE = {"4.1.296": "4.1", "4.3.0": "4.2", "5.0.0": "5.0", "6.0.0": "6.0"}
+NPM_OWN_STAGE = {"4.2.3": "js-4.2.3", "5.0.0": "5.0"}
+
+
+def chats_to_walk(fake: FakeBeeper) -> list[str]:
+    """The chats with the most messages, and a short one: walks of many pages and of one."""
+    ids = [chat_id for chat_id in fake.ordered_ids()[:60] if fake.messages(chat_id)]
+    by_length = sorted(ids, key=lambda chat_id: len(fake.messages(chat_id)))
+    return [*by_length[-2:], by_length[0]]
+
+
+@pytest.mark.parametrize("version", OWN_STAGE)
+def test_each_python_sdk_walks_every_message_of_a_chat_on_its_own_stage(
+        version: str, fakes: dict[str, FakeBeeper]) -> None:
+    fake = fakes[OWN_STAGE[version]]
+    chats = chats_to_walk(fake)
+    outcome = python_walk(version, fake, *chats)
+    assert outcome["ok"], outcome
+    for chat_id in chats:
+        assert outcome["messages"][chat_id] == [message["id"] for message in fake.messages(chat_id)], chat_id
+
+
+@pytest.mark.parametrize("version", NPM_OWN_STAGE)
+def test_each_typescript_sdk_walks_every_message_of_a_chat_on_its_own_stage(
+        version: str, fakes: dict[str, FakeBeeper]) -> None:
+    fake = fakes[NPM_OWN_STAGE[version]]
+    for chat_id in chats_to_walk(fake):
+        outcome = npm_walk(NPM_SDKS[version], fake, json.dumps({"chatID": chat_id}), "messages")
+        assert outcome.get("ids") == [message["id"] for message in fake.messages(chat_id)], outcome.get("error")
 
 
 def cell(outcome: dict[str, Any]) -> str:

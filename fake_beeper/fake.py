@@ -145,6 +145,11 @@ class FakeBeeper:
         without the undated chats when the behaviour leaves them out."""
         return self.store.ordered_ids(account_ids, undated=self.state.behaviour.undated == "last")
 
+    def messages(self, chat_id: str) -> list[dict[str, Any]]:
+        """Every message of a chat (by ID or local ID), newest first, as ``GET …/messages`` walks
+        them; a ``NotFound`` error for an unknown chat."""
+        return list(self.state.messages.messages(chat_id))
+
     @property
     def behaviour(self) -> Behaviour:
         """How the fake answers where the contract is silent (see ``fake_beeper.contract.behaviour``)."""

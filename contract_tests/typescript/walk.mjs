@@ -3,13 +3,16 @@
 //   node walk.mjs '{"accountIDs": ["..."], "limit": 50}'            chats.list(), every page
 //   node walk.mjs '{"query": "ali", "scope": "titles"}' search      chats.search(), every page
 //   node walk.mjs '{"chatID": "!a:x", "maxParticipantCount": -1}' retrieve
+//   node walk.mjs '{"chatID": "!a:x"}' messages                     messages.list(chatID), every page
+//   node walk.mjs '{"query": "the", "limit": 20}' searchMessages    messages.search(), every page
+//   node walk.mjs '{"chatID": "!a:x", "messageID": "m1"}' message   messages.retrieve(messageID, {chatID})
 //   node walk.mjs '{}' accounts                                     accounts.list()
 //   node walk.mjs '{}' info                                         info.retrieve()
 //
 // The SDK reads BEEPER_BASE_URL (4.2.3: BEEPER_DESKTOP_BASE_URL) and BEEPER_ACCESS_TOKEN from the
 // environment (set by the test). FAKE_BEEPER_SDK names another installed SDK package to drive
 // (desktop-api-4.2.3, for the compatibility matrix); the default is @beeper/desktop-api 5.0.0.
-// Output: {"ids": [...], "accountIDs": [...]} for a walk, {"result": ...} for one object, or
+// Output: {"ids": [...], "accountIDs": [...]} for a walk (of chats or messages), {"result": ...} for one object, or
 // {"error": {"name", "status", "message"}} when the SDK throws, so the Python side can assert on
 // the SDK's own error mapping.
 const { default: BeeperDesktop } = await import(process.env.FAKE_BEEPER_SDK || '@beeper/desktop-api');
@@ -35,6 +38,15 @@ async function call() {
     case 'retrieve': {
       const { chatID, ...query } = params;
       return { result: await client.chats.retrieve(chatID, query) };
+    }
+    case 'messages': {
+      const { chatID, ...query } = params;
+      return walk(client.messages.list(chatID, query));
+    }
+    case 'searchMessages': return walk(client.messages.search(params));
+    case 'message': {
+      const { messageID, ...rest } = params;
+      return { result: await client.messages.retrieve(messageID, rest) };
     }
     case 'accounts': return { result: await client.accounts.list() };
     case 'info': return { result: await client.info.retrieve() };

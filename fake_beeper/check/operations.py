@@ -79,8 +79,16 @@ def _probe_target(name: str, full: Walk | None) -> str | None:
     first = full.chats[0] if full is not None and full.chats else None
     if name == SEARCH:
         return path
+    if "{messageID}" in path:  # the newest message of a chat, as the list showed it
+        shown = next((chat for chat in full.chats if isinstance(chat.get("preview"), dict)
+                      and isinstance(chat["preview"].get("id"), str)), None) if full is not None else None
+        if shown is None:
+            return None
+        return path.replace("{chatID}", quote(shown["id"], safe="")).replace(
+            "{messageID}", quote(shown["preview"]["id"], safe=""))
     if "{chatID}" in path:
         return path.replace("{chatID}", quote(first["id"], safe="")) if first else None
     if "{accountID}" in path:
         return path.replace("{accountID}", quote(first["accountID"], safe="")) if first else None
     return path
+

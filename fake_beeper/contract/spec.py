@@ -26,12 +26,18 @@ GET_CHAT_PATH = "/v1/chats/{chatID}"
 LIST_ACCOUNTS_PATH = "/v1/accounts"
 GET_ACCOUNT_PATH = "/v1/accounts/{accountID}"
 INFO_PATH = "/v1/info"
+LIST_MESSAGES_PATH = "/v1/chats/{chatID}/messages"
+GET_MESSAGE_PATH = "/v1/chats/{chatID}/messages/{messageID}"
+SEARCH_MESSAGES_PATH = "/v1/messages/search"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# The components the code names: a listed chat, an account, a page of the list and of the search.
+# The components the code names: a listed chat, an account, a page of the list and of the search,
+# a message and a page of messages.
 CHAT_SCHEMA = "ChatListResponse"
 ACCOUNT_SCHEMA = "Account"
 PAGE_SCHEMA = "ListChatsResponse"
 SEARCH_PAGE_SCHEMA = "SearchChatsResponse"
+MESSAGE_SCHEMA = "Message"
+MESSAGE_PAGE_SCHEMA = "MessagePage"
 
 
 @cache

@@ -177,6 +177,7 @@ class _World:
             ctx = MessageContext(ident.id, ident.account.id, ident.type == "group", senders,
                                  millis if millis is not None else NOW - 900 * _DAY)
             chat["preview"] = preview_message(rng, self.pools, ctx)
+            _read_state_agrees(chat, chat["preview"])
         return chat
 
     def _participants(self, rng: random.Random, ident: Identity) -> tuple[dict[str, Any], tuple[Sender, ...]]:
@@ -304,6 +305,26 @@ def _vary(rng: random.Random, value: Any, schema: Mapping[str, Any]) -> Any:
         item_schema = node.properties.get(key, extra if isinstance(extra, Mapping) else _ANY)
         varied[key] = _vary(rng, item, item_schema)
     return varied
+
+
+def _read_state_agrees(chat: dict[str, Any], preview: dict[str, Any]) -> None:
+    """Make ``unreadCount``, ``lastReadMessageSortKey`` and the preview tell one story (the
+    history of ``data/history.py`` is fitted to them): a chat whose newest message is the user's
+    own has nothing unread; the last read message is the preview when nothing is, else one with a
+    lower sort key, with room for the unread ones between. Reads no more of the generator, so
+    every other field is as it was."""
+    own = {person["id"] for person in chat["participants"]["items"] if person.get("isSelf")}
+    if preview.get("isSender") or preview["senderID"] in own:
+        chat["unreadCount"] = 0
+    unread = chat["unreadCount"]
+    if unread == 0 and chat.get("unreadMentionsCount"):
+        chat["unreadMentionsCount"] = 0
+    if "isUnread" in preview:
+        preview["isUnread"] = unread > 0
+    if "lastReadMessageSortKey" in chat:
+        drawn = int(chat["lastReadMessageSortKey"])
+        newest = int(preview["sortKey"])
+        chat["lastReadMessageSortKey"] = str(newest - unread * (1 + drawn % 5_000)) if unread else str(newest)
 
 
 def _unread_count(rng: random.Random) -> int:

@@ -18,6 +18,7 @@ MESSAGE_TYPES = ("TEXT", "NOTICE", "IMAGE", "VIDEO", "VOICE", "AUDIO", "FILE", "
                  "LOCATION", "REACTION")
 _TYPE_WEIGHTS = (60, 4, 10, 4, 6, 2, 4, 3, 2, 5)
 _SEND_STATUSES = ("SUCCESS", "PENDING", "FAIL_RETRIABLE", "FAIL_PERMANENT")
+MEDIA_KINDS = ("IMAGE", "VIDEO", "VOICE", "AUDIO", "FILE", "STICKER")  # the kinds with attachments
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,22 @@ class MessageContext:
     timestamp_millis: int
 
 
+@dataclass(frozen=True)
+class Essentials:
+    """What a message is before its details: its sender, kind and text, which a search reads."""
+
+    sender: Sender
+    kind: str
+    text: str | None
+
+
+def draw_essentials(rng: random.Random, pools: Pools, senders: tuple[Sender, ...]) -> Essentials:
+    """A message's essentials, drawn first (``history_message`` draws the rest from the same ``rng``)."""
+    sender = rng.choice(senders)
+    kind = rng.choices(MESSAGE_TYPES, _TYPE_WEIGHTS)[0]
+    return Essentials(sender, kind, _body(rng, pools, kind))
+
+
 def preview_message(rng: random.Random, pools: Pools, ctx: MessageContext) -> dict[str, Any]:
     sender = rng.choice(ctx.participants)
     kind = rng.choices(MESSAGE_TYPES, _TYPE_WEIGHTS)[0]
@@ -49,16 +66,34 @@ def preview_message(rng: random.Random, pools: Pools, ctx: MessageContext) -> di
         "sortKey": str(ctx.timestamp_millis // 10 * 3 + rng.randrange(3)),
         "timestamp": to_iso(ctx.timestamp_millis),
     }
+    _head(rng, message, sender, kind)
+    return _details(rng, pools, ctx, message, Essentials(sender, kind, _body(rng, pools, kind)))
+
+
+def history_message(rng: random.Random, pools: Pools, ctx: MessageContext, essentials: Essentials) -> dict[str, Any]:
+    """A message of a chat's history with these essentials (its ``id``, ``sortKey`` and
+    ``timestamp`` are the history's to set)."""
+    message: dict[str, Any] = {"accountID": ctx.account_id, "chatID": ctx.chat_id,
+                               "senderID": essentials.sender.id}
+    _head(rng, message, essentials.sender, essentials.kind)
+    return _details(rng, pools, ctx, message, essentials)
+
+
+def _head(rng: random.Random, message: dict[str, Any], sender: Sender, kind: str) -> None:
     _maybe(rng, 0.9, message, "isSender", sender.is_self)
     _maybe(rng, 0.6, message, "isUnread", not sender.is_self and rng.random() < 0.5)
     if sender.name is not None and rng.random() < 0.92:
         message["senderName"] = sender.name
     if rng.random() < 0.96:  # older bridges do not report a type
         message["type"] = kind
-    body = _body(rng, pools, kind)
+
+
+def _details(rng: random.Random, pools: Pools, ctx: MessageContext, message: dict[str, Any],
+             essentials: Essentials) -> dict[str, Any]:
+    sender, kind, body = essentials.sender, essentials.kind, essentials.text
     if body is not None:
         message["text"] = body
-    if kind in ("IMAGE", "VIDEO", "VOICE", "AUDIO", "FILE", "STICKER"):
+    if kind in MEDIA_KINDS:
         message["attachments"] = [_attachment(rng, pools, kind) for _ in range(_attachment_count(rng, kind))]
     if kind == "TEXT" and rng.random() < 0.15:
         message["links"] = [_link_preview(rng, pools)]
@@ -91,7 +126,7 @@ def _body(rng: random.Random, pools: Pools, kind: str) -> str | None:
         return f"Reacted {rng.choice(EMOJI)} to a message"
     if kind == "LOCATION":
         return f"geo:{rng.uniform(-80, 80):.5f},{rng.uniform(-170, 170):.5f}"
-    if kind in ("IMAGE", "VIDEO", "VOICE", "AUDIO", "FILE", "STICKER") and rng.random() < 0.7:
+    if kind in MEDIA_KINDS and rng.random() < 0.7:
         return None  # media without a caption
     sentence = rng.choice(pools.sentences)
     roll = rng.random()

@@ -23,7 +23,13 @@ from starlette.types import Scope
 
 from fake_beeper.contract import spec
 from fake_beeper.errors import NotFound
-from fake_beeper.http.query import parse_get_chat_query, parse_list_chats_query, parse_search_chats_query
+from fake_beeper.http.query import (
+    parse_get_chat_query,
+    parse_list_chats_query,
+    parse_list_messages_query,
+    parse_search_chats_query,
+    parse_search_messages_query,
+)
 from fake_beeper.world.chat_view import retrieved
 from fake_beeper.world.info import server_info
 from fake_beeper.world.state import FakeState
@@ -126,6 +132,28 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
     return retrieved(chat.body, max_participants)
 
 
+def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/chats/{chatID}/messages``: a page of the chat's messages, newest first (``world/messages.py``)."""
+    query = parse_list_messages_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
+    page = state.messages.page(path_params["chatID"], cursor=query.cursor, direction=query.direction,
+                               after=state.behaviour.after, limit=query.limit)
+    return _served(state, request, page)
+
+
+def get_message(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/chats/{chatID}/messages/{messageID}``: one message, or a 404."""
+    return state.messages.get(path_params["chatID"], path_params["messageID"])
+
+
+def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+    """``GET /v1/messages/search``: a page of the messages the filters keep, newest first."""
+    query = parse_search_messages_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
+    asked = query.page
+    page = state.messages.search(query.filter, cursor=asked.cursor, direction=asked.direction, limit=asked.limit,
+                                 after=state.behaviour.after)
+    return _served(state, request, page)
+
+
 def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
     """``GET /v1/accounts``: every account of the world, as a bare array (``accounts.py``)."""
     return b"[" + b",".join(state.store.accounts()) + b"]"
@@ -151,4 +179,7 @@ ROUTER = Router([
     Operation("GET", spec.LIST_ACCOUNTS_PATH, list_accounts),
     Operation("GET", spec.GET_ACCOUNT_PATH, get_account),
     Operation("GET", spec.INFO_PATH, get_info, authenticated=False),
+    Operation("GET", spec.LIST_MESSAGES_PATH, list_messages),
+    Operation("GET", spec.GET_MESSAGE_PATH, get_message),
+    Operation("GET", spec.SEARCH_MESSAGES_PATH, search_messages),
 ])

@@ -34,6 +34,8 @@ from fake_beeper.errors import (
 from fake_beeper.timestamps import to_millis
 from fake_beeper.world import cursors
 from fake_beeper.world.cursors import Position
+from fake_beeper.world.message_search import MessageFilter, words_of
+from fake_beeper.world.messages import PAGE_SIZE
 from fake_beeper.world.search import SearchFilter
 from fake_beeper.world.store import Direction
 
@@ -57,6 +59,21 @@ class SearchChatsQuery:
     direction: Direction
     limit: int
     filter: SearchFilter
+
+
+@dataclass(frozen=True)
+class MessagesQuery:
+    """A page of messages asked for: the list's (``limit`` fixed) or a search's."""
+
+    cursor: str | None  # opaque here: which forms a chat's messages take is the book's business
+    direction: Direction
+    limit: int
+
+
+@dataclass(frozen=True)
+class SearchMessagesQuery:
+    page: MessagesQuery
+    filter: MessageFilter
 
 
 class QueryParams(Protocol):
@@ -121,6 +138,37 @@ def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
         inclusive_bounds=behaviour.activity_bounds == "inclusive",
     )
     return SearchChatsQuery(cursor, cast(Direction, values.get("direction") or "before"), values["limit"], search)
+
+
+def parse_list_messages_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                              stage: Stage = LATEST) -> MessagesQuery:
+    """``GET /v1/chats/{chatID}/messages``: a cursor and a direction (pages of ``PAGE_SIZE``)."""
+    values = parse_query(spec.LIST_MESSAGES_PATH, params, behaviour=behaviour, stage=stage)
+    return MessagesQuery(values.get("cursor") or None, cast(Direction, values.get("direction") or "before"),
+                         PAGE_SIZE)
+
+
+def parse_search_messages_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+                                stage: Stage = LATEST) -> SearchMessagesQuery:
+    """``GET /v1/messages/search``: paging and the filters (``world/message_search.py``)."""
+    values = parse_query(spec.SEARCH_MESSAGES_PATH, params, behaviour=behaviour, stage=stage)
+    after, before = values.get("dateAfter"), values.get("dateBefore")
+    account_ids, chat_ids = values.get("accountIDs"), values.get("chatIDs")
+    search = MessageFilter(
+        account_ids=tuple(account_ids) if account_ids is not None else None,
+        chat_ids=tuple(chat_ids) if chat_ids is not None else None,
+        chat_type=values.get("chatType"),
+        after_millis=to_millis(after) if after is not None else None,
+        before_millis=to_millis(before) if before is not None else None,
+        exclude_low_priority=values["excludeLowPriority"],
+        include_muted=values["includeMuted"],
+        media_types=frozenset(values.get("mediaTypes") or ()),
+        words=tuple(words_of(values.get("query") or "")),
+        sender=values.get("sender") or None,
+    )
+    page = MessagesQuery(values.get("cursor") or None, cast(Direction, values.get("direction") or "before"),
+                         values["limit"])
+    return SearchMessagesQuery(page, search)
 
 
 def parse_get_chat_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,

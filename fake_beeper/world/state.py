@@ -29,6 +29,7 @@ from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.world.activity import Activity
 from fake_beeper.world.faults import Faults, WalkPages
 from fake_beeper.world.journal import Journal
+from fake_beeper.world.messages import MessageBook
 from fake_beeper.world.scenario import ActivityPlan, Scenario
 from fake_beeper.world.scripted import ScriptedPages
 from fake_beeper.world.store import ChatStore
@@ -53,8 +54,8 @@ class InternalError:
 
 
 class FakeState:
-    """The chats, the token, the journal, faults, walk pages, scripted pages, the activity plan and
-    the internal errors of one fake."""
+    """The chats and their messages, the token, the journal, faults, walk pages, scripted pages,
+    the activity plan and the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
                  scenario: Scenario | None = None, stage: Stage = LATEST) -> None:
@@ -63,6 +64,7 @@ class FakeState:
         self._lock = threading.Lock()
         self._stage = stage  # fixed for the fake's life, as its chats' shape is
         self.store = store
+        self.messages = MessageBook(store, stage=stage)
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()

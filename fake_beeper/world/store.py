@@ -73,6 +73,7 @@ class ChatStore:
         self._account_shape = (lambda account: account) if stage.is_latest else \
             functools.partial(stage.project, schema=ACCOUNT_SCHEMA)
         self._build(list(chats), list(accounts))
+        self._watchers: list[Callable[[str], None]] = []
         # Pages are read on the server's event loop while a test thread may change chats: every
         # read and write holds this lock, so no page ever sees half of a change.
         self._lock = threading.Lock()
@@ -122,6 +123,11 @@ class ChatStore:
             runs = [index.irange(maximum=below, inclusive=(True, False)) for index in self._indexes(account_ids)]
             return [key[1] for key in heapq.merge(*runs)]
 
+    def chats(self) -> list[LoadedChat]:
+        """Every chat, in no particular order (O(n): for indexes built once)."""
+        with self._lock:
+            return list(self._chats.values())
+
     def random_id(self, rng: random.Random) -> str | None:
         """A chat ID drawn with ``rng`` (O(log n)); ``None`` if there are no chats."""
         with self._lock:
@@ -156,6 +162,11 @@ class ChatStore:
 
     # -- live changes: O(log n) each -----------------------------------------------------------
 
+    def watch(self, changed: Callable[[str], None]) -> None:
+        """Call ``changed(chat_id)`` after each chat put or removed (under the store's lock: it
+        must not wait for a lock of its own that is held while calling the store)."""
+        self._watchers.append(changed)
+
     def put(self, chat: LoadedChat) -> None:
         """Add ``chat``, or replace the chat with its ID; a new ``lastActivity`` moves it."""
         with self._lock:
@@ -167,11 +178,16 @@ class ChatStore:
             self._account_places.setdefault(chat.account_id, len(self._account_places))
             if self._search is not None:
                 self._search.add(key, chat.body)
+            for changed in self._watchers:
+                changed(chat.id)
 
     def remove(self, chat_id: str) -> bool:
         """Take a chat out of the list; ``False`` if there was none with that ID."""
         with self._lock:
-            return self._discard(chat_id)
+            removed = self._discard(chat_id)
+            for changed in self._watchers:
+                changed(chat_id)
+            return removed
 
     def _discard(self, chat_id: str) -> bool:
         old = self._chats.pop(chat_id, None)
