@@ -13,6 +13,7 @@ DEFAULT_CHECK_RATE = 50.0  # requests a second, at most
 DEFAULT_CHECK_MAX_TIME = 110.0  # seconds for the whole check, so that it ends within two minutes
 DEFAULT_CHECK_SEED = 20261121
 DEFAULT_CHECK_MAX_EXAMPLES = 50  # Schemathesis's fuzzing cases per operation: a default check of a mock in 25 s
+DEFAULT_CHECK_MAX_MESSAGES = 2_000  # messages walked per chat (of three): 100 pages of 20
 
 # fake-beeper record
 DEFAULT_RECORD_RATE = 10.0  # requests a second, at most: 2,000 chats a second in pages of 200

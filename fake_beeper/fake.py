@@ -211,8 +211,8 @@ class FakeBeeper:
         self.state.faults.add(parsed)
 
     def serve_pages(self, *pages: Mapping[str, Any] | bytes) -> None:
-        """Answer the next ``GET /v1/chats`` (or ``/v1/chats/search``) requests with these bodies, as
-        given, then the store again.
+        """Answer the next requests of a paged operation (``GET /v1/chats``, ``/v1/chats/search``, a
+        chat's messages, ``/v1/messages/search``) with these bodies, as given, then the store again.
 
         Each call replaces the pages a previous call left unserved, so a Hypothesis test can call
         it once per example without pages leaking from one example into the next.

@@ -9,8 +9,9 @@ both options: arrays are capped short, and objects carry only the keys the contr
 
 ``chat_pages``/``chats``/``page_walks`` are ``GET /v1/chats``'s, ``search_pages`` the search's
 (``Chat`` items, no ``preview``), ``accounts`` an item of ``GET /v1/accounts`` and
-``account_lists`` its whole answer. ``FakeBeeper.serve_pages`` serves pages to the list and the
-search alike. Each takes ``profile=``: what an older stage of the API allowed (``4.2``: no
+``account_lists`` its whole answer; ``message_pages``/``messages``/``message_walks`` are a chat's
+messages' and the message search's. ``FakeBeeper.serve_pages`` serves pages to every paged
+operation alike. Each takes ``profile=``: what an older stage of the API allowed (``4.2``: no
 ``network``; ``js-4.2.3``: a title may be ``null``), from ``fake_beeper.contract.stages``.
 
     from fake_beeper.strategies import chat_pages
@@ -48,7 +49,8 @@ T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 3
 PAGE_SCHEMA, CHAT_SCHEMA = spec.PAGE_SCHEMA, spec.CHAT_SCHEMA
 SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA = spec.SEARCH_PAGE_SCHEMA, spec.ACCOUNT_SCHEMA
-SCHEMAS = (PAGE_SCHEMA, CHAT_SCHEMA, SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA)
+MESSAGE_PAGE_SCHEMA, MESSAGE_SCHEMA = spec.MESSAGE_PAGE_SCHEMA, spec.MESSAGE_SCHEMA
+SCHEMAS = (PAGE_SCHEMA, CHAT_SCHEMA, SEARCH_PAGE_SCHEMA, ACCOUNT_SCHEMA, MESSAGE_PAGE_SCHEMA, MESSAGE_SCHEMA)
 
 
 def chat_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
@@ -97,12 +99,36 @@ def page_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS,
     SDKs ask for the next page); the last has ``hasMore: false``. Each page is otherwise anything
     the schema allows. A client walking them should make exactly ``len(walk)`` requests.
     """
+    return _walks(PAGE_SCHEMA, "page_walks()", max_pages, max_items, extra_fields, profile)
+
+
+def message_pages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+                  profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
+    """Any page of messages: what ``GET /v1/chats/{chatID}/messages`` and ``GET /v1/messages/search``
+    may answer (text, media, reactions, every ``seen`` and send status); options as ``chat_pages``'s."""
+    return _reported(_component_values(MESSAGE_PAGE_SCHEMA, max_items, extra_fields, profile), "message_pages()")
+
+
+def messages(*, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+             profile: str | Stage = LATEST) -> st.SearchStrategy[dict[str, Any]]:
+    """Any single ``Message`` (an item of a page, or what retrieving one answers)."""
+    return _reported(_component_values(MESSAGE_SCHEMA, max_items, extra_fields, profile), "messages()")
+
+
+def message_walks(max_pages: int = 4, *, max_items: int | None = DEFAULT_MAX_ITEMS, extra_fields: bool = False,
+                  profile: str | Stage = LATEST) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Pages of messages that an auto-paginating client follows to the end (as ``page_walks``)."""
+    return _walks(MESSAGE_PAGE_SCHEMA, "message_walks()", max_pages, max_items, extra_fields, profile)
+
+
+def _walks(schema: str, label: str, max_pages: int, max_items: int | None, extra_fields: bool,
+           profile: str | Stage) -> st.SearchStrategy[list[dict[str, Any]]]:
     if max_pages < 1:
         raise ValueError("max_pages must be at least 1")
-    pages = _component_values(PAGE_SCHEMA, max_items, extra_fields, profile)
+    pages = _component_values(schema, max_items, extra_fields, profile)
     full_pages = pages.filter(lambda page: bool(page["items"]))
     walks = st.tuples(st.lists(full_pages, max_size=max_pages - 1), pages).map(_chained)
-    return _reported(walks, "page_walks()")
+    return _reported(walks, label)
 
 
 def _chained(drawn: tuple[list[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:

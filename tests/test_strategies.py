@@ -14,7 +14,18 @@ import jsonschema_rs
 from hypothesis import HealthCheck, Phase, find, given, settings
 
 from fake_beeper.contract import spec
-from fake_beeper.strategies import _closed, account_lists, accounts, chat_pages, chats, page_walks, search_pages
+from fake_beeper.strategies import (
+    _closed,
+    account_lists,
+    accounts,
+    chat_pages,
+    chats,
+    message_pages,
+    message_walks,
+    messages,
+    page_walks,
+    search_pages,
+)
 from tests.schema_coverage import Coverage, expectations, observe
 
 PAGE = spec.component("ListChatsResponse")
@@ -193,3 +204,21 @@ def test_search_pages_accounts_and_account_lists_keep_to_the_contract() -> None:
 
     check()
     assert len(statuses) > 1  # not one value drawn over and over
+
+
+def test_message_pages_messages_and_walks_keep_to_the_contract() -> None:
+    kinds: set[str] = set()
+
+    @settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(page=message_pages(), message=messages(), walk=message_walks(max_pages=3))
+    def check(page: dict[str, Any], message: dict[str, Any], walk: list[dict[str, Any]]) -> None:
+        assert errors("MessagePage", page) == []
+        assert errors("Message", message) == []
+        assert 1 <= len(walk) <= 3 and walk[-1]["hasMore"] is False
+        for served in walk[:-1]:
+            assert served["items"] and served["hasMore"] is True and served["oldestCursor"]
+        assert all(errors("MessagePage", served) == [] for served in walk)
+        kinds.update(item.get("type", "none") for item in [*page["items"], message])
+
+    check()
+    assert len(kinds) > 1  # not one shape drawn over and over

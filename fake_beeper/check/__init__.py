@@ -34,7 +34,7 @@ from typing import TypeVar
 
 import httpx
 
-from fake_beeper.check.operations import SEARCH, OperationsError, chosen, served
+from fake_beeper.check.operations import LIST_MESSAGES, SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
 from fake_beeper.check.report import PROBES_CHECK, CheckerBug, Finding, Report, Violation, curl
@@ -43,6 +43,7 @@ from fake_beeper.contract import stages
 from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.defaults import (
     DEFAULT_CHECK_MAX_EXAMPLES,
+    DEFAULT_CHECK_MAX_MESSAGES,
     DEFAULT_CHECK_MAX_TIME,
     DEFAULT_CHECK_RATE,
     DEFAULT_CHECK_SEED,
@@ -62,6 +63,7 @@ T = TypeVar("T")
 _REQUEST = re.compile(r"\(GET (/v1/[^)\s]*)\)")
 # The search the walker model runs over: one whose matches a client can tell from the chats.
 SEARCHED = {"type": "group"}
+MESSAGE_WALKS = "messages: every message of a chat once, and an end"
 SCHEMATHESIS_MARGIN = 5.0  # seconds before the deadline at which Schemathesis is asked to stop
 # Each phase's share of --max-time, at most; Schemathesis has the rest (30% at least, and whatever
 # the phases before it left). A server slow in one phase has that phase cut short, and said so,
@@ -85,6 +87,7 @@ class CheckOptions:
     machine_examples: int = 25  # walker state machine runs
     profile: str | Stage = LATEST  # the stage of the contract the server is held to (a name, or a Stage)
     operations: tuple[str, ...] | None = None  # operation IDs to hold it to (None: all; listChats always)
+    max_messages: int = DEFAULT_CHECK_MAX_MESSAGES  # messages walked per chat by the message checks
 
 
 def run_check(base_url: str, token: str, options: CheckOptions | None = None,
@@ -136,7 +139,7 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
             # itself), not as the newest told to ignore limit.
             fits = stage if stage in report.stages or not report.stages else report.stages[-1]
             report.serve_flags = serve_flags(report.behaviour, fits)
-            _pagination(report, http, full, options, say, polite, searched=SEARCH in operations)
+            _pagination(report, http, full, options, say, polite, operations)
     say("Schemathesis: examples, coverage, fuzzing, stateful")
     from fake_beeper.check.schema import run_schemathesis
 
@@ -190,16 +193,21 @@ def _reachable(http: httpx.Client, base_url: str, stage: Stage) -> None:
 
 
 def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOptions,
-                say: Callable[[str], None], polite: Polite, *, searched: bool) -> None:
-    """The walks and the walker machines (those of the search only where it is ``searched``)."""
+                say: Callable[[str], None], polite: Polite, operations: tuple[str, ...]) -> None:
+    """The walks and the walker machines (those of the search and of messages only where the server
+    is held to them)."""
     from hypothesis.reporting import with_reporter
 
     from fake_beeper.check.machine import run_machine
+    from fake_beeper.check.messages import every_message_once_and_an_end
     from fake_beeper.check.walks import CHECKS, Server
 
-    server = Server(http, full, after=report.behaviour.get("after", "other"), stage=report.stage)
+    searched = SEARCH in operations
+    server = Server(http, full, after=report.behaviour.get("after", "other"), stage=report.stage,
+                    max_messages=options.max_messages)
+    checks = {**CHECKS, MESSAGE_WALKS: every_message_once_and_an_end} if LIST_MESSAGES in operations else CHECKS
     with polite.phase(_share("pagination", options)):
-        for name, check in CHECKS.items():
+        for name, check in checks.items():
             if name.startswith("search:") and not searched:
                 continue
             say(name)

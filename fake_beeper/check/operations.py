@@ -29,6 +29,7 @@ def _operation_id(path: str) -> str:
 
 LIST = _operation_id(spec.LIST_CHATS_PATH)  # "listChats": read off openapi.yaml, as every ID here
 SEARCH = _operation_id(spec.SEARCH_CHATS_PATH)
+LIST_MESSAGES = _operation_id(spec.LIST_MESSAGES_PATH)
 
 
 class OperationsError(FakeBeeperError):

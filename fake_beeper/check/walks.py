@@ -32,6 +32,7 @@ from fake_beeper.check.pagination import (
 from fake_beeper.check.report import Violation
 from fake_beeper.contract import spec
 from fake_beeper.contract.stages import LATEST, Stage
+from fake_beeper.defaults import DEFAULT_CHECK_MAX_MESSAGES
 
 SHORT_WALK_PAGES = 40
 
@@ -44,6 +45,7 @@ class Server:
     full: Walk
     after: str = "adjacent"  # "adjacent", "newest", or anything else: only the contract's promises
     stage: Stage = LATEST  # the stage the server is held to
+    max_messages: int = DEFAULT_CHECK_MAX_MESSAGES  # walked per chat by the message checks
 
     @property
     def has_limit(self) -> bool:

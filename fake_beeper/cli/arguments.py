@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from fake_beeper.defaults import (
     DEFAULT_ACCOUNTS,
     DEFAULT_CHECK_MAX_EXAMPLES,
+    DEFAULT_CHECK_MAX_MESSAGES,
     DEFAULT_CHECK_MAX_TIME,
     DEFAULT_CHECK_RATE,
     DEFAULT_CHECK_SEED,
@@ -82,6 +83,7 @@ _some_chats = _up_to(MAX_CHATS, "chats", _positive)
 _accounts = _up_to(10_000, "accounts", _positive)
 _journal = _up_to(1_000_000, "requests")
 _examples = _up_to(100_000, "examples", _positive)
+_messages = _up_to(1_000_000, "messages", _positive)
 
 
 def token_argument(text: str) -> str:
@@ -218,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=_natural, default=DEFAULT_CHECK_SEED, help=f"default {DEFAULT_CHECK_SEED}")
     check.add_argument("--max-examples", type=_examples, default=DEFAULT_CHECK_MAX_EXAMPLES, metavar="N",
                        help=f"Schemathesis's fuzzing cases per operation (default {DEFAULT_CHECK_MAX_EXAMPLES})")
+    check.add_argument("--max-messages", type=_messages, default=DEFAULT_CHECK_MAX_MESSAGES, metavar="N",
+                       help=f"messages walked per chat, of the first three with any "
+                            f"(default {DEFAULT_CHECK_MAX_MESSAGES:,})")
     check.add_argument("--profile", type=_profile, default="latest", metavar="P",
                        help="hold the server to an older stage of the contract (default latest; "
                             "see fake-beeper profiles)")

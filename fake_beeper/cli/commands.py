@@ -71,7 +71,7 @@ def check(args: argparse.Namespace, stop: StopSignals) -> int:
         sys.stderr.write(f"fake-beeper check: {name}\n")
 
     options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples,
-                           profile=args.profile, operations=args.operations)
+                           profile=args.profile, operations=args.operations, max_messages=args.max_messages)
     try:  # before any request: an unknown operation is said at once
         chosen(args.operations, args.profile)
     except OperationsError as exc:

@@ -133,11 +133,11 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
 
 
 def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
-    """``GET /v1/chats/{chatID}/messages``: a page of the chat's messages, newest first (``world/messages.py``)."""
-    query = parse_list_messages_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
-    page = state.messages.page(path_params["chatID"], cursor=query.cursor, direction=query.direction,
-                               after=state.behaviour.after, limit=query.limit)
-    return _served(state, request, page)
+    """``GET /v1/chats/{chatID}/messages``: a page of the chat's messages, newest first
+    (``world/messages.py``), or the next scripted page."""
+    return _paged(state, request, parse_list_messages_query, lambda query: state.messages.page(
+        path_params["chatID"], cursor=query.cursor, direction=query.direction, after=state.behaviour.after,
+        limit=query.limit))
 
 
 def get_message(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
@@ -146,12 +146,11 @@ def get_message(state: FakeState, request: Request, path_params: Mapping[str, st
 
 
 def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
-    """``GET /v1/messages/search``: a page of the messages the filters keep, newest first."""
-    query = parse_search_messages_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
-    asked = query.page
-    page = state.messages.search(query.filter, cursor=asked.cursor, direction=asked.direction, limit=asked.limit,
-                                 after=state.behaviour.after)
-    return _served(state, request, page)
+    """``GET /v1/messages/search``: a page of the messages the filters keep, newest first, or the
+    next scripted page."""
+    return _paged(state, request, parse_search_messages_query, lambda query: state.messages.search(
+        query.filter, cursor=query.page.cursor, direction=query.page.direction, limit=query.page.limit,
+        after=state.behaviour.after))
 
 
 def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:

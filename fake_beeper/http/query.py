@@ -140,16 +140,18 @@ def parse_search_chats_query(params: QueryParams, *, decode_cursor: bool = True,
     return SearchChatsQuery(cursor, cast(Direction, values.get("direction") or "before"), values["limit"], search)
 
 
-def parse_list_messages_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                              stage: Stage = LATEST) -> MessagesQuery:
-    """``GET /v1/chats/{chatID}/messages``: a cursor and a direction (pages of ``PAGE_SIZE``)."""
+def parse_list_messages_query(params: QueryParams, *, decode_cursor: bool = True,
+                              behaviour: Behaviour = DEFAULT_BEHAVIOUR, stage: Stage = LATEST) -> MessagesQuery:
+    """``GET /v1/chats/{chatID}/messages``: a cursor and a direction (pages of ``PAGE_SIZE``). The
+    cursor stays opaque here (``decode_cursor`` is for the chats' parsers' callers: the message
+    book reads it, and a scripted page's query never reaches the book)."""
     values = parse_query(spec.LIST_MESSAGES_PATH, params, behaviour=behaviour, stage=stage)
     return MessagesQuery(values.get("cursor") or None, cast(Direction, values.get("direction") or "before"),
                          PAGE_SIZE)
 
 
-def parse_search_messages_query(params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                                stage: Stage = LATEST) -> SearchMessagesQuery:
+def parse_search_messages_query(params: QueryParams, *, decode_cursor: bool = True,
+                                behaviour: Behaviour = DEFAULT_BEHAVIOUR, stage: Stage = LATEST) -> SearchMessagesQuery:
     """``GET /v1/messages/search``: paging and the filters (``world/message_search.py``)."""
     values = parse_query(spec.SEARCH_MESSAGES_PATH, params, behaviour=behaviour, stage=stage)
     after, before = values.get("dateAfter"), values.get("dateBefore")

@@ -9,7 +9,7 @@ from beeper_desktop_api import BeeperDesktop
 from hypothesis import HealthCheck, given, settings
 
 from fake_beeper import FakeBeeper
-from fake_beeper.strategies import page_walks
+from fake_beeper.strategies import message_walks, page_walks
 
 
 def unread_badge(client: BeeperDesktop) -> int:
@@ -30,3 +30,20 @@ def test_the_badge_counts_every_page(fake_beeper: FakeBeeper, walk: list[dict]) 
                            http_client=fake_beeper.http_client(), _strict_response_validation=True)
 
     assert unread_badge(client) == sum(chat["unreadCount"] for page in walk for chat in page["items"])
+
+
+
+def message_texts(client: BeeperDesktop, chat_id: str) -> list[str]:
+    """Code under test: a chat's texts, newest first, with a placeholder for media."""
+    return [message.text or "[media]" for message in client.messages.list(chat_id)]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(walk=message_walks(max_pages=3))
+def test_every_message_page_is_read(fake_beeper: FakeBeeper, walk: list[dict]) -> None:
+    fake_beeper.serve_pages(*walk)  # a chat's messages, page after page, as the contract allows them
+    client = BeeperDesktop(base_url=fake_beeper.base_url, access_token=fake_beeper.token,
+                           http_client=fake_beeper.http_client(), _strict_response_validation=True)
+
+    assert len(message_texts(client, "!any-chat:beeper.local")) == sum(len(page["items"]) for page in walk)
