@@ -106,9 +106,9 @@ NPM_OWN_STAGE = {"4.2.3": "js-4.2.3", "5.0.0": "5.0"}
 
 
 def chats_to_walk(fake: FakeBeeper) -> list[str]:
-    """The chats with the most messages, and a short one: walks of many pages and of one."""
-    ids = [chat_id for chat_id in fake.ordered_ids()[:60] if fake.messages(chat_id)]
-    by_length = sorted(ids, key=lambda chat_id: len(fake.messages(chat_id)))
+    """Two chats of many pages (up to 1,000 messages: 50 pages) and a short one."""
+    counts = {chat_id: len(fake.state.messages.timeline(chat_id)) for chat_id in fake.ordered_ids()[:60]}
+    by_length = sorted((chat_id for chat_id, count in counts.items() if 0 < count <= 1_000), key=counts.__getitem__)
     return [*by_length[-2:], by_length[0]]
 
 

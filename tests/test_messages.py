@@ -4,6 +4,10 @@ way the SDKs walk them, over histories made on demand from each chat."""
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +45,17 @@ def get(fake: FakeBeeper, path: str, **params: Any) -> httpx.Response:
         return http.get(path, params=params, headers={AUTH_HEADER: f"Bearer {fake.token}"})
 
 
+def count(fake: FakeBeeper, chat_id: str) -> int:
+    """How many messages a chat has, without making them."""
+    return len(fake.state.messages.timeline(chat_id))
+
+
+def long_chat(fake: FakeBeeper, at_most: int = 1_500) -> dict[str, Any]:
+    """The chat with the most messages, up to ``at_most``: a walk of many pages, quickly."""
+    return max((c for c in chats_with_messages(fake) if count(fake, c["id"]) <= at_most),
+               key=lambda c: count(fake, c["id"]))
+
+
 def chats_with_messages(fake: FakeBeeper) -> list[dict[str, Any]]:
     return [chat for chat in (fake.store.get(i) for i in fake.ordered_ids())
             if chat is not None and "preview" in chat and "merge" not in chat]
@@ -48,8 +63,8 @@ def chats_with_messages(fake: FakeBeeper) -> list[dict[str, Any]]:
 
 def test_the_sdk_walks_every_message_of_a_chat_once_newest_first(fake: FakeBeeper, sdk: BeeperDesktop) -> None:
     chats = chats_with_messages(fake)
-    longest = max(chats, key=lambda chat: len(fake.messages(chat["id"])))
-    assert len(fake.messages(longest["id"])) > 10 * PAGE_SIZE  # a walk of many pages
+    longest = long_chat(fake)
+    assert count(fake, longest["id"]) > 10 * PAGE_SIZE  # a walk of many pages
     for chat in [longest, *chats[:15]]:
         walked = list(sdk.messages.list(chat["id"]))
         expected = fake.messages(chat["id"])
@@ -139,7 +154,7 @@ def test_every_page_is_valid_in_the_stage_served(profile: str) -> None:
 
 
 def test_the_last_page_says_no_more_and_has_no_oldest_cursor(fake: FakeBeeper) -> None:
-    chat = next(c for c in chats_with_messages(fake) if PAGE_SIZE < len(fake.messages(c["id"])) < 2 * PAGE_SIZE)
+    chat = next(c for c in chats_with_messages(fake) if PAGE_SIZE < count(fake, c["id"]) < 2 * PAGE_SIZE)
     first = get(fake, messages_path(chat["id"])).json()
     assert first["hasMore"] is True and len(first["items"]) == PAGE_SIZE
     last = get(fake, messages_path(chat["id"]), cursor=first["oldestCursor"]).json()
@@ -148,7 +163,7 @@ def test_the_last_page_says_no_more_and_has_no_oldest_cursor(fake: FakeBeeper) -
 
 
 def test_after_a_cursor_come_the_adjacent_newer_messages(fake: FakeBeeper) -> None:
-    chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+    chat = long_chat(fake)
     messages = fake.messages(chat["id"])
     older = get(fake, messages_path(chat["id"]), cursor=get(fake, messages_path(chat["id"])).json()["oldestCursor"])
     anchor = older.json()["items"][-1]  # the 40th newest
@@ -165,7 +180,7 @@ def test_a_message_id_is_a_cursor_too(fake: FakeBeeper) -> None:
     chat = chats_with_messages(fake)[0]
     messages = fake.messages(chat["id"])
     if len(messages) < 3:
-        chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+        chat = long_chat(fake, 200)
         messages = fake.messages(chat["id"])
     page = get(fake, messages_path(chat["id"]), cursor=messages[1]["id"]).json()
     assert [m["id"] for m in page["items"]] == [m["id"] for m in messages[2:2 + PAGE_SIZE]]
@@ -175,7 +190,7 @@ def test_a_message_id_is_a_cursor_too(fake: FakeBeeper) -> None:
 def test_older_sdks_page_by_the_last_items_sort_key(profile: str) -> None:
     """Their pager (``CursorSortKey``) sends ``cursor=<sortKey of the last item>``, no direction."""
     fake = FakeBeeper.generated(seed=5, count=60, profile=profile)
-    chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+    chat = long_chat(fake)
     walked: list[str] = []
     cursor = None
     for _ in range(MAX_GENERATED):
@@ -188,7 +203,7 @@ def test_older_sdks_page_by_the_last_items_sort_key(profile: str) -> None:
 
 
 def test_from_5_0_on_a_bare_number_is_plain_millis_not_a_sort_key(fake: FakeBeeper) -> None:
-    chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+    chat = long_chat(fake)
     messages = fake.messages(chat["id"])
     sort_key = messages[5]["sortKey"]
     page = get(fake, messages_path(chat["id"]), cursor=sort_key).json()
@@ -211,7 +226,7 @@ def test_a_cursor_that_names_no_place_is_a_400(fake: FakeBeeper, cursor: str) ->
 def test_any_other_token_names_the_instant_of_its_millis(fake: FakeBeeper, token: bytes) -> None:
     """As the chats' cursors do (the contract's own example is one): strictly older before it,
     strictly newer after it."""
-    chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+    chat = long_chat(fake)
     messages = fake.messages(chat["id"])
     instant = to_millis(messages[30]["timestamp"])
     cursor = f"{instant}|{base64.urlsafe_b64encode(token).decode().rstrip('=')}"
@@ -235,7 +250,7 @@ def test_a_local_chat_id_reaches_the_same_messages(fake: FakeBeeper) -> None:
 
 
 def test_retrieve_finds_any_message_by_id_and_404s_otherwise(fake: FakeBeeper, sdk: BeeperDesktop) -> None:
-    chat = max(chats_with_messages(fake), key=lambda c: len(fake.messages(c["id"])))
+    chat = long_chat(fake)
     messages = fake.messages(chat["id"])
     for message in (messages[0], messages[len(messages) // 2], messages[-1]):
         got = sdk.messages.retrieve(message["id"], chat_id=chat["id"])
@@ -257,7 +272,7 @@ def test_retrieve_is_not_in_stages_before_5_0() -> None:
 
 def test_a_message_that_arrives_during_a_walk_neither_shifts_nor_repeats_it(fake: FakeBeeper) -> None:
     local = FakeBeeper.generated(seed=5, count=120)
-    chat = max(chats_with_messages(local), key=lambda c: len(local.messages(c["id"])))
+    chat = long_chat(local)
     before = local.messages(chat["id"])
     walked: list[str] = []
     cursor = None
@@ -282,3 +297,23 @@ def test_a_history_is_the_same_for_the_same_chat() -> None:
     one, two = FakeBeeper.generated(seed=3, count=20), FakeBeeper.generated(seed=3, count=20)
     for chat in chats_with_messages(one)[:5]:
         assert one.messages(chat["id"]) == two.messages(chat["id"])
+
+
+def test_a_message_that_arrives_before_any_read_lands_on_the_same_history() -> None:
+    read_first, changed_first = FakeBeeper.generated(seed=5, count=30), FakeBeeper.generated(seed=5, count=30)
+    chat_id = chats_with_messages(read_first)[4]["id"]
+    before = read_first.messages(chat_id)
+    changed_first.activity.message(chat_id, text="first of all")
+    changed_first.activity.archive(chat_id)
+    after = changed_first.messages(chat_id)
+    assert after[0]["text"] == "first of all" and after[1:] == before
+
+
+def test_a_history_is_the_same_in_another_process() -> None:
+    """Nothing in a history depends on the process (string hashing is salted per process)."""
+    script = ("import json, sys; from fake_beeper import FakeBeeper; f = FakeBeeper.generated(seed=3, count=20); "
+              "json.dump([f.messages(i) for i in f.ordered_ids()[:4]], sys.stdout)")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120,
+                           env={**os.environ, "PYTHONHASHSEED": salt}).stdout for salt in ("1", "2")]
+    here = FakeBeeper.generated(seed=3, count=20)
+    assert json.loads(runs[0]) == json.loads(runs[1]) == [here.messages(i) for i in here.ordered_ids()[:4]]

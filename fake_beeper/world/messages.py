@@ -146,7 +146,16 @@ class MessageBook:
         self._bodies: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._order: ChatOrder | None = None  # built by the first search
         self._changes: deque[str] = deque()  # chats changed since: appended under the store's lock
-        store.watch(self._changes.append)
+        # Each changed chat as it first was, until its messages are read: its history is made from
+        # the chat as the world began, whenever it is first read, and what arrived follows it.
+        self._originals: dict[str, LoadedChat] = {}
+        store.watch(self._changed_chat)
+
+    def _changed_chat(self, chat_id: str, before: LoadedChat | None) -> None:
+        """The store's watcher: called under the store's lock, so it takes no lock of its own."""
+        self._changes.append(chat_id)
+        if before is not None:
+            self._originals.setdefault(chat_id, before)
 
     def timeline(self, chat_id: str) -> Timeline:
         """The messages of the chat with this ID (or ``localChatID``); a 404 if there is none."""
@@ -159,7 +168,7 @@ class MessageBook:
     def _timeline(self, chat: LoadedChat) -> Timeline:
         timeline = self._changed.get(chat.id)
         if timeline is None:
-            timeline = self._kept.pop(chat.id, None) or Timeline(chat, self._stage)
+            timeline = self._kept.pop(chat.id, None) or Timeline(self._originals.pop(chat.id, chat), self._stage)
         timeline.follow(chat)
         if timeline.changed:
             self._changed[chat.id] = timeline
@@ -275,7 +284,7 @@ class MessageBook:
     def _body(self, timeline: Timeline, position: int) -> bytes:
         key = (timeline.chat_id, position)
         body = self._bodies.get(key)
-        if body is None or timeline.changed:
+        if body is None:  # a message at a position never changes: what arrives comes after it
             body = orjson.dumps(timeline.message(position))
             self._bodies[key] = body
             if len(self._bodies) > BODIES_KEPT:

@@ -73,7 +73,7 @@ class ChatStore:
         self._account_shape = (lambda account: account) if stage.is_latest else \
             functools.partial(stage.project, schema=ACCOUNT_SCHEMA)
         self._build(list(chats), list(accounts))
-        self._watchers: list[Callable[[str], None]] = []
+        self._watchers: list[Callable[[str, LoadedChat | None], None]] = []
         # Pages are read on the server's event loop while a test thread may change chats: every
         # read and write holds this lock, so no page ever sees half of a change.
         self._lock = threading.Lock()
@@ -162,14 +162,16 @@ class ChatStore:
 
     # -- live changes: O(log n) each -----------------------------------------------------------
 
-    def watch(self, changed: Callable[[str], None]) -> None:
-        """Call ``changed(chat_id)`` after each chat put or removed (under the store's lock: it
-        must not wait for a lock of its own that is held while calling the store)."""
+    def watch(self, changed: Callable[[str, LoadedChat | None], None]) -> None:
+        """Call ``changed(chat_id, before)`` after each chat put or removed, with the chat as it was
+        (``None``: there was none). Under the store's lock: it must not wait for a lock of its own
+        that is held while calling the store."""
         self._watchers.append(changed)
 
     def put(self, chat: LoadedChat) -> None:
         """Add ``chat``, or replace the chat with its ID; a new ``lastActivity`` moves it."""
         with self._lock:
+            before = self._chats.get(chat.id)
             self._discard(chat.id)
             self._chats[chat.id] = chat
             key = _key(chat)
@@ -179,14 +181,15 @@ class ChatStore:
             if self._search is not None:
                 self._search.add(key, chat.body)
             for changed in self._watchers:
-                changed(chat.id)
+                changed(chat.id, before)
 
     def remove(self, chat_id: str) -> bool:
         """Take a chat out of the list; ``False`` if there was none with that ID."""
         with self._lock:
+            before = self._chats.get(chat_id)
             removed = self._discard(chat_id)
             for changed in self._watchers:
-                changed(chat_id)
+                changed(chat_id, before)
             return removed
 
     def _discard(self, chat_id: str) -> bool:
