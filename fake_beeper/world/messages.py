@@ -6,7 +6,7 @@ newest being its ``preview``) followed by the messages that arrived since (a liv
 of positions, so it costs O(limit) whatever its depth, and a cursor names a position: messages
 arriving at the head never shift a page of a walk going back in time.
 
-Semantics (the contract leaves them open; the README says them, "Messages and sends"):
+Semantics (the contract leaves them open; the README says them, "Messages"):
 
 * no cursor: the newest ``PAGE_SIZE`` messages, newest first;
 * ``before`` (the default with a cursor): the messages strictly older than the cursor's; on the
@@ -14,8 +14,9 @@ Semantics (the contract leaves them open; the README says them, "Messages and se
   stops every SDK's pager;
 * ``after``: the messages strictly newer, adjacent to the cursor (``behaviour.after=newest``: the
   newest ones), newest first; ``hasMore`` while newer ones remain;
-* a cursor is the fake's own (``<millis>|<token>``), a message ID (``beeper/cli`` sends those), or,
-  under the profiles whose SDKs sent them (4.1, js-4.2.3, 4.2), a message's ``sortKey``.
+* a cursor is the fake's own (``<millis>|<token>``), a message ID (``beeper/cli`` sends those),
+  under the profiles whose SDKs sent them (4.1, js-4.2.3, 4.2) a message's ``sortKey``, or an
+  instant: plain epoch millis, or any other ``<millis>|<token>`` (as the chats' cursors).
 
 Histories are kept in a bounded cache (a chat with changes is kept for good), and so are the
 JSON of the messages last served, so that a world of a million chats never holds them all.
@@ -28,7 +29,6 @@ import itertools
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -60,14 +60,6 @@ PAGE_SIZE = 20  # messages on a list page: the contract has no ``limit`` there (
 HISTORIES_KEPT = 4_096  # unchanged histories cached (each a few hundred bytes)
 BODIES_KEPT = 8_192  # message JSON cached (about 1 KiB each)
 CURSOR_NO_LIMIT = stage("5.0")  # the SDKs' pager sends oldestCursor from here; before, the last sortKey
-
-
-@dataclass(frozen=True)
-class MessageAt:
-    """A message's place: its chat and position there."""
-
-    chat_id: str
-    position: int
 
 
 class Timeline:
