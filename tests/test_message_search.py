@@ -271,3 +271,10 @@ def test_a_page_reads_a_bounded_number_of_messages(monkeypatch: pytest.MonkeyPat
     assert any(0 < len(page["items"]) < 20 and page["hasMore"] for page in pages)  # ended early, went on
     assert answer.status_code == 400
     assert answer.json()["details"]["issues"][0]["path"] == ["query"]
+
+
+def test_every_word_of_a_long_query_must_match_and_repeats_count_once() -> None:
+    many = " ".join([COMMON, *(f"w{number:05d}" for number in range(3_000))])  # 26 KB: within a request head
+    assert walked({"query": many}, 500) == []
+    assert walked({"query": " ".join([COMMON] * 3_000)}, 500) == walked({"query": COMMON}, 500) == expected(
+        {"query": COMMON})

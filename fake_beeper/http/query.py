@@ -165,7 +165,7 @@ def parse_search_messages_query(params: QueryParams, *, decode_cursor: bool = Tr
         exclude_low_priority=values["excludeLowPriority"],
         include_muted=values["includeMuted"],
         media_types=frozenset(values.get("mediaTypes") or ()),
-        words=tuple(words_of(values.get("query") or "")),
+        words=words_of(values.get("query") or ""),
         sender=values.get("sender") or None,
     )
     page = MessagesQuery(values.get("cursor") or None, cast(Direction, values.get("direction") or "before"),

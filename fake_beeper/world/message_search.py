@@ -37,6 +37,7 @@ from fake_beeper.data.messages import Essentials
 
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w+")
+_CACHED_TEXT = 512  # characters: longer texts (a query, a long message that arrived) are not kept
 _MEDIA = {"img": "image", "video": "video", "audio": "file", "unknown": "file"}
 # The kinds of message (``data/messages.py``) that can have each media type.
 _KINDS_OF = {"image": {"IMAGE", "STICKER"}, "video": {"VIDEO"}, "file": {"VOICE", "AUDIO", "FILE"}, "link": {"TEXT"}}
@@ -57,7 +58,7 @@ class MessageFilter:
     exclude_low_priority: bool = True
     include_muted: bool = True
     media_types: frozenset[str] = frozenset()  # empty: no media filter
-    words: tuple[str, ...] = ()  # casefolded
+    words: frozenset[str] = frozenset()  # casefolded
     sender: str | None = None  # "me" | "others" | a user ID | None
 
     def keeps_chat(self, facts: ChatEntry) -> bool:
@@ -80,7 +81,7 @@ class MessageFilter:
             return False
         if self.media_types and not any(essentials.kind in _KINDS_OF[media] for media in self.media_types):
             return False
-        return not self.words or set(self.words) <= words_of(essentials.text or "")
+        return not self.words or self.words <= words_of(essentials.text or "")
 
     def keeps(self, message: Mapping[str, Any], own: frozenset[str]) -> bool:
         """Whether this message (of a chat whose user is ``own``) is a result."""
@@ -91,7 +92,7 @@ class MessageFilter:
             return False
         if self.media_types and not self.media_types & media_of(message):
             return False
-        return not self.words or set(self.words) <= words_of(message.get("text") or "")
+        return not self.words or self.words <= words_of(message.get("text") or "")
 
 
 def _sender_is(wanted: str, sender_id: str, mine: bool) -> bool:
@@ -101,9 +102,19 @@ def _sender_is(wanted: str, sender_id: str, mine: bool) -> bool:
     return not mine if wanted == "others" else sender_id == wanted
 
 
-@functools.lru_cache(maxsize=65_536)  # generated texts come from word pools: most repeat
 def words_of(text: str) -> frozenset[str]:
-    """The words of a message's text, folded: what ``query`` matches."""
+    """The words of a message's text (or a query), folded: what ``query`` matches. A query's are
+    tested against each message as a set (``<=`` gives up at once on a message with fewer words),
+    so a query of thousands of words costs what one word costs."""
+    return _short_words(text) if len(text) <= _CACHED_TEXT else _words(text)
+
+
+@functools.lru_cache(maxsize=16_384)  # generated texts come from word pools: most repeat
+def _short_words(text: str) -> frozenset[str]:
+    return _words(text)
+
+
+def _words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(_TAG.sub(" ", text).casefold()))
 
 
