@@ -50,8 +50,8 @@ Key = tuple[int, str, int]  # (-millis, chat ID, -position): ascending is newest
 class MessageFilter:
     """The filters of one message search, as parsed from its query string (``query.py``)."""
 
-    account_ids: tuple[str, ...] | None = None
-    chat_ids: tuple[str, ...] | None = None
+    account_ids: frozenset[str] | None = None  # sets: a query may name hundreds, and every chat is tested
+    chat_ids: frozenset[str] | None = None
     chat_type: str | None = None  # "single" | "group" | None: any
     after_millis: int | None = None  # exclusive
     before_millis: int | None = None  # exclusive
