@@ -179,16 +179,25 @@ class NoFakeAttached(ApiError):
 
 
 def invalid_request(issues: list[Issue]) -> InvalidRequest:
-    """A 400 whose message lists every issue, so a person reading a log needs nothing else."""
+    """A 400 whose message lists every issue, so a person reading a log needs nothing else, and
+    says where they are: the query parameters, the body, or the request (the path, or several)."""
     summary = "; ".join(issue.message for issue in issues)
-    return InvalidRequest(f"Invalid query parameters: {summary}", issues)
+    places = {issue.path[0] if issue.path else None for issue in issues}
+    where = {"query": "query parameters", "body": "body"}.get(str(places.pop()), "request") \
+        if len(places) == 1 else "request"
+    return InvalidRequest(f"Invalid {where}: {summary}", issues)
+
+
+NO_CONTENT = 204
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None, *,
                     head: bool = False) -> None:
-    """A JSON response straight on ASGI ``send`` (the hot path and injected faults skip Starlette)."""
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-           *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())]
+    """A JSON response straight on ASGI ``send`` (the hot path and injected faults skip Starlette);
+    a 204 has neither a body nor the headers of one (RFC 9110 §8.6)."""
+    raw = [] if status == NO_CONTENT else [(b"content-type", b"application/json"),
+                                           (b"content-length", str(len(body)).encode())]
+    raw.extend((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": b"" if head else body})
 

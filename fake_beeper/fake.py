@@ -37,6 +37,7 @@ from fake_beeper.http.guard import IN_PROCESS_HOST
 from fake_beeper.http.server import LiveServer, SharedServer
 from fake_beeper.http.transport import AsyncInProcessTransport, InProcessTransport
 from fake_beeper.world.activity import Activity
+from fake_beeper.world.conversation import SendPlan
 from fake_beeper.world.journal import Journal
 from fake_beeper.world.scenario import ScenarioError, parse_scenario
 from fake_beeper.world.state import InternalError, build_state
@@ -150,6 +151,25 @@ class FakeBeeper:
         them; a ``NotFound`` error for an unknown chat."""
         return list(self.state.messages.messages(chat_id))
 
+    def sent_messages(self, chat_id: str | None = None) -> list[dict[str, Any]]:
+        """The messages a client sent (to the chat with this ID or local ID, or to any chat),
+        oldest first, as they are now: pending, or under their final ID once sent; a
+        ``NotFound`` error for an unknown chat. A send retried after a lost answer is there twice."""
+        return list(self.state.conversation.sent(chat_id))
+
+    @property
+    def sends(self) -> SendPlan:
+        """How sends end (``world/conversation.py``): after ``delay`` seconds (0.1 unless set),
+        with their final ID, or the failure status ``fail`` for the next ``times`` sends."""
+        return self.state.conversation.plan
+
+    @sends.setter
+    def sends(self, value: Mapping[str, Any] | SendPlan) -> None:
+        """``fake.sends = {"delay": 0}``: the plan of the sends from now on (as a scenario's ``sends``)."""
+        if not isinstance(value, SendPlan):
+            value = parse_scenario({"sends": dict(value)}, source="FakeBeeper.sends").sends
+        self.state.conversation.plan = value
+
     @property
     def behaviour(self) -> Behaviour:
         """How the fake answers where the contract is silent (see ``fake_beeper.contract.behaviour``)."""
@@ -178,25 +198,27 @@ class FakeBeeper:
     def fail(self, status: int | None = None, *, times: int | None = 1,
              request: int | None = None, every: int | None = None, page: int | None = None,
              probability: float | None = None, params: Mapping[str, str] | None = None,
-             operation: str | None = None,
+             operation: str | None = None, method: str | None = None,
              latency: float | tuple[float, float] | None = None, retry_after: float | None = None,
              retry_after_ms: int | None = None, message: str | None = None,
-             drop: bool = False, truncate: bool = False) -> None:
+             drop: bool = False, truncate: bool = False, after_serving: bool = False) -> None:
         """Add one fault rule: ``fake.fail(429, retry_after_ms=10, page=3)``.
 
         Which requests: ``request`` (the Nth), ``every`` (every Nth), ``page`` (of a walk),
         ``probability`` (from the scenario's seed), ``params`` (query values), ``operation`` (its path
-        in ``openapi.yaml``: ``"/v1/chats/search"``, ``"/v1/chats/{chatID}"``); none: the next one.
-        What happens: ``status`` (401, 429, 500 or 503, with ``retry_after``, ``retry_after_ms``,
-        ``message``), ``latency`` (seconds, or a ``(low, high)`` range), ``drop`` or ``truncate``.
+        in ``openapi.yaml``: ``"/v1/chats/search"``, ``"/v1/chats/{chatID}"``), ``method``
+        (``"POST"``); none: the next one. What happens: ``status`` (401, 429, 500 or 503, with
+        ``retry_after``, ``retry_after_ms``, ``message``), ``latency`` (seconds, or a ``(low, high)``
+        range), ``drop`` or ``truncate``; with ``after_serving`` the request is served first and
+        only its answer is the error or the drop (a send goes through: a retry sends it again).
         ``times`` (default 1; ``None``: always) limits it. A bad value raises a ``UsageError`` that
         names the keyword and the values it takes.
         """
         match = {"request": request, "every": every, "page": page, "probability": probability, "params": params,
-                 "operation": operation}
+                 "operation": operation, "method": method}
         fault = {"status": status, "latency": list(latency) if isinstance(latency, tuple) else latency,
                  "retry_after": retry_after, "retry_after_ms": retry_after_ms, "message": message,
-                 "drop": drop or None, "truncate": truncate or None}
+                 "drop": drop or None, "truncate": truncate or None, "after_serving": after_serving or None}
         if not any(fault[name] is not None for name in ("status", "latency", "drop", "truncate")):
             raise UsageError("FakeBeeper.fail: say what happens: status=401|429|500|503, latency=SECONDS, "
                              "drop=True or truncate=True")

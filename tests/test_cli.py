@@ -172,8 +172,23 @@ def test_a_stop_in_the_first_milliseconds_ends_the_command(tmp_path: Path) -> No
         try:
             _, err = process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            raise AssertionError(f"a SIGINT {offset} ms after launch left the command running") from None
+            # CPython itself may lose a signal of its start: a KeyboardInterrupt raised inside a
+            # weakref callback of the import system ("Exception ignored in: …"), or while it checks
+            # whether argv[0] is an import path ("Failed checking if argv[0] …"), is printed and
+            # dropped, in frozen code before any file runs. That is excused (the command then
+            # serves, and a second SIGINT stops it); any other way of missing the signal is the
+            # command's fault.
+            process.send_signal(signal.SIGINT)
+            try:
+                _, err = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise AssertionError(f"two SIGINTs from {offset} ms after launch left the command running") from None
+            frames = re.findall(r'File "([^"]*)"', err)
+            lost_by_python = "KeyboardInterrupt" in err and bool(frames) \
+                and all(frame.startswith("<frozen ") for frame in frames)
+            assert lost_by_python, f"a SIGINT {offset} ms after launch left the command running:\n{err}"
+            continue
         assert process.returncode in (0, 130, 1, -signal.SIGINT), (offset, process.returncode, err)
         if process.returncode == 130:
             assert err.splitlines() == ["fake-beeper: stopped by SIGINT before serve finished"], err

@@ -144,7 +144,7 @@ def test_faults_apply_to_the_beeper_api_only(fake: FakeBeeper) -> None:
     ({"rules": [{"fault": {"status": 418}}]}, "rules[0].fault.status: 418 is not one of"),
     ({"rules": [{"fault": {"status": 429, "drop": True}}]}, "rules[0].fault"),
     ({"rules": [{"match": {"pgae": 2}, "fault": {"status": 500}}]},
-     "rules[0].match: unknown key(s) 'pgae'; allowed: every, operation, page, params, probability, request"),
+     "rules[0].match: unknown key(s) 'pgae'; allowed: every, method, operation, page, params, probability, request"),
     ({"rules": [{"match": {"probability": 2}, "fault": {"drop": True}}]}, "rules[0].match.probability: 2"),
     ({"activity": {"every": 0}}, "activity.every: 0 is less than the minimum of 1"),
     ({"activity": {"every": 3, "events": {"message": 0, "newChat": 0, "archive": 0}}}, "every weight is 0"),

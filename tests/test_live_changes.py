@@ -123,11 +123,30 @@ def test_a_walk_during_changes_keeps_its_guarantees(chats: list[LoadedChat], beh
         cursor, more = first["oldestCursor"], first["hasMore"]
         while more:
             for _ in range(data.draw(st.integers(0, 3), label="changes before the next page")):
-                event = data.draw(st.sampled_from(["message", "newChat", "archive", "remove"]), label="event")
+                event = data.draw(st.sampled_from(["message", "newChat", "archive", "remove", "send", "react",
+                                                   "read", "create"]), label="event")
                 ids = fake.ordered_ids()
                 chat_id = ids[data.draw(st.integers(0, 10**6), label="chat") % len(ids)]
+                newest = http.get(f"/v1/chats/{chat_id}/messages").json()["items"][:1] if event == "react" else []
                 if event == "message":
                     moved.add(fake.activity.message(chat_id))
+                elif event == "send":  # the client's own message: its chat (a merged chat's member) moves
+                    sent = http.post(f"/v1/chats/{chat_id}/messages", json={"text": "on it"})
+                    assert sent.status_code == 200, sent.text
+                    moved.add(sent.json()["chatID"])
+                elif event == "read":  # the chat's read state changes, not its place
+                    assert http.post(f"/v1/chats/{chat_id}/read", json={}).status_code == 200
+                elif event == "create":  # a new chat, with someone new: at the top
+                    account = http.get("/v1/accounts").json()[0]["accountID"]
+                    created = http.post("/v1/chats", json={"accountID": account, "type": "single",
+                                                           "participantIDs": [f"@new{len(moved)}:example.org"]})
+                    assert created.status_code == 200, created.text
+                    moved.add(created.json()["id"])
+                elif event == "react":  # on the newest message: the chat's preview changes, not its place
+                    for message in (m for m in newest if not m.get("isDeleted")):  # a deleted one takes none
+                        reacted = http.post(f"/v1/chats/{chat_id}/messages/{message['id']}/reactions",
+                                            json={"reactionKey": "👍"})
+                        assert reacted.status_code == 200, reacted.text
                 elif event == "newChat":
                     moved.add(fake.activity.new_chat())
                 elif event == "archive":

@@ -264,10 +264,13 @@ def test_retrieve_finds_any_message_by_id_and_404s_otherwise(fake: FakeBeeper, s
 
 
 def test_retrieve_is_not_in_stages_before_5_0() -> None:
-    fake = FakeBeeper.generated(seed=5, count=10, profile="4.2")
-    chat = chats_with_messages(fake)[0]
-    answer = get(fake, f"{messages_path(chat['id'])}/{quote(chat['preview']['id'], safe='')}")
-    assert answer.status_code == 404
+    """Before 5.0 a message had no GET: under 4.1 its path is no route (404); under 4.2, where
+    editing it (PUT) had come, a GET is a 405 that names PUT."""
+    for profile, status, allow in (("4.1", 404, None), ("4.2", 405, "PUT")):
+        fake = FakeBeeper.generated(seed=5, count=10, profile=profile)
+        chat = chats_with_messages(fake)[0]
+        answer = get(fake, f"{messages_path(chat['id'])}/{quote(chat['preview']['id'], safe='')}")
+        assert answer.status_code == status and answer.headers.get("allow") == allow, (profile, answer.text)
 
 
 def test_a_message_that_arrives_during_a_walk_neither_shifts_nor_repeats_it(fake: FakeBeeper) -> None:

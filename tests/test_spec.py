@@ -89,6 +89,8 @@ def test_the_fake_accepts_every_parameter_example(client: httpx.Client, name: st
 
 def test_the_app_serves_every_operation_of_the_spec_and_no_other() -> None:
     served = {(operation.method, operation.path): operation for operation in ROUTER.operations()}
-    assert set(served) == {("GET", path) for path in spec.operation_paths()}
-    for (_, path), operation in served.items():  # /v1/info alone is open, as its `security: []` says
-        assert operation.authenticated is (spec.operation(path).get("security") != [])
+    assert set(served) == {(method.upper(), path) for path, item in spec.spec()["paths"].items()
+                           for method in item if method in spec.METHODS}
+    for (method, path), operation in served.items():  # /v1/info alone is open, as its `security: []` says
+        assert operation.authenticated is (spec.operation(path, method).get("security") != [])
+        assert operation.takes_body is ("requestBody" in spec.operation(path, method))

@@ -6,6 +6,8 @@
 //   node walk.mjs '{"chatID": "!a:x"}' messages                     messages.list(chatID), every page
 //   node walk.mjs '{"query": "the", "limit": 20}' searchMessages    messages.search(), every page
 //   node walk.mjs '{"chatID": "!a:x", "messageID": "m1"}' message   messages.retrieve(messageID, {chatID})
+//   node walk.mjs '{"chatID": "!a:x", "text": "hi"}' replyLoop       a reply loop against the fake only:
+//        messages.send, retrieve until sent, update, reactions.add and delete, messages.delete
 //   node walk.mjs '{}' accounts                                     accounts.list()
 //   node walk.mjs '{}' info                                         info.retrieve()
 //
@@ -47,6 +49,21 @@ async function call() {
     case 'message': {
       const { messageID, ...rest } = params;
       return { result: await client.messages.retrieve(messageID, rest) };
+    }
+    case 'replyLoop': {  // writes: run against a fake only (contract_tests/test_writes_sdks.py)
+      const { chatID, text } = params;
+      const sent = await client.messages.send(chatID, { text });
+      let message = await client.messages.retrieve(sent.pendingMessageID, { chatID: sent.chatID });
+      for (let tries = 0; message.sendStatus?.status === 'PENDING' && tries < 100; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        message = await client.messages.retrieve(sent.pendingMessageID, { chatID: sent.chatID });
+      }
+      const edited = await client.messages.update(message.id, { chatID: sent.chatID, text: `${text} (edited)` });
+      const reacted = await client.chats.messages.reactions.add(message.id, { chatID: sent.chatID, reactionKey: '👍' });
+      const unreacted = await client.chats.messages.reactions.delete('👍', { chatID: sent.chatID, messageID: message.id });
+      await client.messages.delete(message.id, { chatID: sent.chatID, forEveryone: null });
+      const deleted = await client.messages.retrieve(message.id, { chatID: sent.chatID });
+      return { result: { sent, message, edited, reacted, unreacted, deleted } };
     }
     case 'accounts': return { result: await client.accounts.list() };
     case 'info': return { result: await client.info.retrieve() };

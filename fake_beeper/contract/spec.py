@@ -29,6 +29,15 @@ INFO_PATH = "/v1/info"
 LIST_MESSAGES_PATH = "/v1/chats/{chatID}/messages"
 GET_MESSAGE_PATH = "/v1/chats/{chatID}/messages/{messageID}"
 SEARCH_MESSAGES_PATH = "/v1/messages/search"
+REACTIONS_PATH = "/v1/chats/{chatID}/messages/{messageID}/reactions"
+REACTION_PATH = "/v1/chats/{chatID}/messages/{messageID}/reactions/{reactionKey}"
+START_CHAT_PATH = "/v1/chats/start"
+ARCHIVE_CHAT_PATH = "/v1/chats/{chatID}/archive"
+READ_CHAT_PATH = "/v1/chats/{chatID}/read"
+UNREAD_CHAT_PATH = "/v1/chats/{chatID}/unread"
+NOTIFY_ANYWAY_PATH = "/v1/chats/{chatID}/notify-anyway"
+REMINDERS_PATH = "/v1/chats/{chatID}/reminders"
+METHODS = ("get", "put", "post", "delete", "patch")  # the operations' keys in a path item
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # The components the code names: a listed chat, an account, a page of the list and of the search,
 # a message and a page of messages.
@@ -56,9 +65,9 @@ def spec() -> dict[str, Any]:
     return frozen
 
 
-def operation(path: str = LIST_CHATS_PATH) -> dict[str, Any]:
-    """The ``GET`` operation object at ``path`` (a template as written: ``/v1/chats/{chatID}``)."""
-    found: dict[str, Any] = spec()["paths"][path]["get"]
+def operation(path: str = LIST_CHATS_PATH, method: str = "GET") -> dict[str, Any]:
+    """The operation object ``method`` at ``path`` (a template as written: ``/v1/chats/{chatID}``)."""
+    found: dict[str, Any] = spec()["paths"][path][method.lower()]
     return found
 
 
@@ -77,11 +86,20 @@ def operation_ids() -> dict[str, str]:
     return {item["get"]["operationId"]: path for path, item in spec()["paths"].items() if "get" in item}
 
 
-def query_parameters(path: str = LIST_CHATS_PATH) -> dict[str, dict[str, Any]]:
+def query_parameters(path: str = LIST_CHATS_PATH, method: str = "GET") -> dict[str, dict[str, Any]]:
     """An operation's query parameters, by name (their ``schema``, ``style``, ``default`` …),
     with shared ``#/components/parameters`` references followed."""
-    parameters = (_resolved(p, "parameters") for p in operation(path).get("parameters", ()))
+    parameters = (_resolved(p, "parameters") for p in operation(path, method).get("parameters", ()))
     return {p["name"]: p for p in parameters if p["in"] == "query"}
+
+
+def body_schema(path: str, method: str) -> dict[str, Any] | None:
+    """The JSON schema of an operation's request body (a ``$ref`` into the components), or ``None``."""
+    body = operation(path, method).get("requestBody")
+    if body is None:
+        return None
+    found: dict[str, Any] = body["content"]["application/json"]["schema"]
+    return found
 
 
 def response(path: str, status: str) -> dict[str, Any]:

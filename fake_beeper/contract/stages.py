@@ -99,15 +99,20 @@ class Stage:
         """A validator of ``components.schemas[schema]`` in this stage (date-time formats asserted)."""
         return _validator(self, schema)
 
-    def has_operation(self, path: str) -> bool:
-        """Whether it has the GET operation at ``path`` (a template: ``/v1/chats/{chatID}``)."""
-        return path in self.document["paths"]
+    def has_operation(self, path: str, method: str = "GET") -> bool:
+        """Whether it has the operation ``method`` at ``path`` (a template: ``/v1/chats/{chatID}``)."""
+        return method.lower() in self.document["paths"].get(path, ())
 
-    def query_parameters(self, path: str) -> dict[str, dict[str, Any]]:
+    def query_parameters(self, path: str, method: str = "GET") -> dict[str, dict[str, Any]]:
         """``spec.query_parameters(path)`` as this stage has them: less those it lacks (before 6.0,
         the list's ``limit``), with its defaults (before 5.0, all participants of a retrieved chat)."""
-        return {key: self._with_default(parameter) for key, parameter in spec.query_parameters(path).items()
+        return {key: self._with_default(parameter) for key, parameter in spec.query_parameters(path, method).items()
                 if self.has(parameter)}
+
+    def body_validator(self, path: str, method: str) -> jsonschema_rs.Validator | None:
+        """A validator of the operation's request body as this stage has it, or ``None`` (no body)."""
+        schema = spec.body_schema(path, method)
+        return None if schema is None else self.validator(schema["$ref"].rsplit("/", 1)[-1])
 
     @property
     def has_list_limit(self) -> bool:
@@ -207,17 +212,19 @@ def _document(found: Stage) -> dict[str, Any]:
     versions = ", ".join([*(f"beeper-desktop-api {v}" for v in found.python),
                           *(f"@beeper/desktop-api {v}" for v in found.npm)])
     document["info"]["version"] = (found.python or found.npm)[0]
-    document["info"]["summary"] = f"The read endpoints around GET /v1/chats as stage {found} ({found.contract}) " \
+    document["info"]["summary"] = f"The endpoints around GET /v1/chats as stage {found} ({found.contract}) " \
                                   f"has them ({versions}): fake-beeper's profile {found}."
     for path, item in list(document["paths"].items()):
-        operation = item.get("get")
-        if operation is None:
-            continue
-        if not found.has(operation):
+        for method, operation in list(item.items()):
+            if method not in spec.METHODS:
+                continue
+            if not found.has(operation):
+                del item[method]
+                continue
+            operation["parameters"] = [found._with_default(parameter) for parameter in
+                                       operation.get("parameters", ()) if found.has(parameter)]
+        if not any(method in spec.METHODS for method in item):
             del document["paths"][path]
-            continue
-        operation["parameters"] = [found._with_default(parameter) for parameter in
-                                   operation.get("parameters", ()) if found.has(parameter)]
     _drop_links_to_missing_operations(document)
     openapi_rewritten(document, lambda schema: _as_in(schema, found))
     frozen: dict[str, Any] = freeze(document)
@@ -227,9 +234,11 @@ def _document(found: Stage) -> dict[str, Any]:
 def _drop_links_to_missing_operations(document: dict[str, Any]) -> None:
     """Links from a response to an operation the stage lacks (the accounts' ``FirstAccount``,
     before 6.0's ``getAccount``) go with it: a link must name an operation of its document."""
-    present = {item["get"]["operationId"] for item in document["paths"].values() if "get" in item}
-    for item in document["paths"].values():
-        for response in item.get("get", {}).get("responses", {}).values():
+    operations = [operation for item in document["paths"].values()
+                  for method, operation in item.items() if method in spec.METHODS]
+    present = {operation["operationId"] for operation in operations}
+    for operation in operations:
+        for response in operation.get("responses", {}).values():
             links = response.get("links") if isinstance(response, dict) else None
             if links:
                 response["links"] = {name: link for name, link in links.items() if link.get("operationId") in present}
@@ -256,6 +265,11 @@ def _as_in(schema: dict[str, Any], found: Stage) -> dict[str, Any]:
                 properties[name] = _nullable(sub)
         if required or "required" in schema:
             schema["required"] = required
+    parts = schema.get("allOf")
+    if isinstance(parts, list):  # a part of a later stage (an edit's answer is a Message from 5.0)
+        schema["allOf"] = [part for part in parts if not isinstance(part, dict) or found.has(part)]
+        if not schema["allOf"]:
+            del schema["allOf"]
     later = {value for value, since in schema.get("x-enum-since", {}).items() if found.before(stage(since))}
     if later:
         schema["enum"] = [value for value in schema["enum"] if value not in later]

@@ -37,6 +37,7 @@ from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.errors import ApiError, InternalError, MethodNotAllowed, NotFound, send_json
 from fake_beeper.frozen import thawed
 from fake_beeper.http.auth import authenticate
+from fake_beeper.http.body import json_body
 from fake_beeper.http.control import control_routes
 from fake_beeper.http.faults import FaultMiddleware
 from fake_beeper.http.guard import Access, Guard
@@ -89,27 +90,34 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
             await framework(scope, receive, send)
             return
         by_method, path_params = match
-        get = by_method.get("GET")
-        if get is not None and not state.stage.has_operation(get.path):
-            await framework(scope, receive, send)  # an operation the profile's stage lacks: a 404, as then
+        served = {method: operation for method, operation in by_method.items()
+                  if state.stage.has_operation(operation.path, method)}
+        if not served:
+            await framework(scope, receive, send)  # no operation here in the profile's stage: a 404, as then
             return
         method = scope["method"]
         status, headers = 200, {}
-        request = Request(scope)
+        request = Request(scope, receive)
         try:
-            operation = by_method.get("GET" if method == "HEAD" else method)
+            operation = served.get("GET" if method == "HEAD" else method)
             if operation is None:
-                allowed = ", ".join([*by_method, "HEAD"] if "GET" in by_method else by_method)
+                allowed = ", ".join([*served, "HEAD"] if "GET" in served else served)
                 raise MethodNotAllowed(f"{method} is not allowed on {scope['path']}",
-                               headers={"Allow": allowed})
+                                       headers={"Allow": allowed})
             if operation.authenticated:
                 authenticate(request.headers.get("authorization"), state.token)
-            body = operation.handler(state, request, path_params)
+            state.settle()  # sends whose delay has passed are sent, before anything is read
+            body = None
+            if operation.takes_body:
+                body = await json_body(request, empty_allowed=True)
+            answer = operation.handler(state, request, path_params, body)
+            if answer is None:
+                status, answer = 204, b""
         except ApiError as error:
-            status, headers, body = error.status, error.headers, error.body()
+            status, headers, answer = error.status, error.headers, error.body()
         except Exception as exc:
-            status, body = 500, _internal_error(state, request, exc).body()
-        await send_json(send, status, body, headers, head=method == "HEAD")
+            status, answer = 500, _internal_error(state, request, exc).body()
+        await send_json(send, status, answer, headers, head=method == "HEAD")
 
     return operations
 

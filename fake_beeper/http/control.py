@@ -27,28 +27,26 @@ from typing import Any
 
 import jsonschema_rs
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from fake_beeper.contract import spec
 from fake_beeper.contract.behaviour import BehaviourError, parse_behaviour
 from fake_beeper.errors import (
-    ClientDisconnected,
     FakeBeeperError,
     InvalidRequest,
     InvalidScenario,
     NotFound,
-    PayloadTooLarge,
     UnsupportedMediaType,
 )
+from fake_beeper.http.body import json_body, media_type
 from fake_beeper.http.guard import CONTROL_PREFIX
 from fake_beeper.text import shown
 from fake_beeper.world.activity import Event
 from fake_beeper.world.scenario import ScenarioError, parse_scenario
 from fake_beeper.world.state import FakeState
 
-MAX_BODY = 1 << 20
 _LIMIT = re.compile(r"[0-9]{1,9}")
 
 _ID = {"type": "string", "minLength": 1}
@@ -84,25 +82,12 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
-    """The JSON body: ``application/json``, at most ``MAX_BODY`` bytes, and of ``schema`` if given."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaType(f"the control API takes application/json, got {media_type or 'no Content-Type'}")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise PayloadTooLarge(f"the body is over {MAX_BODY} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect:  # the client's doing, not a bug of the fake: nobody is left to answer
-        raise ClientDisconnected("the client went away before its body was complete") from None
-    raw = b"".join(chunks)
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"the body is not JSON: {exc}") from None
+    """The JSON body (``http/body.py``: ``application/json``, at most ``MAX_BODY`` bytes), of
+    ``schema`` if given."""
+    kind = media_type(request)
+    if kind != "application/json":  # the control API's own words for it
+        raise UnsupportedMediaType(f"the control API takes application/json, got {kind or 'no Content-Type'}")
+    body = await json_body(request)
     if schema is not None:
         error = next(_validator(orjson.dumps(schema)).iter_errors(body), None)
         if error is not None:

@@ -15,14 +15,17 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fake_beeper.contract import spec
 from fake_beeper.errors import send_json
 from fake_beeper.http.server import ABORT_EXTENSION
 from fake_beeper.world.faults import Faults, WalkPages
 
 TRANSPORT_FAULT_HEADER = "x-fake-beeper-transport-fault"
+_FAULTED = frozenset({"HEAD", *(method.upper() for method in spec.METHODS)})  # not OPTIONS, TRACE …
 class FaultMiddleware:
-    """Applies ``faults`` to GET requests of the Beeper API (paths ``operation_of`` names an
-    operation for), before the app sees them; the spec, the docs and the control API are never faulted."""
+    """Applies ``faults`` to requests of the Beeper API (paths ``operation_of`` names an operation
+    for), before the app sees them, or with ``afterServing`` after it served them (a send goes
+    through, and its answer is lost); the spec, the docs and the control API are never faulted."""
 
     def __init__(self, app: ASGIApp, faults: Faults, walks: WalkPages,
                  operation_of: Callable[[Scope], str | None]) -> None:
@@ -34,14 +37,18 @@ class FaultMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No rules, no work: the request path stays as short as without this middleware.
         operation = self.operation_of(scope) if self.faults and scope["type"] == "http" \
-            and scope["method"] == "GET" else None
+            and scope["method"] in _FAULTED else None
         if operation is None:
             await self.app(scope, receive, send)
             return
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        decision = self.faults.decide(params, self.walks.page_of(params.get("cursor")), operation)
+        method = scope["method"]
+        page = self.walks.page_of(params.get("cursor")) if method in ("GET", "HEAD") else None
+        decision = self.faults.decide(params, page, operation, "GET" if method == "HEAD" else method)
         if decision.latency:
             await asyncio.sleep(decision.latency)
+        if decision.after_serving and (decision.error is not None or decision.drop):
+            await self.app(scope, receive, _discard)  # served: its changes stay, its answer goes
         if decision.error is not None:
             await send_json(send, decision.error.status, decision.error.body(), decision.error.headers)
         elif decision.drop:
@@ -50,6 +57,10 @@ class FaultMiddleware:
             await self.app(scope, receive, _Truncating(send, _abort_of(scope)))
         else:
             await self.app(scope, receive, send)
+
+
+async def _discard(message: Message) -> None:
+    """The ``send`` of a request served for its effect only."""
 
 
 def _abort_of(scope: Scope) -> Callable[[], None] | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import orjson
@@ -23,6 +23,7 @@ from starlette.types import Scope
 
 from fake_beeper.contract import spec
 from fake_beeper.errors import NotFound
+from fake_beeper.http import writes
 from fake_beeper.http.query import (
     parse_get_chat_query,
     parse_list_chats_query,
@@ -37,7 +38,9 @@ from fake_beeper.world.store import Page
 
 Query = TypeVar("Query")
 
-Handler = Callable[[FakeState, Request, Mapping[str, str]], bytes]
+# The state, the request, its path parameters and its JSON body (``None`` for an operation
+# without one); the response body, or ``None`` for a 204.
+Handler = Callable[[FakeState, Request, Mapping[str, str], Any], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Operation:
     path: str  # as in openapi.yaml: "/v1/chats", "/v1/chats/{chatID}"
     handler: Handler
     authenticated: bool = True
+    takes_body: bool = False  # a write: ``app.py`` reads its JSON body first
 
 
 class Router:
@@ -76,16 +80,15 @@ class Router:
         return None
 
     def operation_path(self, scope: Scope) -> str | None:
-        """The path template (as in ``openapi.yaml``) of the GET operation a request is for, if any."""
+        """The path template (as in ``openapi.yaml``) of the operations a request is for, if any."""
         match = self.match(scope.get("raw_path") or scope["path"].encode())
-        operation = match[0].get("GET") if match is not None else None
-        return operation.path if operation is not None else None
+        return next(iter(match[0].values())).path if match is not None else None
 
     def operations(self) -> list[Operation]:
         return [operation for by_method in self._routes.values() for operation in by_method.values()]
 
 
-def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
     behaviour = state.behaviour
     return _paged(state, request, parse_list_chats_query, lambda query: state.store.page(
@@ -93,7 +96,7 @@ def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str
         after=behaviour.after, undated=behaviour.undated == "last"))
 
 
-def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/search``: a keyset page of the chats the filters keep (``search.py``), in the
     list's order and with its cursors; scripted pages are served here as for the list."""
     behaviour = state.behaviour
@@ -123,7 +126,7 @@ def _served(state: FakeState, request: Request, page: Page) -> bytes:
     return page.to_json()
 
 
-def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
     max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
     chat = state.store.find(path_params["chatID"])
@@ -132,7 +135,7 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str])
     return retrieved(chat.body, max_participants)
 
 
-def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}/messages``: a page of the chat's messages, newest first
     (``world/messages.py``), or the next scripted page."""
     return _paged(state, request, parse_list_messages_query, lambda query: state.messages.page(
@@ -140,12 +143,12 @@ def list_messages(state: FakeState, request: Request, path_params: Mapping[str, 
         limit=query.limit))
 
 
-def get_message(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def get_message(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}/messages/{messageID}``: one message, or a 404."""
     return state.messages.get(path_params["chatID"], path_params["messageID"])
 
 
-def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/messages/search``: a page of the messages the filters keep, newest first, or the
     next scripted page."""
     return _paged(state, request, parse_search_messages_query, lambda query: state.messages.search(
@@ -153,12 +156,12 @@ def search_messages(state: FakeState, request: Request, path_params: Mapping[str
         after=state.behaviour.after))
 
 
-def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def list_accounts(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/accounts``: every account of the world, as a bare array (``accounts.py``)."""
     return b"[" + b",".join(state.store.accounts()) + b"]"
 
 
-def get_account(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def get_account(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/accounts/{accountID}``: one account, or a 404."""
     account = state.store.account(path_params["accountID"])
     if account is None:
@@ -166,7 +169,7 @@ def get_account(state: FakeState, request: Request, path_params: Mapping[str, st
     return account
 
 
-def get_info(state: FakeState, request: Request, path_params: Mapping[str, str]) -> bytes:
+def get_info(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/info``: what this server is, with endpoints on the address it was reached at."""
     return orjson.dumps(server_info(request))
 
@@ -181,4 +184,19 @@ ROUTER = Router([
     Operation("GET", spec.LIST_MESSAGES_PATH, list_messages),
     Operation("GET", spec.GET_MESSAGE_PATH, get_message),
     Operation("GET", spec.SEARCH_MESSAGES_PATH, search_messages),
+    Operation("POST", spec.LIST_MESSAGES_PATH, writes.send_message, takes_body=True),
+    Operation("PUT", spec.GET_MESSAGE_PATH, writes.edit_message, takes_body=True),
+    Operation("DELETE", spec.GET_MESSAGE_PATH, writes.delete_message),
+    Operation("POST", spec.REACTIONS_PATH, writes.add_reaction, takes_body=True),
+    Operation("DELETE", spec.REACTIONS_PATH, writes.remove_reaction_by_query, takes_body=True),
+    Operation("DELETE", spec.REACTION_PATH, writes.remove_reaction),
+    Operation("POST", spec.LIST_CHATS_PATH, writes.create_chat, takes_body=True),
+    Operation("POST", spec.START_CHAT_PATH, writes.start_chat, takes_body=True),
+    Operation("PATCH", spec.GET_CHAT_PATH, writes.update_chat, takes_body=True),
+    Operation("POST", spec.ARCHIVE_CHAT_PATH, writes.archive_chat, takes_body=True),
+    Operation("POST", spec.READ_CHAT_PATH, writes.mark_read, takes_body=True),
+    Operation("POST", spec.UNREAD_CHAT_PATH, writes.mark_unread, takes_body=True),
+    Operation("POST", spec.NOTIFY_ANYWAY_PATH, writes.notify_anyway),  # no body (the JS SDK sends none)
+    Operation("POST", spec.REMINDERS_PATH, writes.set_reminder, takes_body=True),
+    Operation("DELETE", spec.REMINDERS_PATH, writes.clear_reminder),
 ])

@@ -197,20 +197,20 @@ def _page_query(path: str, params: QueryParams, decode_cursor: bool, behaviour: 
 
 
 def parse_query(path: str, params: QueryParams, *, behaviour: Behaviour = DEFAULT_BEHAVIOUR,
-                stage: Stage = LATEST) -> dict[str, Any]:
-    """The query values of the operation at ``path`` (in ``stage``) by name, defaults
+                stage: Stage = LATEST, method: str = "GET") -> dict[str, Any]:
+    """The query values of the operation ``method`` at ``path`` (in ``stage``) by name, defaults
     filled in; a 400 ``ApiError`` listing every issue at once."""
     issues: list[Issue] = []
-    values = _values(path, params, behaviour, issues, stage)
+    values = _values(path, params, behaviour, issues, stage, method)
     if issues:
         raise invalid_request(issues)
     return values
 
 
 def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[Issue],
-            stage: Stage = LATEST) -> dict[str, Any]:
+            stage: Stage = LATEST, method: str = "GET") -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for parameter in _parameters(path, stage):
+    for parameter in _parameters(path, stage, method):
         raw = _raw_values(params, parameter, behaviour)
         if not raw:
             values[parameter.name] = parameter.default
@@ -263,9 +263,9 @@ def _raw_values(params: QueryParams, parameter: _Parameter, behaviour: Behaviour
 
 
 @cache
-def _parameters(path: str, stage: Stage = LATEST) -> tuple[_Parameter, ...]:
+def _parameters(path: str, stage: Stage = LATEST, method: str = "GET") -> tuple[_Parameter, ...]:
     built = []
-    for name, parameter in stage.query_parameters(path).items():
+    for name, parameter in stage.query_parameters(path, method).items():
         schema = parameter["schema"]
         is_array = schema.get("type") == "array"
         item = schema["items"] if is_array else schema
@@ -288,6 +288,22 @@ def _to_boolean(raw: str) -> bool:
 
 
 _COERCE: dict[str, Callable[[str], Any]] = {"string": str, "integer": _to_integer, "boolean": _to_boolean}
+
+
+def parse_body(body: Any, validator: jsonschema_rs.Validator) -> Any:
+    """A request body checked against its schema (the stage's); a 400 whose issues name each
+    field (``["body", "attachment", "type"]``). Keys the schema does not name are let through."""
+    issues = []
+    for error in validator.iter_errors(body):
+        if type(error.kind).__name__ == "Required":  # the place is the missing field, not its object
+            field = str(error.kind.property)  # type: ignore[attr-defined]
+            issues.append(Issue(INVALID_TYPE, f"{field} is required", ("body", *error.instance_path, field)))
+        else:
+            name = str(error.instance_path[-1]) if error.instance_path else "the body"
+            issues.append(_issue(name, error, ("body",)))
+    if issues:
+        raise invalid_request(issues)
+    return body
 
 
 def _issue(name: str, error: jsonschema_rs.ValidationError, path: Sequence[str | int]) -> Issue:

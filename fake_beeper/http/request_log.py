@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fake_beeper.world.journal import Journal, RecordedRequest
+from fake_beeper.world.journal import JOURNAL_BODY, Journal, RecordedRequest
+
+API_PREFIX = "/v1/"
 
 
 class RequestLog:
@@ -26,6 +28,10 @@ class RequestLog:
             return
         started = time.perf_counter()
         status: int | None = None
+        body = bytearray()
+        if scope["method"] not in ("GET", "HEAD") and scope["path"].startswith(API_PREFIX):
+            # an API write: the journal keeps its body too, bounded (a control API body, never)
+            receive = _kept_into(receive, body)
 
         async def send_and_note_status(message: Message) -> None:
             nonlocal status
@@ -40,7 +46,20 @@ class RequestLog:
             raise
         finally:
             record = RecordedRequest(scope["method"], scope["path"], scope.get("query_string", b""),
-                                     tuple(scope["headers"]), status, round((time.perf_counter() - started) * 1000, 3))
+                                     tuple(scope["headers"]), status, round((time.perf_counter() - started) * 1000, 3),
+                                     bytes(body))
             self.journal.record(record)
             if self.log is not None:
                 self.log(f"{record.method} {record.target} {status} {record.milliseconds:.1f}ms")
+
+
+def _kept_into(receive: Receive, kept: bytearray) -> Receive:
+    """``receive``, keeping the first ``JOURNAL_BODY`` bytes of the body it hands on in ``kept``."""
+
+    async def receive_and_keep() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and len(kept) < JOURNAL_BODY:
+            kept.extend(message.get("body", b"")[: JOURNAL_BODY - len(kept)])
+        return message
+
+    return receive_and_keep

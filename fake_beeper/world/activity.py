@@ -129,19 +129,30 @@ class Activity:
         return chat
 
     def _now_millis(self) -> int:
-        newest = self.store.newest_millis()
-        now = int(self._clock() * 1000)
-        # Past a chat dated 9999-12-31T23:59:59.999Z there is no later instant: the change ties with it.
-        return min(max(now, newest + 1) if newest is not None else now, LAST_INSTANT)
+        return now_millis(self.store, self._clock)
 
     def _put(self, body: dict[str, Any]) -> str:
-        # In the stage's shape, and validated like a fixture, so a change can never make the fake
-        # serve a chat the contract (of its profile) forbids (a hand-made `new_chat` included).
-        body = self._stage.project(body)
-        (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity",
-                                 validator=self._stage.validator())
-        self.store.put(chat)
-        return chat.id
+        return put_chat(self.store, self._stage, body)
+
+
+def now_millis(store: ChatStore, clock: Callable[[], float] = time.time) -> int:
+    """The time of a change: the clock's, but after the newest chat's, so the changed chat is the
+    very top of the list."""
+    newest = store.newest_millis()
+    now = int(clock() * 1000)
+    # Past a chat dated 9999-12-31T23:59:59.999Z there is no later instant: the change ties with it.
+    return min(max(now, newest + 1) if newest is not None else now, LAST_INSTANT)
+
+
+def put_chat(store: ChatStore, stage: Stage, body: dict[str, Any]) -> str:
+    """A changed chat into the store: in the stage's shape, and validated like a fixture, so a
+    change can never make the fake serve a chat the contract (of its profile) forbids (a
+    hand-made ``new_chat`` included); its ID."""
+    body = stage.project(body)
+    (chat,) = validate_chats([(f"chat {body.get('id')!r} after a change", body)], source="activity",
+                             validator=stage.validator())
+    store.put(chat)
+    return chat.id
 
 
 def _context(chat: dict[str, Any], millis: int) -> MessageContext:

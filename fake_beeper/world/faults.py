@@ -38,6 +38,7 @@ class Match:
     probability: float | None = None  # drawn from the scenario's seeded generator
     params: Mapping[str, str] = field(default_factory=dict)  # query parameters with these values
     operation: str | None = None  # requests to this operation, by its path in openapi.yaml: "/v1/chats/search"
+    method: str | None = None  # requests with this method ("POST"); None: any
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Fault:
     message: str | None = None
     drop: bool = False  # close the connection before any response
     truncate: bool = False  # send the headers and half the body, then close
+    after_serving: bool = False  # serve the request (a send is sent), then answer with the error or drop
 
     def error(self) -> ApiError:
         """The error this fault answers with (a fault with a status: the caller looks first)."""
@@ -83,6 +85,7 @@ class Decision:
     error: ApiError | None = None
     drop: bool = False
     truncate: bool = False
+    after_serving: bool = False
 
 
 class Faults:
@@ -111,13 +114,16 @@ class Faults:
         with self._lock:
             return list(self._rules)
 
-    def decide(self, params: Mapping[str, str], page: int | None, operation: str | None = None) -> Decision:
+    def decide(self, params: Mapping[str, str], page: int | None, operation: str | None = None,
+               method: str = "GET") -> Decision:
         """Count this request and choose its faults."""
         with self._lock:
             self._requests += 1
-            latency, error, drop, truncate = 0.0, None, False, False
+            latency, error, drop, truncate, after_serving = 0.0, None, False, False, False
             for rule in self._rules:
                 if rule.times is not None and rule.applied >= rule.times:
+                    continue
+                if rule.match.method is not None and rule.match.method != method:
                     continue
                 if not self._matches(rule.match, params, page, operation):
                     continue
@@ -128,8 +134,8 @@ class Faults:
                                else fault.latency)
                 if not (error or drop or truncate):
                     error = fault.error() if fault.status is not None else None
-                    drop, truncate = fault.drop, fault.truncate
-            return Decision(latency, error, drop, truncate)
+                    drop, truncate, after_serving = fault.drop, fault.truncate, fault.after_serving
+            return Decision(latency, error, drop, truncate, after_serving)
 
     def _matches(self, match: Match, params: Mapping[str, str], page: int | None, operation: str | None) -> bool:
         if match.operation is not None and operation != match.operation:

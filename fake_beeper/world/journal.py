@@ -22,6 +22,8 @@ from functools import cached_property
 from typing import Any, overload
 from urllib.parse import parse_qsl
 
+import orjson
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -37,6 +39,12 @@ class RecordedRequest:
     raw_headers: tuple[tuple[bytes, bytes], ...] = field(repr=False)  # left out of repr: it holds the token
     status: int | None = None
     milliseconds: float | None = None  # from the request's arrival to the end of its response
+    body: bytes = field(default=b"", repr=False)  # an API write's body (its first JOURNAL_BODY bytes)
+
+    def json(self) -> Any:
+        """The body as JSON (``None`` if there was none); a ``ValueError`` if it is not JSON (or
+        was longer than the ``JOURNAL_BODY`` bytes kept)."""
+        return orjson.loads(self.body) if self.body else None
 
     @cached_property
     def query(self) -> tuple[tuple[str, str], ...]:
@@ -71,13 +79,15 @@ class RecordedRequest:
         """For the control API: everything but the ``Authorization`` value."""
         headers = {name: ("[redacted]" if name in SECRET_HEADERS else value) for name, value in self.headers.items()}
         return {"method": self.method, "path": self.path, "query": [list(pair) for pair in self.query],
-                "headers": headers, "status": self.status, "milliseconds": self.milliseconds}
+                "headers": headers, "status": self.status, "milliseconds": self.milliseconds,
+                "body": self.body.decode("utf-8", "replace")}
 
     def __str__(self) -> str:
         return f"{self.method} {self.target} -> {self.status}"
 
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+JOURNAL_BODY = 4 * 1024  # bytes of an API write's body the journal keeps (a few records of many)
 
 
 class Journal(Sequence[RecordedRequest]):

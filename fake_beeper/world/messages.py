@@ -6,7 +6,7 @@ newest being its ``preview``) followed by the messages that arrived since (a liv
 of positions, so it costs O(limit) whatever its depth, and a cursor names a position: messages
 arriving at the head never shift a page of a walk going back in time.
 
-Semantics (the contract leaves them open; the README says them, "Messages"):
+Semantics (the contract leaves them open; the README says them, "Messages and sends"):
 
 * no cursor: the newest ``PAGE_SIZE`` messages, newest first;
 * ``before`` (the default with a cursor): the messages strictly older than the cursor's; on the
@@ -70,7 +70,8 @@ class Timeline:
         self.history = History(ChatFacts.of(body))
         self._stage = stage
         self._arrived: list[dict[str, Any]] = []
-        self._ids: dict[str, int] = {}
+        self._changed: dict[int, dict[str, Any]] = {}  # generated messages as the user's writes left them
+        self._ids: dict[str, int] = {}  # arrived messages, and every ID a message had (a send's pending one)
         self._seen_body = chat.body
         self.chat_id = chat.id
 
@@ -79,7 +80,24 @@ class Timeline:
 
     @property
     def changed(self) -> bool:
-        return bool(self._arrived)
+        return bool(self._arrived or self._changed)
+
+    def append(self, message: dict[str, Any]) -> int:
+        """A message sent (in the stage's shape), the newest; its position."""
+        position = len(self)
+        self._arrived.append(message)
+        self._ids[message["id"]] = position
+        return position
+
+    def replace(self, position: int, message: dict[str, Any], *also_known_as: str) -> None:
+        """The message at ``position`` changed (edited, reacted to, deleted, sent): ``message`` (in
+        the stage's shape, the same timestamp), found by its ID and by ``also_known_as`` too."""
+        if position >= len(self.history):
+            self._arrived[position - len(self.history)] = message
+        else:
+            self._changed[position] = message
+        for message_id in (message["id"], *also_known_as):
+            self._ids[message_id] = position
 
     def follow(self, chat: LoadedChat) -> None:
         """Catch up with the chat as the store now holds it: a new ``preview`` is a message that
@@ -97,6 +115,8 @@ class Timeline:
         """The message at ``position``, as the stage serves it."""
         if position >= len(self.history):
             return dict(self._arrived[position - len(self.history)])
+        if position in self._changed:
+            return dict(self._changed[position])
         message = self.history.message(position)
         # the preview is in the stage's shape already, with the chat; a generated one is not
         return message if position == self.history.generated else self._stage.project(message, MESSAGE_SCHEMA)
@@ -104,7 +124,9 @@ class Timeline:
     def essentials(self, position: int) -> Essentials | None:
         """The essentials of a generated message (``None`` for the preview and later ones: read
         the message itself)."""
-        return self.history.essentials(position) if position < self.history.generated else None
+        if position >= self.history.generated or position in self._changed:
+            return None
+        return self.history.essentials(position)
 
     def millis(self, position: int) -> int:
         if position >= len(self.history):
@@ -151,9 +173,7 @@ class MessageBook:
 
     def timeline(self, chat_id: str) -> Timeline:
         """The messages of the chat with this ID (or ``localChatID``); a 404 if there is none."""
-        chat = self._store.find(chat_id)
-        if chat is None:
-            raise NotFound(f"No chat with ID {chat_id!r}")
+        chat = self._found(chat_id)
         with self._lock:
             return self._timeline(chat)
 
@@ -173,9 +193,7 @@ class MessageBook:
     def page(self, chat_id: str, *, cursor: str | None = None, direction: Direction = "before",
              after: After = After.ADJACENT, limit: int = PAGE_SIZE) -> Page:
         """One page of a chat's messages (see the module's docstring)."""
-        chat = self._store.find(chat_id)  # the store's lock, never inside this one's
-        if chat is None:
-            raise NotFound(f"No chat with ID {chat_id!r}")
+        chat = self._found(chat_id)
         with self._lock:
             timeline = self._timeline(chat)
             count = len(timeline)
@@ -206,6 +224,73 @@ class MessageBook:
             if position is None:
                 raise NotFound(f"No message with ID {message_id!r} in chat {chat_id!r}")
             return self._body(timeline, position)
+
+    # -- the user's writes (``world/conversation.py``), each under the caller's own lock ---------------
+
+    def locate(self, chat_id: str, message_id: str) -> tuple[str, int, dict[str, Any]]:
+        """A message by its chat and ID (a pending one too): the chat's ID, its position and the
+        message as served; a 404 if either is unknown."""
+        chat = self._found(chat_id)
+        with self._lock:
+            timeline = self._timeline(chat)
+            position = timeline.position_of_id(message_id)
+            if position is None:
+                raise NotFound(f"No message with ID {message_id!r} in chat {chat_id!r}")
+            return chat.id, position, timeline.message(position)
+
+    def at(self, chat_id: str, position: int) -> dict[str, Any]:
+        """The message at ``position`` of a chat, as served."""
+        chat = self._found(chat_id)
+        with self._lock:
+            return orjson.loads(self._body(self._timeline(chat), position))  # type: ignore[no-any-return]
+
+    def newest(self, chat_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The position and the newest message of a chat, if it has any."""
+        chat = self._found(chat_id)
+        with self._lock:
+            timeline = self._timeline(chat)
+            return (len(timeline) - 1, timeline.message(len(timeline) - 1)) if len(timeline) else None
+
+    def from_others_after(self, chat_id: str, position: int) -> int:
+        """How many messages of a chat newer than ``position`` are from others (``-1``: all of them)."""
+        chat = self._found(chat_id)
+        with self._lock:
+            timeline = self._timeline(chat)
+            count = 0
+            for at in range(len(timeline) - 1, position, -1):
+                essentials = timeline.essentials(at)
+                mine = essentials.sender.is_self if essentials is not None else timeline.message(at).get("isSender")
+                count += not mine
+            return count
+
+    def append(self, chat_id: str, message: dict[str, Any]) -> int:
+        """A message sent to a chat (in the stage's shape), its newest; its position. The chat's
+        ``preview`` is the caller's to change, after: the timeline knows the message by then."""
+        chat = self._found(chat_id)
+        with self._lock:
+            timeline = self._timeline(chat)
+            position = timeline.append(message)
+            self._keep_changed(timeline)
+            return position
+
+    def replace(self, chat_id: str, position: int, message: dict[str, Any], *also_known_as: str) -> None:
+        """The message at ``position`` of a chat is now ``message`` (see ``Timeline.replace``)."""
+        chat = self._found(chat_id)
+        with self._lock:
+            timeline = self._timeline(chat)
+            timeline.replace(position, message, *also_known_as)
+            self._keep_changed(timeline)
+            self._bodies.pop((timeline.chat_id, position), None)
+
+    def _keep_changed(self, timeline: Timeline) -> None:
+        self._kept.pop(timeline.chat_id, None)
+        self._changed[timeline.chat_id] = timeline
+
+    def _found(self, chat_id: str) -> LoadedChat:
+        chat = self._store.find(chat_id)  # the store's lock, never inside this one's
+        if chat is None:
+            raise NotFound(f"No chat with ID {chat_id!r}")
+        return chat
 
     def messages(self, chat_id: str) -> Iterator[dict[str, Any]]:
         """Every message of a chat, newest first (for tests and tools)."""
@@ -276,7 +361,7 @@ class MessageBook:
     def _body(self, timeline: Timeline, position: int) -> bytes:
         key = (timeline.chat_id, position)
         body = self._bodies.get(key)
-        if body is None:  # a message at a position never changes: what arrives comes after it
+        if body is None:  # a write that changes the message at a position drops it here (``replace``)
             body = orjson.dumps(timeline.message(position))
             self._bodies[key] = body
             if len(self._bodies) > BODIES_KEPT:

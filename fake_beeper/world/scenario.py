@@ -14,10 +14,13 @@ The same document drives ``fake-beeper serve --scenario FILE`` (YAML or JSON), t
         fault: {drop: true}               # connection closed before a response
       - match: {operation: /v1/chats/search}
         fault: {status: 503}              # the search only (operations by their openapi.yaml path)
+      - match: {operation: "/v1/chats/{chatID}/messages", method: POST}
+        fault: {status: 500, afterServing: true}   # a send goes through, its answer is lost
     activity:
       every: 10                           # after every 10th GET /v1/chats, one change
       events: {message: 8, newChat: 1, archive: 1, remove: 0}
     behaviour: {after: newest}            # where the contract is silent (see behaviour.py)
+    sends: {delay: 0.5, fail: FAIL_RETRIABLE, times: 1}   # the next send fails after 0.5 s
 
 It is checked against ``SCENARIO_SCHEMA`` (jsonschema-rs); a mistake is reported with its place,
 e.g. ``rules[0].fault.status: 418 is not one of 401, 429, 500, 503``.
@@ -45,6 +48,7 @@ from fake_beeper.data.files import require_regular_file
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.text import shown
 from fake_beeper.world.activity import DEFAULT_WEIGHTS, Event
+from fake_beeper.world.conversation import DEFAULT_SEND_DELAY, FAILURES, SendPlan
 from fake_beeper.world.faults import FAULT_ERRORS, Fault, Match, Rule
 
 MAX_FILE_BYTES = 1 << 20
@@ -70,6 +74,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                     "probability": {"type": "number", "minimum": 0, "maximum": 1},
                     "params": {"type": "object", "additionalProperties": {"type": "string"}},
                     "operation": {"type": "string"},  # one of the spec's paths: see _validator
+                    "method": {"enum": [method.upper() for method in spec.METHODS]},
                 }},
                 "fault": {
                     "type": "object",
@@ -84,7 +89,11 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                         "message": {"type": "string"},
                         "drop": {"const": True},
                         "truncate": {"const": True},
+                        "afterServing": {"const": True},
                     },
+                    # served first, then answered with an error or cut: what is lost is the answer
+                    "dependentSchemas": {"afterServing": {"anyOf": [{"required": ["status"]},
+                                                                    {"required": ["drop"]}]}},
                     # one outcome at most: an error status, a dropped or a truncated response
                     "not": {"anyOf": [{"required": ["status", "drop"]}, {"required": ["status", "truncate"]},
                                       {"required": ["drop", "truncate"]}]},
@@ -103,6 +112,12 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             },
         },
         "behaviour": BEHAVIOUR_SCHEMA,
+        "sends": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"delay": _NUMBER, "fail": {"enum": list(FAILURES)}, "times": _COUNT},
+            "dependentRequired": {"times": ["fail"]},
+        },
     },
 }
 
@@ -129,6 +144,7 @@ class Scenario:
     rules: tuple[Rule, ...] = ()
     activity: ActivityPlan | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
+    sends: SendPlan = field(default_factory=SendPlan)
 
 
 def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
@@ -146,7 +162,9 @@ def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
         plan = ActivityPlan(activity["every"], {**DEFAULT_WEIGHTS, **weights})
     if plan is not None and not any(plan.events.values()):
         raise ScenarioError(f"{source}: activity.events: every weight is 0")
-    return Scenario(document.get("seed", 0), rules, plan, parse_behaviour(document.get("behaviour", {}), source=source))
+    sends = document.get("sends", {})
+    return Scenario(document.get("seed", 0), rules, plan, parse_behaviour(document.get("behaviour", {}), source=source),
+                    SendPlan(sends.get("delay", DEFAULT_SEND_DELAY), sends.get("fail"), sends.get("times")))
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -261,10 +279,11 @@ def _rule(raw: dict[str, Any], index: int) -> Rule:
     return Rule(
         match=Match(request=match.get("request"), every=match.get("every"), page=match.get("page"),
                     probability=match.get("probability"), params=dict(match.get("params", {})),
-                    operation=match.get("operation")),
+                    operation=match.get("operation"), method=match.get("method")),
         fault=Fault(latency=latency, status=fault.get("status"), retry_after=fault.get("retryAfter"),
                     retry_after_ms=fault.get("retryAfterMs"), message=fault.get("message"),
-                    drop=fault.get("drop", False), truncate=fault.get("truncate", False)),
+                    drop=fault.get("drop", False), truncate=fault.get("truncate", False),
+                    after_serving=fault.get("afterServing", False)),
         times=raw.get("times"),
         name=raw.get("name", f"rules[{index}]"),
     )
@@ -276,5 +295,5 @@ def _validator() -> jsonschema_rs.Validator:
     first scenario, not at import)."""
     schema = copy.deepcopy(SCENARIO_SCHEMA)
     rule = schema["properties"]["rules"]["items"]["properties"]["match"]["properties"]
-    rule["operation"] = {"enum": spec.operation_paths()}
+    rule["operation"] = {"enum": list(spec.spec()["paths"])}
     return jsonschema_rs.validator_for(schema)

@@ -27,6 +27,8 @@ from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.projection import projected
 from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.world.activity import Activity
+from fake_beeper.world.chat_actions import ChatActions
+from fake_beeper.world.conversation import Conversation
 from fake_beeper.world.faults import Faults, WalkPages
 from fake_beeper.world.journal import Journal
 from fake_beeper.world.messages import MessageBook
@@ -54,8 +56,8 @@ class InternalError:
 
 
 class FakeState:
-    """The chats and their messages, the token, the journal, faults, walk pages, scripted pages,
-    the activity plan and the internal errors of one fake."""
+    """The chats and their messages (and the user's writes to them), the token, the journal,
+    faults, walk pages, scripted pages, the activity plan and the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
                  scenario: Scenario | None = None, stage: Stage = LATEST) -> None:
@@ -65,6 +67,8 @@ class FakeState:
         self._stage = stage  # fixed for the fake's life, as its chats' shape is
         self.store = store
         self.messages = MessageBook(store, stage=stage)
+        self.conversation = Conversation(store, self.messages, stage)
+        self.chat_actions = ChatActions(store, self.messages, self.conversation, stage)
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()
@@ -114,10 +118,15 @@ class FakeState:
             activity.warm_up()  # the word pools, picked now rather than on a request
         with self._lock:
             self.faults.replace(list(scenario.rules), scenario.seed)
+            self.conversation.plan = scenario.sends
             self._activity = activity
             self._plan = scenario.activity
             self._pages_since_change = 0
             self.behaviour = scenario.behaviour
+
+    def settle(self) -> None:
+        """Before a request is served: the sends whose delay has passed end (``conversation.py``)."""
+        self.conversation.settle()
 
     def page_served(self) -> None:
         """Count a served page; after every ``activity.every``-th, one random change (the plan's)."""
