@@ -18,3 +18,5 @@ DEFAULT_CHECK_MAX_MESSAGES = 2_000  # messages walked per chat (of three): 100 p
 # fake-beeper record
 DEFAULT_RECORD_RATE = 10.0  # requests a second, at most: 2,000 chats a second in pages of 200
 DEFAULT_RECORD_MAX_TIME = 600.0  # seconds for the whole walk: 50,000 chats take 25 s in pages of 200
+DEFAULT_RECORD_MAX_MESSAGES = 20  # messages recorded per chat (one page of the fake's), newest first
+DEFAULT_RECORD_MESSAGE_CHATS = 50  # the newest chats whose messages are recorded: 50 more requests

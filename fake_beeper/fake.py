@@ -28,7 +28,7 @@ from fake_beeper.contract import stages
 from fake_beeper.contract.behaviour import Behaviour, parse_behaviour
 from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data import DEFAULT_ACCOUNTS, load_chats, read_world, validate_chats
-from fake_beeper.data.files import validate_accounts
+from fake_beeper.data.files import validate_accounts, validate_messages
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.defaults import DEFAULT_TOKEN
 from fake_beeper.errors import FakeBeeperError, UsageError
@@ -68,11 +68,17 @@ class FakeBeeper:
                  accounts: Iterable[Mapping[str, Any]] = (),
                  token: str = DEFAULT_TOKEN, scenario: Mapping[str, Any] | None = None,
                  behaviour: Mapping[str, str] | Behaviour | None = None, profile: str | Stage | None = None,
-                 chats_profile: str | Stage = LATEST) -> None:
+                 chats_profile: str | Stage = LATEST,
+                 messages: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                 generated_messages: bool = True) -> None:
         """``profile``: serve the API as that stage of it (``fake_beeper.contract.stages``: ``4.1``,
         ``js-4.2.3``, ``4.2``, ``5.0``, ``6.0``/``latest``); the chats and accounts are given in the
         newest shape, or (``chats_profile``: a recording of an older server) in that stage's, which
-        is then the only one they can be served as, and the default."""
+        is then the only one they can be served as, and the default.
+
+        ``messages``: some chats' messages, by chat ID (``Message`` dicts of the chat, in any
+        order, none newer than its ``preview``); the other chats get histories made from them, or,
+        with ``generated_messages=False``, their ``preview`` alone."""
         source = stages.stage(chats_profile)
         if chats is None and not source.is_latest:
             raise UsageError("FakeBeeper(chats_profile=...) says the stage of the chats given: give chats=..., "
@@ -80,8 +86,10 @@ class FakeBeeper:
         accounts = validate_accounts(list(accounts), source="FakeBeeper(accounts=...)",
                                      stage=source) if accounts else ()
         loaded = load_chats() if chats is None else loaded_chats(chats, stage=source)
+        given = validate_messages(dict(messages), loaded, source="FakeBeeper(messages=...)",
+                                  stage=source) if messages else None
         self.state = build_state(loaded, accounts, source=source, stage=stages.stage(profile) if profile else None,
-                                 token=token)
+                                 token=token, messages=given, generated_messages=generated_messages)
         self.app: FakeBeeperApp = create_app(self.state)
         if scenario:
             self.scenario(scenario)
@@ -107,7 +115,8 @@ class FakeBeeper:
         world = read_world(path)
         try:
             return cls(world.chats, accounts=world.accounts, token=token, scenario=scenario, behaviour=behaviour,
-                       profile=profile, chats_profile=world.stage)
+                       profile=profile, chats_profile=world.stage, messages=world.messages,
+                       generated_messages=world.generated_messages)
         except ProfileError as exc:
             raise ProfileError(f"{path}: {exc}") from None
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # imported inside the fixtures: a pytest run that uses none p
 
 MARKER = "fake_beeper"
 _MARKER_ARGUMENTS = {"seed", "count", "accounts", "chats", "fixtures", "token", "scenario", "behaviour",
-                     "profile", "raise_server_errors"}
+                     "profile", "raise_server_errors", "messages", "generated_messages"}
 EVERY_PROFILE = "every"  # profile="every": the test runs once under each profile, one test ID each
 _DATA_ARGUMENTS = ("chats", "fixtures", "seed/count/accounts")
 
@@ -63,9 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(seed=None, count=None, accounts={DEFAULT_ACCOUNTS}, chats=None, fixtures=None, "
         f"token='{DEFAULT_TOKEN}', "
-        "scenario=None, behaviour=None, profile='latest', raise_server_errors=True): the data, token, scenario "
-        "(faults, activity), behaviour choices and API profile ('every', or a list: one run per profile) of the "
-        "fake_beeper fixtures (default: the committed 400-chat dataset, no faults)",
+        "scenario=None, behaviour=None, profile='latest', raise_server_errors=True, messages=None, "
+        "generated_messages=True): the data, token, scenario (faults, activity), behaviour choices and API "
+        "profile ('every', or a list: one run per profile) of the fake_beeper fixtures, and some chats' "
+        "messages (default: the committed 400-chat dataset, no faults, messages made from each chat)",
     )
 
 
@@ -191,10 +192,14 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
     arguments = _marker_arguments(request)
     error: str | None = None
     try:
+        world = _file(arguments["fixtures"]) if "fixtures" in arguments else None
         fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
                           token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
                           behaviour=arguments.get("behaviour"), profile=fake_beeper_profile,
-                          chats_profile=_chats_stage(arguments))
+                          chats_profile=_chats_stage(arguments),
+                          messages=arguments.get("messages", world.messages if world is not None else None),
+                          generated_messages=arguments.get(
+                              "generated_messages", world.generated_messages if world is not None else True))
     except FakeBeeperError as exc:
         error = str(exc)  # said outside the handler: the message alone, not the exception it replaces
     if error is not None:

@@ -156,6 +156,19 @@ def looping(request: Request, peer: Peer) -> bool:
     return peer.answer(page(0, _limit(request), cursor="the-same-cursor"))
 
 
+def looping_messages(request: Request, peer: Peer) -> bool:
+    """One chat, whose messages come back as the same page with the same cursor, for ever."""
+    if request.path == "/v1/chats":
+        return peer.answer(orjson.dumps({"items": [chat(0)], "hasMore": False, "oldestCursor": None,
+                                         "newestCursor": None}))
+    if request.path.endswith("/messages"):
+        preview: dict[str, object] = orjson.loads(_template())["preview"]
+        message = {**preview, "chatID": chat(0)["id"]}
+        return peer.answer(orjson.dumps({"items": [message], "hasMore": True, "oldestCursor": "the-same",
+                                         "newestCursor": "the-same"}))
+    return peer.answer(b'{"code":"NOT_FOUND","message":"no"}', "404 Not Found")
+
+
 def huge(request: Request, peer: Peer) -> bool:
     """A body that says 2 GB and sends zeros until the client stops reading."""
     if not peer.send(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2000000000\r\n\r\n"):

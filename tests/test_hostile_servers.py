@@ -109,6 +109,11 @@ def test_record_refuses_pages_that_loop(tmp_path: Path) -> None:
         one_line_exit_2(record(server.url, tmp_path), "the pages loop", tmp_path)
 
 
+def test_record_refuses_message_pages_that_loop(tmp_path: Path) -> None:
+    with hostile.HostileServer(hostile.looping_messages) as server:
+        one_line_exit_2(record(server.url, tmp_path), "the pages loop", tmp_path)
+
+
 @pytest.mark.parametrize("command", [check, record], ids=["check", "record"])
 def test_a_trickling_server_cannot_hold_the_command_past_max_time(
         command: Callable[..., tuple[int, str, int | None, float]], tmp_path: Path) -> None:

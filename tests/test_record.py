@@ -32,6 +32,7 @@ from fake_beeper.data import FixtureError, read_world
 from fake_beeper.data.files import write_chats
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.networks import NETWORKS
+from fake_beeper.defaults import DEFAULT_RECORD_MAX_MESSAGES, DEFAULT_RECORD_MESSAGE_CHATS
 from fake_beeper.errors import UsageError
 from fake_beeper.record import CheckInterrupted, RecordError, RecordOptions, record
 from fake_beeper.record.anonymise import Anonymiser, LeakError
@@ -117,6 +118,20 @@ class _Strings:
             self.kept.add(value.lower())
 
 
+def strings_of(value: Any) -> Iterator[str]:
+    """Every key and string of ``value``, as text (a JSON dump would turn a line break before
+    ``white`` into ``\\nwhite``, and find ``nwhite`` where there is none)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_of(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_of(item)
+    elif isinstance(value, str):
+        yield value
+
+
 def identifying(records: list[dict[str, Any]]) -> set[str]:
     """Every string of ``records`` (chats and accounts) a recording must not let through (lower case, 6+ characters):
     less those inside a string the recording keeps (a key, a kept field): a reaction ID ends in
@@ -185,8 +200,12 @@ def test_nothing_identifying_survives_and_the_structure_is_kept(sources: dict[st
     fake = sources[name]
     recording = record(fake.base_url, TOKEN, RecordOptions(rate=FAST, seed=4))
     source = source_chats(fake)
-    output = orjson.dumps({"chats": recording.chats, "accounts": recording.accounts}).decode().lower()
-    secrets = identifying([*source, *orjson.loads(fake.http_client().get("/v1/accounts").content)])
+    output = "\0".join(strings_of([recording.chats, recording.accounts, recording.messages])).lower()
+    read = [chat["id"] for chat in source if chat.get("preview") and not chat.get("merge")]
+    read = read[:DEFAULT_RECORD_MESSAGE_CHATS]
+    messages = [message for chat_id in read for message in fake.messages(chat_id)[:DEFAULT_RECORD_MAX_MESSAGES]]
+    assert sum(map(len, recording.messages.values())) == len(messages)
+    secrets = identifying([*source, *orjson.loads(fake.http_client().get("/v1/accounts").content), *messages])
     assert len(secrets) > 1000
     survivors = sorted(secret for secret in secrets if secret in output)
     assert survivors == []
@@ -354,7 +373,7 @@ def test_rate_limits_are_waited_out(tmp_path: Path) -> None:
         fake.scenario(rules=[{"match": {"page": 2, "operation": "/v1/chats"},
                               "fault": {"status": 429, "retryAfter": 0}, "times": 2}])
         recording = record(fake.base_url, TOKEN, RecordOptions(rate=FAST))
-        statuses = [entry.status for entry in fake.journal]
+        statuses = [entry.status for entry in fake.journal if not entry.path.endswith("/messages")]
     assert len(recording.chats) == 450
     assert statuses.count(429) == 2 and statuses.count(200) == 4  # the accounts and three pages
 
@@ -480,7 +499,7 @@ def test_the_committed_example_is_a_fresh_recording(tmp_path: Path) -> None:
     out = tmp_path / "my_beeper.jsonl"
     with FakeBeeper().start() as fake:
         assert cli(["record", "--from", fake.base_url, "--token", TOKEN, "--seed", "1", "--max-chats", "30",
-                    "--out", str(out), "--rate", "1000"]) == 0
+                    "--message-chats", "5", "--out", str(out), "--rate", "1000"]) == 0
     assert out.read_bytes() == (Path(__file__).parent / "examples" / "my_beeper.jsonl").read_bytes()
 
 

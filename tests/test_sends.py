@@ -182,9 +182,10 @@ def test_unknown_body_keys_are_accepted_and_bodies_are_bounded(fake: FakeBeeper)
         not_json = http.post(f"/v1/chats/{chat_id}/messages", content=b"text=hi",
                              headers={"content-type": "application/x-www-form-urlencoded"})
         assert not_json.status_code == 415
-        broken = http.post(f"/v1/chats/{chat_id}/messages", content=b'{"text": ',
-                           headers={"content-type": "application/json"})
-        assert broken.status_code == 400 and broken.json()["code"] == "INVALID_REQUEST"
+        for broken_body in (b'{"text": ', b"\n"):  # no JSON; only no body at all is {}
+            broken = http.post(f"/v1/chats/{chat_id}/messages", content=broken_body,
+                               headers={"content-type": "application/json"})
+            assert broken.status_code == 400 and broken.json()["code"] == "INVALID_REQUEST", broken_body
         unknown_chat = http.post("/v1/chats/nope/messages", json={"text": "hi"})
         assert unknown_chat.status_code == 404
 

@@ -21,7 +21,9 @@ from fake_beeper.defaults import (
     DEFAULT_HOST,
     DEFAULT_JOURNAL,
     DEFAULT_PORT,
+    DEFAULT_RECORD_MAX_MESSAGES,
     DEFAULT_RECORD_MAX_TIME,
+    DEFAULT_RECORD_MESSAGE_CHATS,
     DEFAULT_RECORD_RATE,
     DEFAULT_SEED,
     DEFAULT_TOKEN,
@@ -84,6 +86,7 @@ _accounts = _up_to(10_000, "accounts", _positive)
 _journal = _up_to(1_000_000, "requests")
 _examples = _up_to(100_000, "examples", _positive)
 _messages = _up_to(1_000_000, "messages", _positive)
+_some_messages = _up_to(1_000_000, "messages")  # 0 allowed: none
 
 
 def token_argument(text: str) -> str:
@@ -248,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--max-chats", type=_some_chats, metavar="N",
                         help="record the newest N chats only (default: all of them, up to 50,000; a server that "
                              "lists more is refused, as one that never ends)")
+    record.add_argument("--max-messages", type=_some_messages, default=DEFAULT_RECORD_MAX_MESSAGES, metavar="N",
+                        help=f"record the newest N messages of each chat read (default {DEFAULT_RECORD_MAX_MESSAGES}; "
+                             "0: none)")
+    record.add_argument("--message-chats", type=_chats, default=DEFAULT_RECORD_MESSAGE_CHATS, metavar="M",
+                        help=f"read the messages of the newest M chats (default {DEFAULT_RECORD_MESSAGE_CHATS})")
     record.add_argument("--max-time", type=_seconds, default=DEFAULT_RECORD_MAX_TIME, metavar="S",
                         help=f"give up after S seconds, writing nothing (default {DEFAULT_RECORD_MAX_TIME:g})")
     record.add_argument("--keep-unknown", action="store_true",

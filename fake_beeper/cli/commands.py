@@ -128,6 +128,9 @@ def _recorded(args: argparse.Namespace, recording: Recording) -> str:
     lines = [f"fake-beeper: recorded {len(recording.bodies):,} chats and "
              f"{'no accounts (the server has no /v1/accounts)' if accounts is None else f'{len(accounts):,} accounts'}"
              f" from {args.source}: {recording.requests:,} GET requests in {recording.seconds:.1f} s"]
+    if fetched.messages:
+        lines.append(f"fake-beeper: and {len(fetched.messages):,} messages, the newest {args.max_messages:,} or fewer "
+                     f"of each of {fetched.message_chats:,} chats")
     if fetched.repeated:
         lines.append(f"fake-beeper: {fetched.repeated:,} chats met twice (the list changed during the walk), kept once")
     if args.anonymise:
@@ -169,7 +172,8 @@ def record(args: argparse.Namespace, stop: StopSignals) -> int:
                          "something\n")
     options = RecordOptions(rate=args.rate, max_chats=args.max_chats, max_time=args.max_time, seed=args.seed,
                             anonymise=args.anonymise, shift_days=args.shift_days, profile=args.profile,
-                            keep_unknown=args.keep_unknown)
+                            keep_unknown=args.keep_unknown, max_messages=args.max_messages,
+                            message_chats=args.message_chats)
     try:
         with Progress("recording", args.max_chats, check=stop.check) as progress:
             recording = record(args.source, token, options, progress=progress.update,
@@ -184,7 +188,8 @@ def record(args: argparse.Namespace, stop: StopSignals) -> int:
     stop.check()
     accounts = recording.accounts
     try:
-        write_chats(recording.bodies, args.out, overwrite=args.force, accounts=accounts, stage=recording.stage)
+        write_chats(recording.bodies, args.out, overwrite=args.force, accounts=accounts, stage=recording.stage,
+                    messages=recording.messages)
     except (FileExistsError, FixtureError) as exc:
         fail(str(exc))
     except OSError as exc:

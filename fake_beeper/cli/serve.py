@@ -91,7 +91,8 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
             world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
         state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile, token=args.token,
-                            journal=Journal(args.journal), scenario=scenario)
+                            journal=Journal(args.journal), scenario=scenario, messages=world.messages,
+                            generated_messages=world.generated_messages)
     except FixtureError as exc:
         fail(str(exc))
     except ProfileError as exc:

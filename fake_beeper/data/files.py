@@ -13,6 +13,11 @@ them, the fake derives the accounts from the chats (``fake_beeper.world.accounts
 may say which stage of the contract the file's chats and accounts are in (``"profile": "4.2"``,
 what ``record --profile`` writes; ``fake_beeper.contract.stages``); without it, the newest.
 
+It may also hold messages: ``"messages": {"<chat ID>": [Message, ...]}`` (in any order; the chat's
+``preview`` is the newest, added if left out), and ``"generatedMessages": false`` to say that the
+chats it gives no messages for have none but their ``preview`` (by default they get histories
+made from them, as generated chats do).
+
 Every chat is validated against its stage's ``ChatListResponse`` schema, and every account
 against ``Account``, date-time formats included; a broken file fails with a message naming the
 file, the line, the chat (or account) and the field.
@@ -28,7 +33,7 @@ import itertools
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +68,8 @@ class World:
     chats: list[LoadedChat]
     accounts: tuple[dict[str, Any], ...] = ()
     stage: Stage = LATEST
+    messages: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)  # by chat ID, as given
+    generated_messages: bool = True  # the other chats' histories made from them (else: their preview alone)
 
     @property
     def profile(self) -> str:
@@ -84,12 +91,19 @@ def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = No
             header, start = _jsonl_header(path)
             stage = _stage(header, path, "line 1, ")
             accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", stage=stage)
-            return World(_read_jsonl(path, progress, start, stage), accounts, stage)
-        records, header = _json_document(path)
-        stage = _stage(header, path)
-        return World(validate_chats(records, source=str(path), progress=progress,
-                                    validator=stage.validator()),
-                     validate_accounts(header.get("accounts"), source=str(path), stage=stage), stage)
+            chats = _read_jsonl(path, progress, start, stage)
+            where = "line 1, "
+        else:
+            records, header = _json_document(path)
+            stage = _stage(header, path)
+            chats = validate_chats(records, source=str(path), progress=progress, validator=stage.validator())
+            accounts = validate_accounts(header.get("accounts"), source=str(path), stage=stage)
+            where = ""
+        messages = validate_messages(header.get("messages"), chats, str(path), f"{where}messages", stage=stage)
+        generated = header.get("generatedMessages", True)
+        if not isinstance(generated, bool):
+            raise FixtureError(f"{path}, {where}field generatedMessages: expected true or false, got {generated!r}")
+        return World(chats, accounts, stage, messages, generated)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
@@ -132,7 +146,71 @@ def validate_accounts(accounts: Any, source: str, where: str = "accounts",
     return tuple(accounts)
 
 
-HEADER_KEYS = frozenset({"accounts", "profile"})
+MAX_FILE_MESSAGES = 1_000_000  # messages one fixture file may give
+
+
+def validate_messages(messages: Any, chats: Sequence[LoadedChat], source: str, where: str = "messages",
+                      stage: Stage = LATEST) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Check a fixture's ``messages`` (chat ID → its messages) against the contract (of
+    ``stage``) and its chats: each a ``Message`` of that chat, IDs unique in it, none newer than
+    the chat's ``preview`` (the newest message), and a merged chat none (it holds no messages)."""
+    if messages is None:
+        return {}
+    if not isinstance(messages, dict):
+        raise FixtureError(f"{source}, {where}: expected an object of chat ID to messages, "
+                           f"got {type(messages).__name__}")
+    by_id = {chat.id: chat for chat in chats if chat.id in messages}
+    validator = stage.validator(spec.MESSAGE_SCHEMA)
+    total = 0
+    checked: dict[str, tuple[dict[str, Any], ...]] = {}
+    for chat_id, listed in messages.items():
+        label = f"{where}[{shown(chat_id)!r}]"
+        chat = by_id.get(chat_id)
+        if chat is None:
+            raise FixtureError(f"{source}, {label}: the file has no chat with this ID")
+        if not isinstance(listed, list | tuple):
+            raise FixtureError(f"{source}, {label}: expected a list of messages, got {type(listed).__name__}")
+        total += len(listed)
+        if total > MAX_FILE_MESSAGES:
+            raise FixtureError(f"{source}, {label}: a fixture file may give at most {MAX_FILE_MESSAGES:,} messages")
+        body = orjson.loads(chat.body)
+        if body.get("merge") and listed:
+            raise FixtureError(f"{source}, {label}: chat {chat_id!r} is a merged chat, which holds no messages of "
+                               "its own (give them to its member chats)")
+        _check_messages(listed, body, validator, f"{source}, {label}")
+        checked[chat_id] = tuple(listed)
+    return checked
+
+
+def _check_messages(listed: Sequence[Any], chat: dict[str, Any], validator: jsonschema_rs.Validator,
+                    place: str) -> None:
+    preview = chat.get("preview")
+    newest = to_millis(preview["timestamp"]) if preview else None
+    seen: set[str] = set()
+    for index, message in enumerate(listed):
+        where = f"{place}[{index}]"
+        if not validator.is_valid(message):
+            error = next(validator.iter_errors(message))
+            field_name = spec.instance_place(error.instance_path) or "(the message itself)"
+            raise FixtureError(f"{where}: field {field_name}: {spec.error_message(error)}")
+        if message["chatID"] != chat["id"]:
+            raise FixtureError(f"{where}: field chatID: {shown(message['chatID'])!r} is not the chat's ID")
+        if message["id"] in seen:
+            raise FixtureError(f"{where}: field id: {shown(message['id'])!r} is listed twice")
+        seen.add(message["id"])
+        try:
+            millis = to_millis(message["timestamp"])
+        except ValueError as exc:
+            raise FixtureError(f"{where}: field timestamp: {exc}") from None
+        if preview and message["id"] == preview["id"] and message != preview:
+            raise FixtureError(f"{where}: message {shown(message['id'])!r} differs from the chat's preview, "
+                               "which is the same message")
+        if newest is not None and millis > newest:
+            raise FixtureError(f"{where}: message {shown(message['id'])!r} is newer than the chat's preview "
+                               "(the preview is the chat's newest message)")
+
+
+HEADER_KEYS = frozenset({"accounts", "profile", "messages", "generatedMessages"})
 
 
 def _jsonl_header(path: Path) -> tuple[dict[str, Any], int]:
@@ -141,7 +219,7 @@ def _jsonl_header(path: Path) -> tuple[dict[str, Any], int]:
     with path.open("rb") as file:
         first = file.readline()
         end = file.tell()
-    if b'"accounts"' not in first and b'"profile"' not in first:
+    if not any(f'"{key}"'.encode() in first for key in HEADER_KEYS):
         return {}, 0
     try:
         header = orjson.loads(first)
@@ -219,10 +297,11 @@ def _unique(checked: Iterable[tuple[str, LoadedChat]], source: str,
 
 def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike[str], *, overwrite: bool = False,
                 progress: OnProgress | None = None, accounts: Sequence[dict[str, Any]] | None = None,
-                stage: Stage = LATEST) -> int:
+                stage: Stage = LATEST, messages: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> int:
     """Write chats (dicts, or their compact JSON as bytes) in the format ``path``'s extension
-    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, or chats of an older
-    ``stage``: a first line that says so, or a ``{"profile", "accounts", "items"}`` object).
+    names: ``.jsonl`` lines or a ``.json`` array (with ``accounts``, ``messages`` (then the chats
+    without are said to have none but their preview: ``"generatedMessages": false``), or chats of
+    an older ``stage``: a first line that says so, or a ``{"profile", "accounts", "items"}`` object).
 
     Refuses an existing path (a dangling symlink included) unless ``overwrite``, a missing parent
     directory, and other extensions, each with a ``FileExistsError``/``FixtureError`` saying so. The
@@ -235,7 +314,7 @@ def write_chats(chats: Iterable[dict[str, Any] | bytes], path: str | os.PathLike
     try:
         with os.fdopen(descriptor, "wb") as out:
             count = _write(out, chats, as_array=path.suffix == ".json", progress=progress, accounts=accounts,
-                           stage=stage)
+                           stage=stage, messages=messages)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)  # a reader never sees half a file
     except BaseException:
@@ -262,10 +341,13 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False) -> 
 
 
 def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool, progress: OnProgress | None,
-           accounts: Sequence[dict[str, Any]] | None, stage: Stage) -> int:
+           accounts: Sequence[dict[str, Any]] | None, stage: Stage,
+           messages: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> int:
     count = 0
     said = {**({"profile": stage.name} if not stage.is_latest else {}),
-            **({"accounts": list(accounts)} if accounts is not None else {})}
+            **({"accounts": list(accounts)} if accounts is not None else {}),
+            **({"messages": {key: list(value) for key, value in messages.items()}, "generatedMessages": False}
+               if messages else {})}
     header = orjson.dumps(said) if said else None
     if as_array:
         out.write(b"[" if header is None else header[:-1] + b',"items":[')

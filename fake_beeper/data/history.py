@@ -270,3 +270,51 @@ def _count(rng: random.Random) -> int:
     if roll < 0.98:
         return rng.randrange(300, 2_000)
     return rng.randrange(2_000, MAX_GENERATED)
+
+
+class GivenHistory:
+    """A chat's messages as a fixture file (or a test) gives them, in place of a made ``History``.
+
+    The messages, in the served stage's shape already, are ordered by timestamp, then
+    ``sortKey``; the chat's ``preview`` is the newest, added if the file left it out
+    (``validate_messages`` holds a file to that). Positions and the lookups are those of
+    ``History``; nothing here is made, so every message is read whole (``essentials`` is ``None``).
+    """
+
+    def __init__(self, chat: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> None:
+        ordered = sorted(messages, key=lambda message: (to_millis(message["timestamp"]), message["sortKey"]))
+        preview = None if chat.get("merge") else chat.get("preview")
+        if preview is not None and all(message["id"] != preview["id"] for message in ordered):
+            ordered.append(preview)
+        self._messages = [dict(message) for message in ordered]
+        self._millis = [to_millis(message["timestamp"]) for message in ordered]
+        self._ids = {message["id"]: position for position, message in enumerate(ordered)}
+        self._sort_keys = {message["sortKey"]: position for position, message in enumerate(ordered)}
+        self.generated = len(ordered)  # none is made; every one is served as the stage has it
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def timestamp(self, position: int) -> int:
+        return self._millis[position]
+
+    def sort_key(self, position: int) -> str:
+        return str(self._messages[position]["sortKey"])
+
+    def message_id(self, position: int) -> str:
+        return str(self._messages[position]["id"])
+
+    def position_of_id(self, message_id: str) -> int | None:
+        return self._ids.get(message_id)
+
+    def position_of_sort_key(self, sort_key: str) -> int | None:
+        return self._sort_keys.get(sort_key)
+
+    def position_before(self, millis: int) -> int:
+        return bisect.bisect_left(self._millis, millis)
+
+    def essentials(self, position: int) -> Essentials | None:
+        return None
+
+    def message(self, position: int) -> dict[str, Any]:
+        return dict(self._messages[position])

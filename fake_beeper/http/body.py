@@ -3,7 +3,7 @@ mistake (too big, not JSON, gone before the end) answered with a 4xx in the ``Er
 
 The API's writes and the control API both read bodies here. An API write may come without a
 body at all (the JavaScript SDK sends ``notify-anyway`` with neither a body nor a
-``Content-Type``): an empty body is ``{}``, as the SDKs send for a call without arguments.
+``Content-Type``): no body at all is ``{}``, as the SDKs send for a call without arguments.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ async def json_body(request: Request, *, empty_allowed: bool = False) -> Any:
     with ``empty_allowed``, no body (whatever its ``Content-Type``) is ``{}``."""
     kind = media_type(request)
     raw = await read_body(request) if kind == "application/json" or empty_allowed else b""
-    if empty_allowed and not raw.strip():
+    if empty_allowed and not raw:  # no body at all; a body of spaces is no JSON (a 400 below)
         return {}
     if kind != "application/json":
         raise UnsupportedMediaType(f"the body must be application/json, not {kind or 'without a Content-Type'}")

@@ -1,7 +1,7 @@
-"""``fake-beeper record``: a server's chats and accounts, anonymised, as a fixture file.
+"""``fake-beeper record``: a server's chats, accounts and newest messages, anonymised, as a fixture file.
 
     recording = record("http://localhost:23373", token, RecordOptions(seed=4))
-    write_chats(recording.bodies, "mine.jsonl", accounts=recording.accounts)
+    write_chats(recording.bodies, "mine.jsonl", accounts=recording.accounts, messages=recording.messages)
 
 Three steps, each its own module: ``fetch`` walks the server (GET only, politely, all or
 nothing), ``anonymise`` replaces what identifies anyone as ``openapi.yaml``'s ``x-anonymise``
@@ -15,18 +15,23 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from fake_beeper.contract import stages
 from fake_beeper.contract.stages import LATEST, Stage
-from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats
-from fake_beeper.defaults import DEFAULT_RECORD_MAX_TIME, DEFAULT_RECORD_RATE
+from fake_beeper.data.files import FixtureError, validate_accounts, validate_chats, validate_messages
+from fake_beeper.defaults import (
+    DEFAULT_RECORD_MAX_MESSAGES,
+    DEFAULT_RECORD_MAX_TIME,
+    DEFAULT_RECORD_MESSAGE_CHATS,
+    DEFAULT_RECORD_RATE,
+)
 from fake_beeper.polite import AnswerRefused, CheckInterrupted, OutOfTime, Polite, polite_client
 from fake_beeper.record.anonymise import Anonymiser, LeakError, Summary
-from fake_beeper.record.fetch import Fetched, RecordError, fetch_world
+from fake_beeper.record.fetch import Fetched, RecordError, fetch_messages, fetch_world
 
 __all__ = ["AnswerRefused", "CheckInterrupted", "LeakError", "RecordError", "RecordOptions", "Recording", "record"]
 
@@ -41,6 +46,8 @@ class RecordOptions:
     shift_days: int = 0  # move every date-time by this many days
     profile: str | Stage = LATEST  # the stage of the contract the server is in (an older Beeper Desktop)
     keep_unknown: bool = False  # keep what the contract does not describe (anonymised), instead of leaving it out
+    max_messages: int = DEFAULT_RECORD_MAX_MESSAGES  # per chat, newest first; 0: no messages
+    message_chats: int = DEFAULT_RECORD_MESSAGE_CHATS  # the newest chats whose messages are recorded
 
 
 @dataclass
@@ -52,6 +59,7 @@ class Recording:
     requests: int
     seconds: float
     stage: Stage = LATEST  # the stage its chats and accounts are in: the file says so
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by chat ID, anonymised
 
     @property
     def chats(self) -> list[dict[str, Any]]:
@@ -72,6 +80,8 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
     with polite_client(url, token, polite) as client:
         try:
             fetched = fetch_world(client, max_chats=options.max_chats, progress=progress, stage=stage)
+            fetch_messages(client, fetched, max_messages=options.max_messages, chats=options.message_chats,
+                           stage=stage)
         except OutOfTime:
             raise OutOfTime(f"the walk did not finish within --max-time {options.max_time:g} s "
                             f"({polite.requests:,} requests)") from None
@@ -79,16 +89,20 @@ def record(url: str, token: str, options: RecordOptions = RecordOptions(), *,
     if options.anonymise:
         key = secrets.token_bytes(32) if options.seed is None else f"fake-beeper record {options.seed}".encode()
     try:
-        bodies, accounts, summary = Anonymiser(key, shift_days=options.shift_days,
-                                               keep_unknown=options.keep_unknown).run(
-            fetched.chats, fetched.accounts or [])
+        out = Anonymiser(key, shift_days=options.shift_days, keep_unknown=options.keep_unknown).run(
+            fetched.chats, fetched.accounts or [], fetched.messages)
     except ValueError as exc:  # a date-time shifted past the year 9999
         raise RecordError(f"--shift-days {options.shift_days}: {exc}") from None
+    messages: dict[str, list[dict[str, Any]]] = {}
+    for body in out.messages:
+        message = orjson.loads(body)
+        messages.setdefault(message["chatID"], []).append(message)
     try:  # what the fake will load: a replacement that broke a chat is a bug, and said before writing
-        validate_chats(((f"chat {index + 1}", orjson.loads(body), body) for index, body in enumerate(bodies)),
-                       source="the recording", validator=stage.validator())
-        validate_accounts(accounts, source="the recording", stage=stage)
+        chats = validate_chats(((f"chat {index + 1}", orjson.loads(body), body) for index, body in
+                                enumerate(out.chats)), source="the recording", validator=stage.validator())
+        validate_accounts(out.accounts, source="the recording", stage=stage)
+        validate_messages(messages, chats, source="the recording", stage=stage)
     except FixtureError as exc:
         raise RecordError(f"{exc} (after anonymising: a bug in fake-beeper)") from None
-    return Recording(bodies, accounts if fetched.accounts is not None else None, fetched, summary,
-                     polite.requests, time.monotonic() - started, stage)
+    return Recording(out.chats, out.accounts if fetched.accounts is not None else None, fetched, out.summary,
+                     polite.requests, time.monotonic() - started, stage, messages)

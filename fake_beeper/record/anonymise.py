@@ -40,7 +40,7 @@ from fake_beeper.record.scripts import dominant_script, is_emoji_part
 from fake_beeper.text import shown
 from fake_beeper.timestamps import shifted
 
-CHAT_SCHEMA, ACCOUNT_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA
+CHAT_SCHEMA, ACCOUNT_SCHEMA, MESSAGE_SCHEMA = spec.CHAT_SCHEMA, spec.ACCOUNT_SCHEMA, spec.MESSAGE_SCHEMA
 KINDS = ("identifier", "name", "title", "text", "network", "sort-key", "keep", "enum", "date-time")
 UNDESCRIBED = "undescribed"  # a string in a field the contract does not name: replaced as an identifier
 # Networks' display names, kept as they are in ``network`` fields; any other value there (an
@@ -253,6 +253,17 @@ def _default_schemas() -> _Schemas:
     return _Schemas(spec.spec())
 
 
+@dataclass
+class Anonymised:
+    """What ``Anonymiser.run`` gives back: the chats' JSON, the accounts, what was replaced, and
+    the messages' JSON (in the order given)."""
+
+    chats: list[bytes]
+    accounts: list[dict[str, Any]]
+    summary: Summary
+    messages: list[bytes] = field(default_factory=list)
+
+
 class Anonymiser:
     """Anonymise one recording (``key=None``: keep every string, only shift date-times)."""
 
@@ -265,20 +276,21 @@ class Anonymiser:
         self._keep_unknown = keep_unknown
         self._schemas = _default_schemas() if document is None else _Schemas(document)
 
-    def run(self, chats: Sequence[bytes | dict[str, Any]], accounts: Sequence[dict[str, Any]]) -> tuple[
-            list[bytes], list[dict[str, Any]], Summary]:
-        """The chats' JSON and the accounts, anonymised, and what was replaced. Chats given as
-        JSON are parsed once a pass and never all at once (a dict costs ten times its text)."""
+    def run(self, chats: Sequence[bytes | dict[str, Any]], accounts: Sequence[dict[str, Any]],
+            messages: Sequence[bytes | dict[str, Any]] = ()) -> Anonymised:
+        """The chats' JSON, the accounts and the messages' JSON, anonymised (one key: a name or an
+        ID is replaced the same way wherever it is), and what was replaced. Records given as JSON
+        are parsed once a pass and never all at once (a dict costs ten times its text)."""
         summary = Summary()
         records: list[tuple[str, Place, Any]] = [(CHAT_SCHEMA, ("chat", index + 1), chat)
                                                  for index, chat in enumerate(chats)]
         records += [(ACCOUNT_SCHEMA, ("account", index + 1), account) for index, account in enumerate(accounts)]
+        records += [(MESSAGE_SCHEMA, ("message", index + 1), message) for index, message in enumerate(messages)]
         if self._key is None:
             def shift_only(kind: str, value: str, place: Place) -> str:
                 return self._date_time(kind, value, summary)
 
-            return (*self._write(self._output_walk(shift_only, summary), records, lambda record, place: None),
-                    summary)
+            return self._write(self._output_walk(shift_only, summary), records, lambda record, place: None, summary)
         found = self._gather(records)
         pseudonyms = Pseudonyms(self._key, found.secrets, names=found.originals["name"],
                                 sort_keys=found.originals["sort-key"])
@@ -300,11 +312,11 @@ class Anonymiser:
         def search(record: Any, place: Place) -> None:
             summary.searched += _search(record, place, found)
 
-        out = self._write(self._output_walk(replace_string, summary), records, search)
+        out = self._write(self._output_walk(replace_string, summary), records, search, summary)
         summary.distinct = {kind: len(values) for kind, values in found.originals.items()}
         summary.parts = len(found.parts)
         summary.secrets = len(found.secrets)
-        return (*out, summary)
+        return out
 
     def _output_walk(self, on_string: OnString, summary: Summary) -> _Walk:
         def dropped(place: Place) -> None:
@@ -313,19 +325,18 @@ class Anonymiser:
         return _Walk(self._schemas, on_string, keep_unknown=self._keep_unknown, on_dropped=dropped)
 
     @staticmethod
-    def _write(walk: _Walk, records: list[tuple[str, Place, Any]],
-               check: Callable[[Any, Place], None]) -> tuple[list[bytes], list[dict[str, Any]]]:
-        """Each record walked, checked and kept: a chat as its JSON, an account as it is."""
-        chats: list[bytes] = []
-        accounts: list[dict[str, Any]] = []
+    def _write(walk: _Walk, records: list[tuple[str, Place, Any]], check: Callable[[Any, Place], None],
+               summary: Summary) -> Anonymised:
+        """Each record walked, checked and kept: a chat or a message as its JSON, an account as it is."""
+        out = Anonymised([], [], summary)
         for schema, place, value in records:
             new = walk.record(_parsed(value), schema, place)
             check(new, place)
-            if schema == CHAT_SCHEMA:
-                chats.append(bytes(memoryview(orjson.dumps(new))))  # without orjson's slack
+            if schema == ACCOUNT_SCHEMA:
+                out.accounts.append(new)
             else:
-                accounts.append(new)
-        return chats, accounts
+                (out.chats if schema == CHAT_SCHEMA else out.messages).append(bytes(memoryview(orjson.dumps(new))))
+        return out
 
     def _date_time(self, kind: str, value: str, summary: Summary) -> str:
         if kind != "date-time" or not self._shift_days:

@@ -1,4 +1,5 @@
-"""Reading a server's chats and accounts for ``fake-beeper record``: GET only, politely, all or nothing.
+"""Reading a server's chats, accounts and newest messages for ``fake-beeper record``: GET only,
+politely, all or nothing.
 
 The walk follows ``oldestCursor`` from the newest chat with the largest page the contract allows
 (``limit=200``; a server that ignores it just sends smaller pages; a stage without ``limit``,
@@ -12,6 +13,8 @@ a page that brings no chat not met before, or a cursor given twice, means the pa
 ends the recording. What is kept is bounded: ``max_chats`` (by default ``DEFAULT_MAX_CHATS``) and
 ``MAX_RECORDING_BYTES`` of chats, and the ``polite`` gate bounds each answer and the time.
 Chats are kept as their JSON, not as dicts: a dict costs ten times the memory of its text.
+Then ``fetch_messages`` reads the newest messages of the newest chats the same way (its bounds:
+``max_messages`` a chat, ``chats`` chats, the same ``MAX_RECORDING_BYTES`` in all).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jsonschema_rs
@@ -30,6 +34,7 @@ from fake_beeper.contract.stages import CHAT_SCHEMA, LARGEST_PAGE, LATEST, Stage
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.polite import AnswerRefused
 from fake_beeper.text import shown
+from fake_beeper.world.messages import CURSOR_NO_LIMIT
 
 RETRIES = 3
 MAX_RETRY_WAIT = 30.0
@@ -48,6 +53,72 @@ class Fetched:
     accounts: list[dict[str, Any]] | None = None  # None: the server has no GET /v1/accounts
     pages: int = 0
     repeated: int = 0  # chats met again on a later page, kept once
+    messages: list[bytes] = field(default_factory=list)  # the messages recorded, each one's JSON
+    message_chats: int = 0  # the chats whose messages were read
+    size: int = 0  # bytes of JSON kept
+
+
+def fetch_messages(client: httpx.Client, fetched: Fetched, *, max_messages: int, chats: int,
+                   stage: Stage = LATEST) -> None:
+    """The newest ``max_messages`` messages of the newest ``chats`` chats that have any (a
+    merged chat holds none), walked as the SDKs walk them: by ``oldestCursor`` (before 5.0, the
+    last message's ``sortKey``). Each is held to ``stage``'s ``Message`` and to its chat; a cursor
+    given twice, or a page with no message not met before, means the pages loop."""
+    if max_messages <= 0 or chats <= 0:
+        return
+    validator = stage.validator(spec.MESSAGE_SCHEMA)
+    for body in fetched.chats:
+        if fetched.message_chats >= chats:
+            return
+        chat = orjson.loads(body)
+        if chat.get("preview") and not chat.get("merge"):
+            fetched.message_chats += 1
+            if not _chat_messages(client, fetched, chat, max_messages, validator, stage):
+                fetched.message_chats = 0  # a server without the message list (404): no messages
+                return
+
+
+def _chat_messages(client: httpx.Client, fetched: Fetched, chat: dict[str, Any], max_messages: int,
+                   validator: jsonschema_rs.Validator, stage: Stage) -> bool:
+    """A chat's newest messages into ``fetched``; ``False`` if the very first page is a 404
+    (the server has no message list), which ends the reading of messages, not the recording."""
+    path = spec.LIST_MESSAGES_PATH.replace("{chatID}", quote(chat["id"], safe=""))
+    seen: set[str] = set()
+    cursors: set[str] = set()
+    cursor: str | None = None
+    while len(seen) < max_messages:
+        where = f"chat {fetched.message_chats}'s messages, page {len(cursors) + 1} (GET {spec.LIST_MESSAGES_PATH})"
+        first = cursor is None and not fetched.messages
+        page = _get(client, path, {} if cursor is None else {"cursor": cursor, "direction": "before"}, where,
+                    absent_ok=first)
+        if page is None:
+            return False
+        items = page.get("items") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise RecordError(f"{where}: the answer is not a page of messages")
+        fresh = 0
+        for position, message in enumerate(items):
+            _check(validator, message, f"{where}: message {position + 1}", stage)
+            if message["chatID"] != chat["id"]:
+                raise RecordError(f"{where}: message {position + 1} is of another chat")
+            if message["id"] in seen or len(seen) >= max_messages:
+                continue
+            seen.add(message["id"])
+            fresh += 1
+            kept = bytes(memoryview(orjson.dumps(message)))
+            fetched.size += len(kept)
+            if fetched.size > MAX_RECORDING_BYTES:
+                raise AnswerRefused(f"{where}: the recording passed {MAX_RECORDING_BYTES // 2**20} MiB; "
+                                    "record fewer with --max-messages N or --message-chats M")
+            fetched.messages.append(kept)
+        # The SDKs' pagers: oldestCursor from 5.0; before, the last message's sortKey.
+        cursor = items[-1].get("sortKey") if stage.before(CURSOR_NO_LIMIT) and items else page.get("oldestCursor")
+        if not page.get("hasMore") or not items or not isinstance(cursor, str) or len(seen) >= max_messages:
+            return True
+        if not fresh or cursor in cursors:
+            raise AnswerRefused(f"{where}: no message that earlier pages did not have, and hasMore: the pages loop")
+        cursors.add(cursor)
+    return True
 
 
 def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
@@ -80,6 +151,7 @@ def fetch_world(client: httpx.Client, *, max_chats: int | None = None,
             raise RecordError(f"{where}: the answer is not a page of chats")
         kept = len(fetched.chats)
         size, cut_short = _keep(fetched, items, where, validator, stage, seen, most, size)
+        fetched.size = size
         progress(len(fetched.chats))
         cursor = page.get("oldestCursor")
         if not page.get("hasMore") or not items or not isinstance(cursor, str):

@@ -28,7 +28,7 @@ import base64
 import itertools
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -36,7 +36,7 @@ import orjson
 from fake_beeper.contract.behaviour import After
 from fake_beeper.contract.spec import MESSAGE_SCHEMA
 from fake_beeper.contract.stages import LATEST, Stage, stage
-from fake_beeper.data.history import ChatFacts, History
+from fake_beeper.data.history import ChatFacts, GivenHistory, History
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.messages import Essentials
 from fake_beeper.errors import INVALID_CURSOR, INVALID_VALUE, ApiError, Issue, NotFound, invalid_request
@@ -65,9 +65,11 @@ CURSOR_NO_LIMIT = stage("5.0")  # the SDKs' pager sends oldestCursor from here; 
 class Timeline:
     """One chat's messages: its history, then the messages that arrived since."""
 
-    def __init__(self, chat: LoadedChat, stage: Stage) -> None:
+    def __init__(self, chat: LoadedChat, stage: Stage, given: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """``given``: the chat's messages as a fixture gave them, instead of a made history."""
         body = orjson.loads(chat.body)
-        self.history = History(ChatFacts.of(body))
+        self.history: History | GivenHistory = History(ChatFacts.of(body)) if given is None \
+            else GivenHistory(body, given)
         self._stage = stage
         self._arrived: list[dict[str, Any]] = []
         self._changed: dict[int, dict[str, Any]] = {}  # generated messages as the user's writes left them
@@ -150,9 +152,15 @@ class Timeline:
 class MessageBook:
     """The messages of every chat in ``store``, served in the shape of ``stage``."""
 
-    def __init__(self, store: ChatStore, *, stage: Stage = LATEST) -> None:
+    def __init__(self, store: ChatStore, *, stage: Stage = LATEST,
+                 given: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, generated: bool = True) -> None:
+        """``given``: the messages of some chats, by chat ID, as a fixture gave them (in the
+        stage's shape); the other chats get histories made from them, or, without ``generated``,
+        their ``preview`` alone."""
         self._store = store
         self._stage = stage
+        self._given = dict(given or {})
+        self._generated = generated
         self._sort_key_cursors = stage.before(CURSOR_NO_LIMIT)
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, Timeline] = OrderedDict()  # unchanged: least recently used first
@@ -180,7 +188,7 @@ class MessageBook:
     def _timeline(self, chat: LoadedChat) -> Timeline:
         timeline = self._changed.get(chat.id)
         if timeline is None:
-            timeline = self._kept.pop(chat.id, None) or Timeline(self._originals.pop(chat.id, chat), self._stage)
+            timeline = self._kept.pop(chat.id, None) or self._new_timeline(self._originals.pop(chat.id, chat))
         timeline.follow(chat)
         if timeline.changed:
             self._changed[chat.id] = timeline
@@ -189,6 +197,12 @@ class MessageBook:
             if len(self._kept) > HISTORIES_KEPT:
                 self._kept.popitem(last=False)
         return timeline
+
+    def _new_timeline(self, chat: LoadedChat) -> Timeline:
+        given = self._given.get(chat.id)
+        if given is None and not self._generated:
+            given = ()
+        return Timeline(chat, self._stage, given)
 
     def page(self, chat_id: str, *, cursor: str | None = None, direction: Direction = "before",
              after: After = After.ADJACENT, limit: int = PAGE_SIZE) -> Page:

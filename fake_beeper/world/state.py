@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fake_beeper.contract.behaviour import Behaviour
+from fake_beeper.contract.spec import MESSAGE_SCHEMA
 from fake_beeper.contract.stages import LATEST, Stage, served
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.projection import projected
@@ -60,13 +61,16 @@ class FakeState:
     faults, walk pages, scripted pages, the activity plan and the internal errors of one fake."""
 
     def __init__(self, store: ChatStore, *, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-                 scenario: Scenario | None = None, stage: Stage = LATEST) -> None:
+                 scenario: Scenario | None = None, stage: Stage = LATEST,
+                 messages: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                 generated_messages: bool = True) -> None:
         """``stage``: the stage of the API served; ``store`` holds its chats in that stage's shape
-        already (``build_state`` makes both agree)."""
+        already (``build_state`` makes both agree), and ``messages`` (some chats' messages, as a
+        fixture gave them; ``MessageBook``) are in it too."""
         self._lock = threading.Lock()
         self._stage = stage  # fixed for the fake's life, as its chats' shape is
         self.store = store
-        self.messages = MessageBook(store, stage=stage)
+        self.messages = MessageBook(store, stage=stage, given=messages, generated=generated_messages)
         self.conversation = Conversation(store, self.messages, stage)
         self.chat_actions = ChatActions(store, self.messages, self.conversation, stage)
         self.journal = journal if journal is not None else Journal()
@@ -172,11 +176,16 @@ class FakeState:
 
 def build_state(chats: Iterable[LoadedChat], accounts: Sequence[Mapping[str, Any]] = (), *, source: Stage = LATEST,
                 stage: Stage | None = None, token: str = DEFAULT_TOKEN, journal: Journal | None = None,
-                scenario: Scenario | None = None) -> FakeState:
-    """One fake's state over a world: ``chats`` and ``accounts`` of stage ``source`` (the newest,
-    unless a recording of an older server), served as ``stage`` or, if none is asked for, as the
-    data's own (``stages.served``: which pairs can be). The one way the CLI, ``FakeBeeper`` and the
-    pytest plugin build a fake."""
+                scenario: Scenario | None = None, messages: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                generated_messages: bool = True) -> FakeState:
+    """One fake's state over a world: ``chats``, ``accounts`` and ``messages`` (some chats',
+    as a fixture gave them) of stage ``source`` (the newest, unless a recording of an older
+    server), served as ``stage`` or, if none is asked for, as the data's own (``stages.served``:
+    which pairs can be); without ``generated_messages`` the chats without given messages have
+    their ``preview`` alone. The one way the CLI, ``FakeBeeper`` and the pytest plugin build a fake."""
     shown_as = served(stage, source)
     store = ChatStore(projected(chats, shown_as, source), accounts, stage=shown_as)
-    return FakeState(store, token=token, journal=journal, scenario=scenario, stage=shown_as)
+    given = {chat_id: [shown_as.project(dict(message), MESSAGE_SCHEMA) for message in listed]
+             for chat_id, listed in (messages or {}).items()} if shown_as is not source else messages
+    return FakeState(store, token=token, journal=journal, scenario=scenario, stage=shown_as, messages=given,
+                     generated_messages=generated_messages)

@@ -3,10 +3,12 @@
 ``my_beeper.jsonl`` was written by ``fake-beeper record`` (here from the fake's default data, so
 that anyone can make it again; see ``test_the_committed_example_is_a_fresh_recording``):
 
-    fake-beeper record --from http://localhost:23373 --seed 1 --max-chats 30 --out my_beeper.jsonl
+    fake-beeper record --from http://localhost:23373 --seed 1 --max-chats 30 --message-chats 5 \
+        --out my_beeper.jsonl
 
 Its names, messages and IDs are generated; its structure, counts, types, timestamps and the
-accounts' statuses are the source's.
+accounts' statuses are the source's. It holds the newest 20 messages of its five newest chats (the
+others have their preview alone).
 """
 
 from pathlib import Path
@@ -45,3 +47,13 @@ def test_the_same_person_is_the_same_pseudonym_in_every_chat(fake_beeper: FakeBe
     for chat in client.chats.list():
         selves = [person.id for person in chat.participants.items if person.is_self]
         assert selves in ([], [me[chat.account_id]])
+
+
+@pytest.mark.fake_beeper(fixtures=RECORDED)
+def test_a_recording_serves_the_messages_it_holds(fake_beeper: FakeBeeper) -> None:
+    client = sdk(fake_beeper)
+    newest = next(chat for chat in client.chats.list() if chat.preview and not chat.merge)
+
+    messages = list(client.messages.list(newest.id))  # every page, as recorded
+
+    assert 1 < len(messages) <= 20 and messages[0].id == newest.preview.id  # type: ignore[union-attr]
