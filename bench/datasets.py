@@ -6,6 +6,7 @@ import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import orjson
 
@@ -60,3 +61,51 @@ def deep_cursor(path: Path, depth: float) -> str:
                 millis.append(to_millis(last))
     millis.sort(reverse=True)
     return str(millis[int((len(millis) - 1) * depth)])
+
+
+def message_urls(path: Path, *, search: bool) -> dict[str, str]:
+    """A chat's first page of messages and a page 90% into its history (by the cursor its pager
+    would hold there), in the longest history of the file (the first of 10,000 messages or more,
+    if any); with ``search``, a message search for a word that about 1% of messages hold
+    (counted over the first 200 chats' histories)."""
+    from collections import Counter
+
+    from fake_beeper.contract.stages import LATEST
+    from fake_beeper.data.history import ChatFacts, History
+    from fake_beeper.data.loaded import to_loaded
+    from fake_beeper.world.message_search import words_of
+    from fake_beeper.world.messages import Timeline
+
+    longest: tuple[int, bytes] | None = None
+    holding: Counter[str] = Counter()
+    sampled = 0
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines):
+            chat = orjson.loads(line)
+            if not chat.get("preview") or chat.get("merge"):
+                continue
+            history = History(ChatFacts.of(chat))
+            if longest is None or len(history) > longest[0]:
+                longest = (len(history), line.strip())
+            if search and number < 200:
+                for position in range(history.generated):
+                    holding.update(set(words_of(history.essentials(position).text or "")))
+                    sampled += 1
+            if longest[0] >= 10_000 and number >= 200:
+                break
+    if longest is None:
+        return {}
+    chat = orjson.loads(longest[1])
+    timeline = Timeline(to_loaded(chat, longest[1]), LATEST)
+    messages = f"/v1/chats/{quote(chat['id'], safe='!$&()*+,;=:@')}/messages"
+    deep = timeline.cursor(len(timeline) // 10)  # 90% of the way from the newest message
+    urls = {MESSAGES_FIRST: messages, MESSAGES_DEEP: f"{messages}?cursor={quote(deep, safe='')}"}
+    if search and holding:
+        word = min(holding, key=lambda found: abs(holding[found] / sampled - 0.01))
+        urls[f"message search: a word in {holding[word] / sampled:.1%} of messages"] = \
+            f"/v1/messages/search?query={quote(word)}"
+    return urls
+
+
+MESSAGES_FIRST = "messages: first page"
+MESSAGES_DEEP = "messages: deep page (90% in, by cursor)"
