@@ -15,7 +15,9 @@ from beeper_desktop_api import BadRequestError, BeeperDesktop
 
 from fake_beeper import FakeBeeper
 from fake_beeper.data import load_chats
+from fake_beeper.errors import InvalidRequest
 from fake_beeper.world.conversation import Conversation, SendPlan
+from fake_beeper.world.write_budget import WriteBudget
 from tests.sdk import strict_sdk
 
 
@@ -73,6 +75,20 @@ def test_sends_end_on_the_clock_they_are_given() -> None:
     conversation.settle()
     (ended,) = conversation.sent()
     assert ended["id"] != pending_id and ended["sendStatus"]["status"] == "SUCCESS"
+
+
+def test_writes_are_bounded_by_the_fakes_budget() -> None:
+    fake = FakeBeeper(load_chats(seed=6, count=5))
+    chat_id = next(c for c in fake.ordered_ids() if fake.messages(c))
+    few = Conversation(fake.store, fake.state.messages, fake.stage, budget=WriteBudget(writes=2, size=10**6))
+    few.send(chat_id, {"text": "one"})
+    few.send(chat_id, {"text": "two"})
+    with pytest.raises(InvalidRequest, match="at most 2 writes"):
+        few.send(chat_id, {"text": "three"})
+    small = Conversation(fake.store, fake.state.messages, fake.stage, budget=WriteBudget(writes=100, size=2_000))
+    with pytest.raises(InvalidRequest, match="of what they store"):
+        small.send(chat_id, {"text": "x" * 3_000})
+    assert [m["text"] for m in fake.messages(chat_id)[:2]] == ["two", "one"]  # the refused ones left nothing
 
 
 def test_a_scenario_makes_sends_fail(fake: FakeBeeper, client: BeeperDesktop) -> None:
@@ -146,6 +162,7 @@ def test_edit_delete_and_react(fake: FakeBeeper, client: BeeperDesktop) -> None:
 
 @pytest.mark.parametrize(("method", "path", "body", "field"), [
     ("POST", "/messages", {"text": 5}, ["body", "text"]),
+    ("POST", "/messages", {"text": "[" * 16_385}, ["body", "text"]),  # Markdown past its bound
     ("POST", "/messages", {}, ["body", "text"]),
     ("POST", "/messages", {"text": "x", "replyToMessageID": "nope"}, ["body", "replyToMessageID"]),
     ("POST", "/messages", {"attachment": {"type": "image"}}, ["body", "attachment", "uploadID"]),

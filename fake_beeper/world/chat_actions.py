@@ -20,6 +20,8 @@ choices (the README's "Chat actions"):
 * ``create`` a ``single`` chat with someone the account already has one with, or ``start`` one,
   gives that chat with ``status: existing``; otherwise a new chat, ``status: created``.
   ``messageText`` is sent as its first message.
+
+Each change counts against the fake's ``WriteBudget`` (``write_budget.py``).
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ from fake_beeper.world.activity import now_millis, put_chat
 from fake_beeper.world.conversation import Conversation
 from fake_beeper.world.messages import MessageBook
 from fake_beeper.world.store import ChatStore
+from fake_beeper.world.write_budget import WriteBudget
 
 NOTIFY_ANYWAY_NETWORKS = frozenset({"iMessage"})
-MAX_NEW_CHATS = 10_000  # chats one fake creates (each a few KiB): past it, a 400
 _USER_KEYS = ("username", "phoneNumber", "email")  # how start finds a user without an ID
 
 
@@ -52,15 +54,15 @@ class ChatActions:
     ``conversation``), served as ``stage``."""
 
     def __init__(self, store: ChatStore, book: MessageBook, conversation: Conversation, stage: Stage, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 budget: WriteBudget | None = None, clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._budget = budget or WriteBudget()  # each changed or created chat is counted
         self._book = book
         self._conversation = conversation
         self._stage = stage
         self._clock = clock
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
-        self._created = 0
 
     # -- state of one chat ---------------------------------------------------------------------------
 
@@ -151,9 +153,6 @@ class ChatActions:
             if existing is not None:
                 chat_id, status = existing.id, "existing"
             else:
-                if self._created >= MAX_NEW_CHATS:
-                    raise _refused(("body",), f"this fake creates at most {MAX_NEW_CHATS:,} chats; start a new one")
-                self._created += 1
                 chat_id, status = self._new_chat(account_id, participants, kind, title), "created"
         if message_text:
             self._conversation.send(chat_id, {"text": message_text})
@@ -171,6 +170,7 @@ class ChatActions:
             "type": kind, "unreadCount": 0, "isArchived": False, "isMuted": False, "isPinned": False,
             "lastActivity": to_iso(now_millis(self._store, self._clock)),
         }
+        self._budget.spend(len(orjson.dumps(chat)))
         return put_chat(self._store, self._stage, chat)
 
     def _single_with(self, account_id: str, user_id: str) -> LoadedChat | None:
@@ -223,7 +223,9 @@ class ChatActions:
             return self._put(chat_id, changes)
 
     def _put(self, chat_id: str, changes: Mapping[str, Any]) -> bytes:
-        changed_id = put_chat(self._store, self._stage, {**self._chat(chat_id), **changes})
+        changed = {**self._chat(chat_id), **changes}
+        self._budget.spend(len(orjson.dumps(changed)))
+        changed_id = put_chat(self._store, self._stage, changed)
         return self._found(changed_id).body
 
     def _chat(self, chat_id: str) -> dict[str, Any]:

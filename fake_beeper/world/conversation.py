@@ -15,8 +15,8 @@ and no content (a pending ID is refused: "messages cannot be deleted while sendi
 reaction is the user's, one per key, in ``reactions`` at once. Where such a change touches a
 chat's newest message, the chat's ``preview`` changes with it (its place in the list does not).
 
-Every write is bounded: a fake holds at most ``MAX_WRITES`` messages sent or changed, past which
-a write is refused with a 400, so a client in a loop cannot make it hold unbounded memory.
+Every write is counted against the fake's ``WriteBudget`` (``write_budget.py``), so a client in a
+loop cannot make it hold unbounded memory.
 The choices the contract leaves open are the README's ("Messages and sends").
 """
 
@@ -41,9 +41,9 @@ from fake_beeper.timestamps import to_iso, to_millis
 from fake_beeper.world.activity import now_millis, put_chat
 from fake_beeper.world.messages import MessageBook
 from fake_beeper.world.store import ChatStore
+from fake_beeper.world.write_budget import WriteBudget
 
 DEFAULT_SEND_DELAY = 0.1  # seconds from a send to its final ID
-MAX_WRITES = 100_000  # messages one fake holds sent or changed
 PENDING_PREFIX = "pending-"
 # The send statuses a scenario may make sends end with: the contract's failures.
 FAILURES: tuple[str, ...] = tuple(status for status in spec.component("SendStatus")["properties"]["status"]["enum"]
@@ -86,9 +86,10 @@ class _Sent:
 class Conversation:
     """The user's writes to the messages of ``book`` (over ``store``), served as ``stage``."""
 
-    def __init__(self, store: ChatStore, book: MessageBook, stage: Stage, *,
+    def __init__(self, store: ChatStore, book: MessageBook, stage: Stage, *, budget: WriteBudget | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
+        self._budget = budget or WriteBudget()
         self._book = book
         self._stage = stage
         self._clock = clock
@@ -97,7 +98,6 @@ class Conversation:
         self._pending: list[_Pending] = []
         self._sent: dict[str, _Sent] = {}
         self._numbers = itertools.count(1)
-        self._writes = 0
         self._plan = SendPlan()
         self._failures_left: int | None = None
 
@@ -120,7 +120,6 @@ class Conversation:
         if not text and attachment is None:
             raise _refused(("body", "text"), "text is required when there is no attachment")
         with self._lock:
-            self._count_write()
             chat = _routed(self._store, self._found(chat_id))
             chat_body = orjson.loads(chat.body)
             linked = None
@@ -142,6 +141,7 @@ class Conversation:
             if linked is not None:
                 message["linkedMessageID"] = linked
             message = self._stage.project(message, MESSAGE_SCHEMA)
+            self._budget.spend(_size(message))
             position = self._book.append(chat.id, message)
             chat_body.update(preview=message, lastActivity=to_iso(millis))
             put_chat(self._store, self._stage, chat_body)
@@ -206,9 +206,9 @@ class Conversation:
             if message.get("attachments"):
                 raise _refused(("path", "messageID"), f"message {message_id!r} has attachments: messages with "
                                                       "attachments cannot be edited")
-            self._count_write()
             edited = self._stage.project({**message, "text": rich_text(text),
                                           "editedTimestamp": to_iso(int(self._clock() * 1000))}, MESSAGE_SCHEMA)
+            self._budget.spend(_size(edited))
             self._change(found_chat, position, edited)
         return {**edited, "chatID": found_chat, "messageID": edited["id"], "success": True}
 
@@ -221,10 +221,11 @@ class Conversation:
                                                       "be deleted while sending; use the final ID")
             if message.get("isDeleted"):
                 return
-            self._count_write()
             kept = {key: value for key, value in message.items()
                     if key not in ("text", "attachments", "links", "reactions", "mentions", "linkedMessageID")}
-            self._change(found_chat, position, self._stage.project({**kept, "isDeleted": True}, MESSAGE_SCHEMA))
+            deleted = self._stage.project({**kept, "isDeleted": True}, MESSAGE_SCHEMA)
+            self._budget.spend(_size(deleted))
+            self._change(found_chat, position, deleted)
 
     def react(self, chat_id: str, message_id: str, key: str, transaction_id: str | None) -> dict[str, Any]:
         """``POST …/reactions``: the user's reaction ``key`` on a message (once per key)."""
@@ -235,11 +236,11 @@ class Conversation:
             me = _me(self._store, orjson.loads(self._found(found_chat).body))[0]
             reactions = list(message.get("reactions", ()))
             if not any(r["participantID"] == me and r["reactionKey"] == key for r in reactions):
-                self._count_write()
                 reactions.append({"id": f"{me}{key}", "participantID": me, "reactionKey": key,
                                   "emoji": not key.isascii()})
-                self._change(found_chat, position, self._stage.project({**message, "reactions": reactions},
-                                                                       MESSAGE_SCHEMA))
+                reacted = self._stage.project({**message, "reactions": reactions}, MESSAGE_SCHEMA)
+                self._budget.spend(_size(reacted))
+                self._change(found_chat, position, reacted)
             transaction = transaction_id or f"txn-{next(self._numbers)}"
         return {"chatID": found_chat, "messageID": message["id"], "reactionKey": key, "success": True,
                 "transactionID": transaction}
@@ -253,8 +254,9 @@ class Conversation:
             kept = [r for r in reactions if not (r["participantID"] == me and r["reactionKey"] == key)]
             if len(kept) == len(reactions):
                 raise _refused(("path", "reactionKey"), f"you have no reaction {key!r} on message {message_id!r}")
-            self._count_write()
-            self._change(found_chat, position, self._stage.project({**message, "reactions": kept}, MESSAGE_SCHEMA))
+            unreacted = self._stage.project({**message, "reactions": kept}, MESSAGE_SCHEMA)
+            self._budget.spend(_size(unreacted))
+            self._change(found_chat, position, unreacted)
         return {"chatID": found_chat, "messageID": message["id"], "reactionKey": key, "success": True}
 
     # -- shared ---------------------------------------------------------------------------------------
@@ -289,12 +291,6 @@ class Conversation:
         if self._failures_left is not None:
             self._failures_left -= 1
         return self._plan.fail
-
-    def _count_write(self) -> None:
-        if self._writes >= MAX_WRITES:
-            raise _refused(("body",), f"this fake holds at most {MAX_WRITES:,} messages sent or changed; "
-                                      "start a new one")
-        self._writes += 1
 
     def _found(self, chat_id: str) -> LoadedChat:
         chat = self._store.find(chat_id)
@@ -348,6 +344,11 @@ def _hint_of(mime_type: str) -> str:
     if mime_type == "image/gif":
         return "gif"
     return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
+
+
+def _size(record: Mapping[str, Any]) -> int:
+    """What a record written costs the budget: its JSON's length."""
+    return len(orjson.dumps(record))
 
 
 def _refused(path: tuple[str, ...], reason: str) -> Exception:

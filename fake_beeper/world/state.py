@@ -37,6 +37,7 @@ from fake_beeper.world.scenario import ActivityPlan, Scenario
 from fake_beeper.world.scripted import ScriptedPages
 from fake_beeper.world.store import ChatStore
 from fake_beeper.world.token import check_token
+from fake_beeper.world.write_budget import WriteBudget
 
 MAX_ERRORS = 100  # internal errors kept with their tracebacks; later ones are only counted
 MAX_ERROR_TEXT = 20_000  # characters of one traceback kept
@@ -71,8 +72,9 @@ class FakeState:
         self._stage = stage  # fixed for the fake's life, as its chats' shape is
         self.store = store
         self.messages = MessageBook(store, stage=stage, given=messages, generated=generated_messages)
-        self.conversation = Conversation(store, self.messages, stage)
-        self.chat_actions = ChatActions(store, self.messages, self.conversation, stage)
+        budget = WriteBudget()  # one for every write of this fake
+        self.conversation = Conversation(store, self.messages, stage, budget=budget)
+        self.chat_actions = ChatActions(store, self.messages, self.conversation, stage, budget=budget)
         self.journal = journal if journal is not None else Journal()
         self.faults = Faults()
         self.walks = WalkPages()
