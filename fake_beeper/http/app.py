@@ -90,8 +90,7 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
             await framework(scope, receive, send)
             return
         by_method, path_params = match
-        served = {method: operation for method, operation in by_method.items()
-                  if state.stage.has_operation(operation.path, method)}
+        served = ROUTER.served(state.stage, by_method)
         if not served:
             await framework(scope, receive, send)  # no operation here in the profile's stage: a 404, as then
             return

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from fake_beeper.contract import spec
+from fake_beeper.contract.stages import Stage
 from fake_beeper.errors import NotFound
 from fake_beeper.http import writes
 from fake_beeper.http.query import (
@@ -60,6 +61,7 @@ class Router:
         for operation in operations:
             segments = tuple(operation.path.split("/")[1:])
             self._routes.setdefault(segments, {})[operation.method] = operation
+        self._served: dict[tuple[Stage, str], dict[str, Operation]] = {}
         # literal segments sort before templates, so a literal route wins at every position
         self._order = sorted(self._routes, key=lambda segments: [s.startswith("{") for s in segments])
 
@@ -86,6 +88,17 @@ class Router:
 
     def operations(self) -> list[Operation]:
         return [operation for by_method in self._routes.values() for operation in by_method.values()]
+
+    def served(self, stage: Stage, by_method: Mapping[str, Operation]) -> dict[str, Operation]:
+        """Those of ``by_method`` (one path's operations) that ``stage`` has, by method; worked
+        out once per stage and path (a request only looks it up)."""
+        path = next(iter(by_method.values())).path
+        found = self._served.get((stage, path))
+        if found is None:
+            found = {method: operation for method, operation in by_method.items()
+                     if stage.has_operation(operation.path, method)}
+            self._served[(stage, path)] = found
+        return found
 
 
 def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
