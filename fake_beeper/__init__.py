@@ -1,4 +1,4 @@
-"""fake-beeper: a fake Beeper Desktop API (``GET /v1/chats``) for tests and local development.
+"""fake-beeper: a fake Beeper Desktop API (chats, messages, sends) for tests and local development.
 
 The flow: ``openapi.yaml`` (``spec``) → chats generated or loaded and validated (``data``) →
 ordered and paged (``store``) → one fake's state (``state``) → served over HTTP (``app``,

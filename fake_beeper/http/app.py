@@ -3,7 +3,8 @@
 A request flows, outside in:
 
     RequestLog (journal, access log) → Guard (Host, control lock, CORS) → an API operation
-    (faults, then ``operations.py``: a plain function over the state) or Starlette (the spec at
+    (faults, the sends that are due settled, a write's body read within its bounds, then
+    ``operations.py`` or ``writes.py``: a plain function over the state) or Starlette (the spec at
     ``/openapi.json`` and ``/openapi.yaml``, Swagger UI at ``/docs`` served from the
     ``swagger-ui-py`` package, the ``/_fake-beeper/`` control API, 404 and 405 pages).
 
