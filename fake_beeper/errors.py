@@ -188,6 +188,12 @@ def invalid_request(issues: list[Issue]) -> InvalidRequest:
     return InvalidRequest(f"Invalid {where}: {summary}", issues)
 
 
+def refused(path: tuple[str | int, ...], reason: str) -> InvalidRequest:
+    """A 400 for a write the world does not allow, naming what makes it impossible
+    (``("path", "messageID")``, ``("body", "draft")``)."""
+    return invalid_request([Issue(INVALID_VALUE, reason, path)])
+
+
 NO_CONTENT = 204
 
 

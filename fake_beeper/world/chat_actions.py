@@ -37,7 +37,7 @@ import orjson
 from fake_beeper.contract.stages import Stage
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.rich_text import rich_text
-from fake_beeper.errors import INVALID_VALUE, Issue, NotFound, invalid_request
+from fake_beeper.errors import NotFound, refused
 from fake_beeper.timestamps import to_iso
 from fake_beeper.world.activity import now_millis, put_chat
 from fake_beeper.world.conversation import Conversation
@@ -78,7 +78,7 @@ class ChatActions:
     def notify_anyway(self, chat_id: str) -> bytes:
         chat = self._chat(chat_id)
         if chat.get("network") not in NOTIFY_ANYWAY_NETWORKS:
-            raise _refused(("path", "chatID"), f"notify-anyway is not supported on {chat.get('network') or 'this'} "
+            raise refused(("path", "chatID"), f"notify-anyway is not supported on {chat.get('network') or 'this'} "
                                                "network (only iMessage)")
         return self._found(chat_id).body
 
@@ -89,7 +89,7 @@ class ChatActions:
             draft = changes["draft"]
             current = self._chat(chat_id).get("draft")
             if draft is not None and current and (current.get("text") or current.get("attachments")):
-                raise _refused(("body", "draft"), "the chat has a draft: send draft=null to clear it before "
+                raise refused(("body", "draft"), "the chat has a draft: send draft=null to clear it before "
                                                   "setting a new one")
             changes["draft"] = None if draft is None else _draft(draft)
         if "title" in changes and changes["title"] is None:
@@ -128,10 +128,10 @@ class ChatActions:
         participants = list(dict.fromkeys(body.get("participantIDs") or ()))
         kind = body.get("type") or ("single" if len(participants) == 1 else "group")
         if kind == "single" and len(participants) != 1:
-            raise _refused(("body", "participantIDs"), f"a single chat has exactly one other participant, "
+            raise refused(("body", "participantIDs"), f"a single chat has exactly one other participant, "
                                                        f"not {len(participants)}")
         if not participants:
-            raise _refused(("body", "participantIDs"), "a chat needs participantIDs")
+            raise refused(("body", "participantIDs"), "a chat needs participantIDs")
         return self._open(body["accountID"], participants, kind, body.get("title"), body.get("messageText"))
 
     def start(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -147,7 +147,7 @@ class ChatActions:
     def _open(self, account_id: str, participants: list[str], kind: str, title: str | None,
               message_text: str | None) -> dict[str, Any]:
         if self._store.account(account_id) is None:
-            raise _refused(("body", "accountID"), f"no account with ID {account_id!r} in this fake's world")
+            raise refused(("body", "accountID"), f"no account with ID {account_id!r} in this fake's world")
         with self._lock:
             existing = self._single_with(account_id, participants[0]) if kind == "single" else None
             if existing is not None:
@@ -214,7 +214,7 @@ class ChatActions:
         except NotFound as exc:
             if self._store.find(chat_id) is None:
                 raise
-            raise _refused(("body", "messageID"), f"messageID {message_id!r} is no message of chat "
+            raise refused(("body", "messageID"), f"messageID {message_id!r} is no message of chat "
                                                   f"{chat_id!r}") from exc
         return position, message["sortKey"]
 
@@ -260,6 +260,3 @@ def _draft(draft: Mapping[str, Any]) -> dict[str, Any]:
                    for key, value in (draft.get("attachments") or {}).items()}
     return {"text": rich_text(draft["text"]), **({"attachments": attachments} if attachments else {})}
 
-
-def _refused(path: tuple[str, ...], reason: str) -> Exception:
-    return invalid_request([Issue(INVALID_VALUE, reason, path)])

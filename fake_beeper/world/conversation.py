@@ -36,7 +36,7 @@ from fake_beeper.contract.spec import MESSAGE_SCHEMA
 from fake_beeper.contract.stages import Stage
 from fake_beeper.data.loaded import LoadedChat
 from fake_beeper.data.rich_text import rich_text
-from fake_beeper.errors import INVALID_VALUE, Issue, NotFound, invalid_request
+from fake_beeper.errors import NotFound, refused
 from fake_beeper.timestamps import to_iso, to_millis
 from fake_beeper.world.activity import now_millis, put_chat
 from fake_beeper.world.messages import MessageBook
@@ -118,7 +118,7 @@ class Conversation:
         """``POST /v1/chats/{chatID}/messages`` (``body`` valid against the stage's schema)."""
         text, attachment, reply = body.get("text"), body.get("attachment"), body.get("replyToMessageID")
         if not text and attachment is None:
-            raise _refused(("body", "text"), "text is required when there is no attachment")
+            raise refused(("body", "text"), "text is required when there is no attachment")
         with self._lock:
             chat = _routed(self._store, self._found(chat_id))
             chat_body = orjson.loads(chat.body)
@@ -127,7 +127,7 @@ class Conversation:
                 try:
                     linked = self._book.locate(chat.id, reply)[2]["id"]
                 except NotFound:
-                    raise _refused(("body", "replyToMessageID"),
+                    raise refused(("body", "replyToMessageID"),
                                    f"replyToMessageID {reply!r} is no message of chat {chat.id!r}") from None
             millis = now_millis(self._store, self._clock)
             newest = self._book.newest(chat.id)
@@ -199,12 +199,12 @@ class Conversation:
         with self._lock:
             found_chat, position, message = self._book.locate(self._found(chat_id).id, message_id)
             if not message.get("isSender"):
-                raise _refused(("path", "messageID"), f"message {message_id!r} is not yours: only your own "
+                raise refused(("path", "messageID"), f"message {message_id!r} is not yours: only your own "
                                                       "messages can be edited")
             if message.get("isDeleted"):
-                raise _refused(("path", "messageID"), f"message {message_id!r} is deleted")
+                raise refused(("path", "messageID"), f"message {message_id!r} is deleted")
             if message.get("attachments"):
-                raise _refused(("path", "messageID"), f"message {message_id!r} has attachments: messages with "
+                raise refused(("path", "messageID"), f"message {message_id!r} has attachments: messages with "
                                                       "attachments cannot be edited")
             edited = self._stage.project({**message, "text": rich_text(text),
                                           "editedTimestamp": to_iso(int(self._clock() * 1000))}, MESSAGE_SCHEMA)
@@ -217,7 +217,7 @@ class Conversation:
         with self._lock:
             found_chat, position, message = self._book.locate(self._found(chat_id).id, message_id)
             if message_id.startswith(PENDING_PREFIX):
-                raise _refused(("path", "messageID"), f"{message_id!r} is a pending message ID: messages cannot "
+                raise refused(("path", "messageID"), f"{message_id!r} is a pending message ID: messages cannot "
                                                       "be deleted while sending; use the final ID")
             if message.get("isDeleted"):
                 return
@@ -232,7 +232,7 @@ class Conversation:
         with self._lock:
             found_chat, position, message = self._book.locate(self._found(chat_id).id, message_id)
             if message.get("isDeleted"):
-                raise _refused(("path", "messageID"), f"message {message_id!r} is deleted")
+                raise refused(("path", "messageID"), f"message {message_id!r} is deleted")
             me = _me(self._store, orjson.loads(self._found(found_chat).body))[0]
             reactions = list(message.get("reactions", ()))
             if not any(r["participantID"] == me and r["reactionKey"] == key for r in reactions):
@@ -253,7 +253,7 @@ class Conversation:
             reactions = list(message.get("reactions", ()))
             kept = [r for r in reactions if not (r["participantID"] == me and r["reactionKey"] == key)]
             if len(kept) == len(reactions):
-                raise _refused(("path", "reactionKey"), f"you have no reaction {key!r} on message {message_id!r}")
+                raise refused(("path", "reactionKey"), f"you have no reaction {key!r} on message {message_id!r}")
             unreacted = self._stage.project({**message, "reactions": kept}, MESSAGE_SCHEMA)
             self._budget.spend(_size(unreacted))
             self._change(found_chat, position, unreacted)
@@ -311,7 +311,7 @@ def _routed(store: ChatStore, chat: LoadedChat) -> LoadedChat:
         return chosen
     members = [member for member in (store.get(chat_id) for chat_id in merge["chatIDs"]) if member is not None]
     if not members:
-        raise _refused(("path", "chatID"), f"no member chat of merged chat {chat.id!r} is in this fake's world")
+        raise refused(("path", "chatID"), f"no member chat of merged chat {chat.id!r} is in this fake's world")
     return max(members, key=lambda member: orjson.loads(member.body).get("lastActivity") or "")
 
 
@@ -350,6 +350,3 @@ def _size(record: Mapping[str, Any]) -> int:
     """What a record written costs the budget: its JSON's length."""
     return len(orjson.dumps(record))
 
-
-def _refused(path: tuple[str, ...], reason: str) -> Exception:
-    return invalid_request([Issue(INVALID_VALUE, reason, path)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from fake_beeper.errors import INVALID_VALUE, Issue, invalid_request
+from fake_beeper.errors import refused
 
 MAX_WRITES = 100_000
 MAX_WRITTEN_BYTES = 64 * 2**20
@@ -31,7 +31,7 @@ class WriteBudget:
         with self._lock:
             if self._writes_left <= 0 or size > self._bytes_left:
                 writes, total = self._limits
-                raise invalid_request([Issue(INVALID_VALUE, f"this fake holds at most {writes:,} writes and "
-                                             f"{total // 2**20} MiB of what they store; start a new one", ("body",))])
+                raise refused(("body",), f"this fake holds at most {writes:,} writes and {total // 2**20} MiB "
+                                         "of what they store; start a new one")
             self._writes_left -= 1
             self._bytes_left -= size
