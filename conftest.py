@@ -1,4 +1,4 @@
-"""For the whole suite (tests/ and contract_tests/)."""
+"""For the whole suite (tests/, contract_tests/, and the examples of README.md and docs/)."""
 
 import atexit
 import os
@@ -17,3 +17,19 @@ settings.load_profile("fake-beeper-suite")
 if "FAKE_BEEPER_CACHE_DIR" not in os.environ:
     os.environ["FAKE_BEEPER_CACHE_DIR"] = _cache = tempfile.mkdtemp(prefix="fake-beeper-test-cache-")
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+
+pytest_plugins = ["pytester"]
+
+
+def _examples() -> object:
+    """Sybil's collector of the examples of README.md and docs/ (``tests/docs_examples.py``)."""
+    from sybil import Sybil
+    from sybil.parsers.markdown import CodeBlockParser
+
+    from tests.docs_examples import evaluate_python, evaluate_shell
+
+    return Sybil(parsers=[CodeBlockParser("python", evaluate_python), CodeBlockParser("sh", evaluate_shell)],
+                 patterns=["README.md", "docs/*.md", "docs/**/*.md"], fixtures=["tmp_path", "fake_beeper_env"]).pytest()
+
+
+pytest_collect_file = _examples()

@@ -29,6 +29,7 @@ from beeper_desktop_api import BeeperDesktop
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import DATA, MESSAGES_DEEP, MESSAGES_FIRST, dataset, deep_cursor, generation_throughput, message_urls
 from load import LoadResult, wrk
+from report import RESULTS, markdown
 from servers import (
     LOGS,
     TOKEN,
@@ -40,7 +41,6 @@ from servers import (
 )
 from userside import fixture_costs, generated_startup, pytest_startup
 
-RESULTS = Path(__file__).resolve().parent / "results"
 FIRST = "first page (limit 25)"
 SEARCH_SIZES = 100_000  # search, retrieve and accounts are measured on datasets up to this size
 
@@ -239,55 +239,6 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
     checks[f"{generated['chats']:,} generated chats, cached: first response <= 2 s"] = \
         generated["cached_median_seconds"] <= 2
     return checks
-
-
-def markdown(report: dict[str, Any]) -> str:
-    mocks = report["mocks"]
-    connections = report["settings"]["connections"]
-    lines = [f"| server: first page, {connections} connections | req/s per round | p50 ms (median round) | "
-             "p99 ms (median round / worst) | start-up s |", "|---|---|---|---|---|"]
-    for name, runs in mocks["runs"].items():
-        p99s = [r["p99_ms"] for r in runs]
-        lines.append(f"| {name} | {' / '.join(str(round(r['rps'])) for r in runs)} | "
-                     f"{statistics.median(r['p50_ms'] for r in runs):.2f} | "
-                     f"{statistics.median(p99s):.2f} / {max(p99s):.2f} | {mocks['startup_seconds'][name]} |")
-    lines += ["", "| fake ÷ | per round | median |", "|---|---|---|"]
-    lines += [f"| {other} | {' / '.join(map(str, r['per_round']))} | **{r['median']}x** |"
-              for other, r in mocks["fake_over"].items()]
-    lines += ["", f"| chats | workload | req/s ({connections} conn.) | p99 ms ({connections} conn.) | "
-              "p50 ms (1 conn.) | p50 ÷ first page | bytes |", "|---|---|---|---|---|---|---|"]
-    for count, size in report["sizes"].items():
-        for name, runs in size["under_load"].items():
-            rps = statistics.median(r["rps"] for r in runs)
-            alone_p50 = statistics.median(r["p50_ms"] for r in size["one_connection"][name])
-            lines.append(f"| {int(count):,} | {name} | {round(rps)} | {max(r['p99_ms'] for r in runs):.2f} | "
-                         f"{alone_p50:.3f} | {size['p50_over_first_page'][name]:.2f} | "
-                         f"{size['bytes_per_response'][name]:,} |")
-    lines += ["", "| chats | load s (server's own figure) | spawn to first response s | RSS MiB | KiB per chat | "
-                  "first search s |", "|---|---|---|---|---|---|"]
-    lines += [f"| {int(c):,} | {s['load_seconds']} | {s['spawn_to_first_response_seconds']} | {s['rss_mib']} | "
-              f"{s['rss_per_chat_kib']} | {s.get('first_search_seconds')} |" for c, s in report["sizes"].items()]
-    user = report["user_side"]
-    lines += ["", "| pytest --collect-only, trivial file (median) | pytest alone s | + fake-beeper s | added s |",
-              "|---|---|---|---|"]
-    lines += [f"| {label} | {s['median_seconds']['pytest alone']} | {s['median_seconds']['pytest + fake-beeper']} | "
-              f"**{s['added_seconds']}** |" for label, s in user["pytest_startup"].items() if isinstance(s, dict)]
-    fixtures = user["fixtures"]
-    lines += ["", f"| fixture ({fixtures['tests']} tests, one request each) | ms added per test, per round | median |",
-              "|---|---|---|"]
-    lines += [f"| {name} | {' / '.join(map(str, v['per_round']))} | **{v['median']}** |"
-              for name, v in fixtures["added_ms"].items()]
-    generated = user["generated"]
-    lines += ["", f"`serve --seed 1 --count {generated['chats']:,}`: first response after "
-                  f"{generated['cold_seconds']} s cold, "
-                  f"{' / '.join(map(str, generated['cached_seconds']))} s from the cache."]
-    gen, walk = report["generation"], report["sdk_walk"]
-    lines += ["", f"Generation: {gen['chats_per_second']:,} chats/s (one process). SDK walk of {walk['chats']:,} "
-                  f"chats at limit={walk['limit']}: {walk['seconds']} s ({walk['pages']} pages; plain httpx: "
-                  f"{walk['plain_httpx_seconds']} s). CPU reference: {report['machine']['reference_seconds']} s.",
-              "", "| target | met |", "|---|---|"]
-    lines += [f"| {name} | {'yes' if met else '**no**'} |" for name, met in report["targets"].items()]
-    return "\n".join(lines)
 
 
 def reference_seconds() -> float:

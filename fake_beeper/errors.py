@@ -213,8 +213,24 @@ class MissingExtraError(FakeBeeperError, ImportError):
 
     def __init__(self, feature: str, extra: str, missing: str) -> None:
         super().__init__(f"{feature} needs the '{extra}' extra ({missing} is not installed): "
-                         f"pip install 'fake-beeper[{extra}]'", name=missing)
+                         f"{install_command(extra)}", name=missing)
         self.extra = extra
+
+
+def install_command(extra: str) -> str:
+    """A pip command that installs an extra's dependencies, read from the installed package's own
+    metadata: it works however fake-beeper was installed (a clone, a wheel, the repository URL),
+    where ``pip install 'fake-beeper[extra]'`` works only once the package is on PyPI."""
+    from importlib import metadata
+
+    marker = f"extra == '{extra}'"
+    try:
+        wanted = [requirement.split(";")[0].strip() for requirement in metadata.requires("fake-beeper") or ()
+                  if requirement.split(";", 1)[-1].strip() == marker]
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        wanted = []
+    return "pip install " + " ".join(f"'{name}'" for name in sorted(wanted)) if wanted else \
+        f"pip install -e '.[{extra}]' (in a clone of fake-beeper)"
 
 
 def require_extra(feature: str, extra: str, modules: tuple[str, ...], exc: ModuleNotFoundError) -> NoReturn:

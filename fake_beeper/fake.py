@@ -220,8 +220,9 @@ class FakeBeeper:
         ``retry_after``, ``retry_after_ms``, ``message``), ``latency`` (seconds, or a ``(low, high)``
         range), ``drop`` or ``truncate``; with ``after_serving`` the request is served first and
         only its answer is the error or the drop (a send goes through: a retry sends it again).
-        ``times`` (default 1; ``None``: always) limits it. A bad value raises a ``UsageError`` that
-        names the keyword and the values it takes.
+        ``times`` (default 1; ``None``: always) limits it. The SDKs retry a 429, 500 or 503 twice,
+        so one failure is retried away unseen: ``times=3`` (or ``None``) makes the client give up.
+        A bad value raises a ``UsageError`` that names the keyword and the values it takes.
         """
         match = {"request": request, "every": every, "page": page, "probability": probability, "params": params,
                  "operation": operation, "method": method}

@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -98,19 +99,32 @@ def _generated(seed: int | None, count: int | None, accounts: int) -> tuple[Load
     return tuple(load_chats(seed=seed, count=DEFAULT_COUNT if count is None else count, accounts=accounts))
 
 
-def _file(path: str | os.PathLike[str]) -> World:
+def _file(request: pytest.FixtureRequest, given: str | os.PathLike[str]) -> World:
     """A fixture file's world, read once per version of the file (its size and time)."""
     from fake_beeper.data import FixtureError
 
+    path = _fixture_path(request, given)
     try:
-        stat = os.stat(path)
+        stat = path.stat()
     except OSError as exc:
-        pytest.fail(f"@pytest.mark.{MARKER}(fixtures={str(path)!r}): cannot read it: {exc.strerror or exc}",
+        also = request.config.rootpath / Path(given).expanduser()
+        tried = f"{path}" if also == path else f"{path} (beside the test) or {also} (under the rootdir)"
+        pytest.fail(f"@pytest.mark.{MARKER}(fixtures={str(given)!r}): cannot read {tried}: {exc.strerror or exc}",
                     pytrace=False)
     try:
-        return _read_file(os.fspath(path), stat.st_size, stat.st_mtime_ns)
+        return _read_file(str(path), stat.st_size, stat.st_mtime_ns)
     except FixtureError as exc:
         pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+
+
+def _fixture_path(request: pytest.FixtureRequest, given: str | os.PathLike[str]) -> Path:
+    """A relative ``fixtures=`` path is looked up beside the test file, then under pytest's rootdir,
+    not in the current directory: a test must find its file wherever pytest is started from."""
+    path = Path(given).expanduser()
+    if path.is_absolute():
+        return path
+    beside, under_root = request.path.parent / path, request.config.rootpath / path
+    return under_root if not beside.exists() and under_root.exists() else beside
 
 
 @cache
@@ -129,7 +143,7 @@ def fake_beeper_chats(request: pytest.FixtureRequest) -> tuple[LoadedChat, ...]:
 
         return tuple(loaded_chats(arguments["chats"]))
     if "fixtures" in arguments:
-        return tuple(_file(arguments["fixtures"]).chats)
+        return tuple(_file(request, arguments["fixtures"]).chats)
     return _generated(arguments.get("seed"), arguments.get("count"), arguments.get("accounts", DEFAULT_ACCOUNTS))
 
 
@@ -138,14 +152,14 @@ def fake_beeper_accounts(request: pytest.FixtureRequest) -> tuple[Mapping[str, A
     """The accounts the fake serves as they are (those of a ``fixtures=`` file that lists them);
     empty: derived from the chats. Override this fixture to choose them."""
     arguments = _marker_arguments(request)
-    return _file(arguments["fixtures"]).accounts if "fixtures" in arguments else ()
+    return _file(request, arguments["fixtures"]).accounts if "fixtures" in arguments else ()
 
 
-def _chats_stage(arguments: Mapping[str, Any]) -> Stage:
+def _chats_stage(request: pytest.FixtureRequest, arguments: Mapping[str, Any]) -> Stage:
     """The stage the marker's chats are in: a ``fixtures=`` file's (what it says), else the newest."""
     from fake_beeper.contract.stages import LATEST
 
-    return _file(arguments["fixtures"]).stage if "fixtures" in arguments else LATEST
+    return _file(request, arguments["fixtures"]).stage if "fixtures" in arguments else LATEST
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -176,7 +190,7 @@ def fake_beeper_profile(request: pytest.FixtureRequest) -> str:
         pytest.fail(f"@pytest.mark.{MARKER}(profile={wanted!r}): {exc}", pytrace=False)
     error = None
     try:
-        return served(requested, _chats_stage(arguments)).name
+        return served(requested, _chats_stage(request, arguments)).name
     except ProfileError as exc:  # chats of an older stage (a fixtures= file) asked to be served as another
         error = str(exc)  # said outside the handler: the message alone, not the exception it replaces
     pytest.fail(f"@pytest.mark.{MARKER}(fixtures={str(arguments.get('fixtures'))!r}): {error}", pytrace=False)
@@ -192,11 +206,11 @@ def fake_beeper(request: pytest.FixtureRequest, fake_beeper_chats: tuple[Mapping
     arguments = _marker_arguments(request)
     error: str | None = None
     try:
-        world = _file(arguments["fixtures"]) if "fixtures" in arguments else None
+        world = _file(request, arguments["fixtures"]) if "fixtures" in arguments else None
         fake = FakeBeeper(fake_beeper_chats, accounts=fake_beeper_accounts,
                           token=arguments.get("token", DEFAULT_TOKEN), scenario=arguments.get("scenario"),
                           behaviour=arguments.get("behaviour"), profile=fake_beeper_profile,
-                          chats_profile=_chats_stage(arguments),
+                          chats_profile=_chats_stage(request, arguments),
                           messages=arguments.get("messages", world.messages if world is not None else None),
                           generated_messages=arguments.get(
                               "generated_messages", world.generated_messages if world is not None else True))

@@ -37,7 +37,7 @@ from fake_beeper.errors import require_extra
 from fake_beeper.frozen import thawed
 from fake_beeper.jsonschema import Schemas, rewritten
 
-try:  # the 'strategies' extra: pip install 'fake-beeper[strategies]'
+try:  # the 'strategies' extra (errors.install_command says how to install it)
     import schemathesis
     from hypothesis import note
     from hypothesis import strategies as st

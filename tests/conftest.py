@@ -15,8 +15,6 @@ from fake_beeper.http.server import LiveServer
 from fake_beeper.http.transport import InProcessTransport
 from fake_beeper.world.store import ChatStore
 
-pytest_plugins = ["pytester"]
-
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 
 

@@ -42,6 +42,35 @@ def test_a_bad_scenario_gets_a_400_with_the_error_body(control: tuple[FakeBeeper
     assert not_json.status_code == 400 and not_json.json()["code"] == "INVALID_REQUEST"
 
 
+YAML_SCENARIO = b"""\
+rules:
+  - name: slow page 2
+    match: {page: 2}
+    fault: {status: 503, retryAfter: 1}
+"""
+
+
+def test_a_scenario_may_be_put_as_yaml_like_a_scenario_file(control: tuple[FakeBeeper, httpx.Client]) -> None:
+    _, http = control
+    response = http.put("/_fake-beeper/scenario", content=YAML_SCENARIO, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 200
+    assert response.json()["rules"] == [{"name": "slow page 2", "times": None, "applied": 0}]
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b"a: &x [1]\nb: *x\n", "anchors and aliases"),  # the loader that refuses a billion laughs in files
+    (b"rules: [{fault: {status: 200}}]\n", "rules[0].fault.status"),
+    (b"rules: [\n", "not valid YAML or JSON"),
+])
+def test_a_bad_yaml_scenario_gets_a_400_as_a_bad_file_would(control: tuple[FakeBeeper, httpx.Client], body: bytes,
+                                                           words: str) -> None:
+    _, http = control
+    response = http.put("/_fake-beeper/scenario", content=body, headers={"Content-Type": "text/yaml"})
+    assert response.status_code == 400 and response.json()["code"] == "INVALID_SCENARIO"
+    assert words in response.json()["message"]
+    assert http.get("/_fake-beeper/scenario").json()["rules"] == []
+
+
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
                                           "multipart/form-data; boundary=x"])
 def test_bodies_must_be_json_so_a_cross_site_form_cannot_post_one(control: tuple[FakeBeeper, httpx.Client],

@@ -1,5 +1,5 @@
 """``GET /v1/messages/search``: every result keeps every filter, no message that keeps them is
-missed, and the walk is newest first; checked against a brute-force reading of the README's rules
+missed, and the walk is newest first; checked against a brute-force reading of docs/messages.md's rules
 over every message of a small world."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def media(message: dict[str, Any]) -> set[str]:
 
 
 def kept(message: dict[str, Any], chat: dict[str, Any], query: dict[str, Any]) -> bool:
-    """The README's rules, read plainly."""
+    """docs/messages.md's rules, read plainly."""
     if message.get("isDeleted") or message.get("isHidden"):
         return False
     if "accountIDs" in query and chat["accountID"] not in query["accountIDs"]:

@@ -57,7 +57,7 @@ def test_overriding_the_chats_fixture(pytester: pytest.Pytester) -> None:
     ("fake_beeper(chats=[], seed=1)", "give one of chats=..., fixtures=... or seed/count/accounts, "
                                       "not chats and seed/count/accounts"),
     ("fake_beeper(fixtures='x.jsonl', chats=[])", "not chats and fixtures"),
-    ("fake_beeper(fixtures='missing.jsonl')", "fixtures='missing.jsonl'): cannot read it"),
+    ("fake_beeper(fixtures='missing.jsonl')", "fixtures='missing.jsonl'): cannot read /*/missing.jsonl: No such file*"),
 ])
 def test_a_misused_marker_says_what_is_wrong(pytester: pytest.Pytester, marker: str, message: str) -> None:
     pytester.makepyfile(f"""
@@ -223,6 +223,39 @@ def test_profile_every_gives_one_test_per_profile(pytester: pytest.Pytester) -> 
                                  "*test_it[[]4.2[]] FAILED*", "*test_it[[]5.0[]] PASSED*", "*test_it[[]6.0[]] PASSED*",
                                  "*test_two[[]4.1[]] PASSED*", "*test_two[[]6.0[]] PASSED*",
                                  "*profile='7.0'*unknown profile*"])
+
+
+def test_a_relative_fixtures_path_is_found_beside_the_test_or_under_the_rootdir_wherever_pytest_runs(
+        pytester: pytest.Pytester) -> None:
+    from fake_beeper.data import generate_chats
+    from fake_beeper.data.files import write_chats
+
+    (pytester.path / "tests" / "data").mkdir(parents=True)
+    write_chats(generate_chats(1, 3), pytester.path / "tests" / "data" / "three.jsonl")
+    write_chats(generate_chats(2, 5), pytester.path / "five.jsonl")
+    pytester.makeini("[pytest]\n")  # the rootdir: pytester.path
+    (pytester.path / "tests" / "test_paths.py").write_text("""
+import pytest
+
+@pytest.mark.fake_beeper(fixtures="data/three.jsonl")  # beside this file
+def test_beside(fake_beeper):
+    assert len(fake_beeper.store) == 3
+
+@pytest.mark.fake_beeper(fixtures="five.jsonl")  # under the rootdir
+def test_under_the_rootdir(fake_beeper):
+    assert len(fake_beeper.store) == 5
+
+@pytest.mark.fake_beeper(fixtures="nowhere.jsonl")
+def test_missing(fake_beeper):
+    pass
+""")
+    elsewhere = pytester.path / "tests" / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(elsewhere)  # neither path is relative to here
+        result = pytester.runpytest(str(pytester.path / "tests"), "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([f"*fixtures='nowhere.jsonl'): cannot read {pytester.path}/tests/nowhere.jsonl "
+                                 f"(beside the test) or {pytester.path}/nowhere.jsonl (under the rootdir)*"])
 
 
 def test_a_recording_of_an_older_server_is_served_as_its_stage(pytester: pytest.Pytester) -> None:

@@ -1,6 +1,6 @@
 """``fake-beeper record``: a live fake recorded, and everything the recording promises checked.
 
-What identifies someone is decided here, from the README's list of what is replaced and kept,
+What identifies someone is decided here, from docs/record.md's list of what is replaced and kept,
 not read from the implementation: each test walks the source and the recording side by side.
 """
 
@@ -42,7 +42,7 @@ from fake_beeper.timestamps import shifted
 TOKEN = "fake-beeper-token"
 FAST = 1000.0  # requests a second: a loopback fake needs no politeness
 
-# -- what the README says a recording replaces and keeps ------------------------------------------
+# -- what docs/record.md says a recording replaces and keeps ------------------------------------------
 
 # Fields whose strings are identifiers: each part of 6+ characters that is not kept must go.
 ID_FIELDS = {"id", "accountID", "chatID", "senderID", "participantID", "linkedMessageID", "mergedIntoChatID",
@@ -52,7 +52,7 @@ ID_LISTS = {"chatIDs", "mentions", "deliveredToUsers"}
 # Fields whose whole value (6+ characters) must go.
 WORD_FIELDS = {"fullName", "senderName", "title", "description", "text", "summary", "transcription",
                "internalError", "message", "statusText", "lastReadMessageSortKey", "sortKey"}
-# The parts of IDs, URLs and paths the README says are kept: networks, Beeper's own words, URL
+# The parts of IDs, URLs and paths docs/record.md says are kept: networks, Beeper's own words, URL
 # schemes, common path words, file extensions.
 KEPT_PARTS = {network.slug for network in NETWORKS} | {network.slug + "go" for network in NETWORKS} | {
     "local", "localhost", "beeper", "merged", "https", "favicon", "library", "application", "support",

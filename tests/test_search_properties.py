@@ -1,6 +1,6 @@
 """Search walks equal a simple model's, on random chats and random filters (Hypothesis).
 
-The model is the README's table read literally, one plain predicate per filter over the chat's
+The model is docs/behaviour.md's table read literally, one plain predicate per filter over the chat's
 JSON, then the list's order. The fake must agree on every walk, at any limit and under each
 behaviour choice, while it answers from its indexes.
 """

@@ -99,6 +99,9 @@ def test_allowed_origins_get_preflights_and_headers_for_the_api_only() -> None:
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
         response = http.get("/v1/chats", headers={**AUTH, "Origin": origin})
         assert response.status_code == 200 and response.headers["access-control-allow-origin"] == origin
+        send = http.options("/v1/chats/x/messages", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                                            "Access-Control-Request-Headers": "content-type"})
+        assert send.status_code == 200 and "POST" in send.headers["access-control-allow-methods"]
         other = http.get("/v1/chats", headers={**AUTH, "Origin": "http://evil.example"})
         assert "access-control-allow-origin" not in other.headers
         control = http.options("/_fake-beeper/token", headers={"Origin": origin,

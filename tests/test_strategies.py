@@ -222,3 +222,16 @@ def test_message_pages_messages_and_walks_keep_to_the_contract() -> None:
 
     check()
     assert len(kinds) > 1  # not one shape drawn over and over
+
+
+def test_without_the_strategies_extra_the_error_names_a_pip_command_that_works() -> None:
+    """Not ``pip install 'fake-beeper[strategies]'``: that needs the package on PyPI."""
+    hide = ("import sys\n"
+            "sys.modules['schemathesis'] = None  # as if not installed\n"
+            "try:\n"
+            "    import fake_beeper.strategies\n"
+            "except ImportError as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout == ("fake_beeper.strategies needs the 'strategies' extra (schemathesis is not installed): "
+                           "pip install 'hypothesis<7,>=6.130.12' 'schemathesis<5,>=4.32'\n"), done.stdout + done.stderr

@@ -20,7 +20,7 @@ In this order, all through one ``Polite`` gate (GET and harmless probes only, at
 parameters it has (before 6.0 no ``limit``: the walks take the pages the server gives), and
 no complaint about what that stage allowed (a ``limit`` ignored).
 
-It needs the ``check`` extra (Schemathesis and Hypothesis): ``pip install 'fake-beeper[check]'``.
+It needs the ``check`` extra (Schemathesis and Hypothesis; the error says the pip command).
 """
 
 from __future__ import annotations

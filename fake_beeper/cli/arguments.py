@@ -177,11 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", type=token_argument, default=DEFAULT_TOKEN,
                        help=f"the bearer token to accept (default {DEFAULT_TOKEN})")
     serve.add_argument("--scenario", metavar="FILE",
-                       help="faults and live activity to apply (YAML or JSON; see the README); "
+                       help="faults and live activity to apply (YAML or JSON; see docs/failures.md); "
                             "change them later through /_fake-beeper/scenario")
     serve.add_argument("--behaviour", action="append", default=[], metavar="KEY=VALUE",
                        help="answer like another server where the contract is silent (repeatable; e.g. "
-                            "after=newest; see the README, or the line fake-beeper check prints); on top of a "
+                            "after=newest; see docs/behaviour.md, or the line fake-beeper check prints); on top of a "
                             "scenario's behaviour section")
     serve.add_argument("--journal", type=_journal, default=DEFAULT_JOURNAL, metavar="N",
                        help=f"keep the newest N requests for GET /_fake-beeper/requests (default {DEFAULT_JOURNAL}; "

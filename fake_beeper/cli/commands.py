@@ -54,7 +54,9 @@ def check(args: argparse.Namespace, stop: StopSignals) -> int:
 
     missing = [name for name in ("schemathesis", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
-        fail(f"check needs {' and '.join(missing)}: pip install 'fake-beeper[check]'")
+        from fake_beeper.errors import install_command
+
+        fail(f"check needs {' and '.join(missing)}: {install_command('check')}")
     token = _server_token(args)
     outputs = {kind: Path(path) for kind in ("json", "junit", "markdown") if (path := getattr(args, kind))}
     for kind, path in outputs.items():

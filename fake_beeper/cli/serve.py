@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import gc
 import sys
 import time
@@ -28,12 +29,10 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
-        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{_in_use_hint(exc)}")
     url = base_url(sock)
     if not is_loopback(args.host):
-        sys.stderr.write(f"fake-beeper: warning: listening on {args.host}, reachable beyond this machine; the "
-                         f"token is {'yours' if args.token != DEFAULT_TOKEN else 'the public default'}, and the "
-                         f"control API is {'locked' if access.control_locked else 'behind --control-token'}\n")
+        sys.stderr.write(_exposed_warning(args, access))
     try:
         state = _state(args, stop, scenario)
     except SystemExit:
@@ -49,6 +48,25 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
         log.close()
     say("fake-beeper: stopped")
     return 0
+
+
+def _in_use_hint(exc: OSError) -> str:
+    if exc.errno not in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)):
+        return ""
+    return ("; is Beeper Desktop or another fake-beeper on it? Choose another port: --port N "
+            "(make serve PORT=N), or --port 0 for a free one")
+
+
+def _exposed_warning(args: argparse.Namespace, access: Access) -> str:
+    """What a bind beyond loopback means: who can reach it, and that other machines' requests are
+    refused (403) until the names they use are allowed; the check stops DNS rebinding."""
+    token = "yours" if args.token != DEFAULT_TOKEN else "the public default"
+    control = "locked" if access.control_locked else "behind --control-token"
+    hosts = ("" if args.allow_host else
+             f"; requests are answered only when their Host is {args.host} or a loopback name, so give "
+             "--allow-host NAME for each name or address other machines use (--allow-host '*' for any)")
+    return (f"fake-beeper: warning: listening on {args.host}, reachable beyond this machine; the token is "
+            f"{token}, and the control API is {control}{hosts}\n")
 
 
 def _check_combinations(args: argparse.Namespace) -> None:

@@ -200,7 +200,7 @@ class History:
 class _SortKeys:
     """Increasing decimal sort keys of positions ``0 .. count - 1``, in linear runs ``(from
     position, key there, step)``; with no run (the preview's key is not decimal, or too small to
-    go below) ``00000001``, ``00000002``… (sortable among themselves only: said in the README)."""
+    go below) ``00000001``, ``00000002``… (sortable among themselves only: said in docs/messages.md)."""
 
     def __init__(self, runs: Sequence[tuple[int, int, int]], count: int) -> None:
         self._runs = tuple(runs)

@@ -4,7 +4,7 @@ Beeper rich text with the same rules used by send and edit" (the contract, on ``
 Beeper's rich text is the Matrix flavour of HTML that the generated messages carry. The fake
 renders CommonMark with markdown-it-py, raw HTML escaped (a client's ``<b>`` is text, not
 markup), line breaks kept as ``<br />``; a single paragraph loses its ``<p>``, as Matrix clients
-send it. (The exact rules of the real app are not documented: the README says so.)
+send it. (The exact rules of the real app are not documented: docs/messages.md says so.)
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ any other bind they are locked unless the fake was given a control token (``guar
 | method and path | body | does |
 |---|---|---|
 | ``GET /_fake-beeper/scenario`` | | the rules, how often each has fired, the activity plan |
-| ``PUT /_fake-beeper/scenario`` | a scenario (see ``scenario.py``) | replaces rules and activity |
+| ``PUT /_fake-beeper/scenario`` | a scenario (see ``scenario.py``), JSON or YAML | replaces rules and activity |
 | ``DELETE /_fake-beeper/scenario`` | | no faults, no activity |
 | ``POST /_fake-beeper/activity`` | ``{"event": "message", "chatID"?, "text"?}`` | one live change |
 | ``GET /_fake-beeper/behaviour`` | | every behaviour choice (see ``behaviour.py``) |
@@ -16,7 +16,9 @@ any other bind they are locked unless the fake was given a control token (``guar
 | ``GET /_fake-beeper/requests?limit=N`` | | the newest N requests received (all kept, by default) |
 
 Bodies must be ``application/json`` (415 otherwise, so a cross-site HTML form cannot post one),
-at most ``MAX_BODY`` bytes (413), and of the shape below (400, never 500).
+at most ``MAX_BODY`` bytes (413), and of the shape below (400, never 500). A scenario may also be
+``application/yaml`` (or ``application/x-yaml``, ``text/yaml``: none of them a form's type), read
+by the same bounded safe loader as a scenario file.
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ from fake_beeper.errors import (
     NotFound,
     UnsupportedMediaType,
 )
-from fake_beeper.http.body import json_body, media_type
+from fake_beeper.http.body import json_body, media_type, read_body
 from fake_beeper.http.guard import CONTROL_PREFIX
 from fake_beeper.text import shown
 from fake_beeper.world.activity import Event
-from fake_beeper.world.scenario import ScenarioError, parse_scenario
+from fake_beeper.world.scenario import ScenarioError, parse_scenario, read_scenario
 from fake_beeper.world.state import FakeState
 
 _LIMIT = re.compile(r"[0-9]{1,9}")
@@ -86,7 +88,8 @@ async def _body(request: Request, schema: dict[str, Any] | None = None) -> Any:
     ``schema`` if given."""
     kind = media_type(request)
     if kind != "application/json":  # the control API's own words for it
-        raise UnsupportedMediaType(f"the control API takes application/json, got {kind or 'no Content-Type'}")
+        raise UnsupportedMediaType(f"the control API takes application/json (a scenario also application/yaml), "
+                                   f"got {kind or 'no Content-Type'}")
     body = await json_body(request)
     if schema is not None:
         error = next(_validator(orjson.dumps(schema)).iter_errors(body), None)
@@ -111,10 +114,15 @@ async def get_scenario(request: Request) -> Response:
     })
 
 
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml"})
+
+
 async def put_scenario(request: Request) -> Response:
-    body = await _body(request)
     try:
-        scenario = parse_scenario(body, source="scenario")
+        if media_type(request) in YAML_TYPES:
+            scenario = read_scenario(await read_body(request), source="scenario")
+        else:
+            scenario = parse_scenario(await _body(request), source="scenario")
     except ScenarioError as exc:
         raise InvalidScenario(str(exc)) from None
     _state(request).apply_scenario(scenario)

@@ -95,7 +95,7 @@ class Guard:
         self.api: ASGIApp = app
         self.control: ASGIApp = self._control_checked(app)
         if access.cors_origins:
-            self.api = _cors(app, access.cors_origins, ["GET", "HEAD"])
+            self.api = _cors(app, access.cors_origins, API_METHODS)  # sends and chat actions too: a web client's
             if access.cors_control:
                 self.control = _cors(self.control, access.cors_origins, ["GET", "PUT", "POST", "DELETE"])
 
@@ -130,6 +130,9 @@ class Guard:
             await app(scope, receive, send)
 
         return control
+
+
+API_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # each still needs the token
 
 
 def _cors(app: ASGIApp, origins: tuple[str, ...], methods: list[str]) -> ASGIApp:

@@ -214,7 +214,10 @@ def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
 
 
 def base_url(sock: socket.socket) -> str:
+    """The URL a client on this machine uses: a wildcard bind (0.0.0.0, ::) is reached on loopback."""
     host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 

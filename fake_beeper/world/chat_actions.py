@@ -4,7 +4,7 @@ Each is one change of the store (a chat put back whole, in the stage's shape and
 a live change is: ``activity.put_chat``), so a page never shows half of one, and the chat list,
 retrieve and search agree at once. A chat keeps its place in the list for all of them but a new
 chat, which appears at the top; the contract leaves the rest open, and these are the fake's
-choices (the README's "Chat actions"):
+choices (docs/messages.md, "Chat actions"):
 
 * ``archive`` with ``archived`` omitted archives (the SDKs send ``{}`` for ``archive(chat_id)``);
 * ``read`` through a message (the newest if none is named): ``lastReadMessageSortKey`` is its

@@ -17,7 +17,7 @@ chat's newest message, the chat's ``preview`` changes with it (its place in the 
 
 Every write is counted against the fake's ``WriteBudget`` (``write_budget.py``), so a client in a
 loop cannot make it hold unbounded memory.
-The choices the contract leaves open are the README's ("Messages and sends").
+The choices the contract leaves open are docs/messages.md's.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ kept up to date by the store's changes), and a chat's next message enters the me
 it could be the next result, so a first page reads about as many messages as it takes to find
 ``limit`` matches.
 
-Where the contract is silent, the fake's choices (README, "Messages and sends"):
+Where the contract is silent, the fake's choices (docs/messages.md):
 
 * ``query``: every word must be a word of the message's text (HTML tags aside), in any order;
   words are runs of letters, digits and ``_``, compared case-insensitively (Unicode folding);

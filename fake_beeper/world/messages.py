@@ -6,7 +6,7 @@ newest being its ``preview``) followed by the messages that arrived since (a liv
 of positions, so it costs O(limit) whatever its depth, and a cursor names a position: messages
 arriving at the head never shift a page of a walk going back in time.
 
-Semantics (the contract leaves them open; the README says them, "Messages and sends"):
+Semantics (the contract leaves them open; docs/messages.md says them):
 
 * no cursor: the newest ``PAGE_SIZE`` messages, newest first;
 * ``before`` (the default with a cursor): the messages strictly older than the cursor's; on the

@@ -176,22 +176,28 @@ def load_scenario(path: str | Path) -> Scenario:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc.strerror or exc}") from None
+    return read_scenario(raw, source=str(path))
+
+
+def read_scenario(raw: bytes, *, source: str) -> Scenario:
+    """A scenario from YAML or JSON bytes (a file, or a control API body), through the same bounds:
+    ``MAX_FILE_BYTES``, UTF-8, the bounded safe loader."""
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{path}: a scenario file may be at most {MAX_FILE_BYTES} bytes")
+        raise ScenarioError(f"{source}: a scenario may be at most {MAX_FILE_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
+        raise ScenarioError(f"{source}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
     try:
         document = yaml.load(text, Loader=_BoundedLoader)
     except _Refused as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+        raise ScenarioError(f"{source}: {exc}") from None
     except ValueError as exc:  # a number of thousands of digits: Python refuses to read it
-        raise ScenarioError(f"{path}: a number too long to read "
+        raise ScenarioError(f"{source}: a number too long to read "
                             f"({' '.join(str(exc).split()).split(';')[0][:100]})") from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML or JSON: {' '.join(str(exc).split())}") from None
-    return parse_scenario(document if document is not None else {}, source=str(path))
+        raise ScenarioError(f"{source}: not valid YAML or JSON: {' '.join(str(exc).split())}") from None
+    return parse_scenario(document if document is not None else {}, source=source)
 
 
 class _Refused(Exception):

@@ -13,7 +13,7 @@ The index is built on the first search (20 to 30 µs a chat: each chat is parsed
 default data, 2 to 3 s for 100k chats), so a fake that only lists chats never pays for it, and it
 follows every live change after that.
 
-Where the contract is silent, the fake's choices (README, "What the fake does"):
+Where the contract is silent, the fake's choices (docs/behaviour.md, "What the fake does"):
 
 * ``query``: case-insensitive (Unicode case folding), every word must match, each in any field
   of the scope; a word matches at the start of a word (``behaviour.searchMatch=substring``:

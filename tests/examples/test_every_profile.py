@@ -3,7 +3,7 @@
 ``profile="every"`` runs the test under ``4.1``, ``js-4.2.3``, ``4.2``, ``5.0`` and ``6.0``, each a
 test ID of its own, so pytest's output is your client's compatibility matrix. Here the client is
 the strict Python SDK 6.0.0, and the runs it cannot survive are marked as the expected failures
-they are (``version-history.md`` §5.3 predicts them; the README's matrix shows them measured).
+they are (``version-history.md`` §5.3 predicts them; docs/profiles.md's matrix shows them measured).
 """
 
 import pytest
