@@ -29,3 +29,31 @@ def test_every_prerequisite_of_setup_and_test_is_a_defined_variable() -> None:
         prerequisites = rule.group(1).split()
         assert any("/.installed" in p and ".venv-sdks/" in p for p in prerequisites), (target, prerequisites)
         assert not any("$" in p for p in prerequisites), prerequisites
+
+
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+
+
+def test_the_readme_is_short_and_its_links_lead_somewhere() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200, "the README is the way in: the rest belongs in docs/"
+    for target in re.findall(r"\]\(((?!https?:)[^)#]+)(?:#[^)]*)?\)", text):
+        assert (ROOT / target).exists(), f"README.md links to {target}, which is not in the repository"
+
+
+def test_every_public_name_and_fixture_is_in_the_docs() -> None:
+    """What users reach for is documented: each name ``fake_beeper`` exports, each fixture of the
+    plugin, and the ``FakeBeeper`` methods and properties a test uses."""
+    import fake_beeper
+    from fake_beeper import pytest_plugin
+    from fake_beeper.fake import FakeBeeper
+
+    docs = "\n".join(path.read_text(encoding="utf-8") for path in DOCS.rglob("*.md"))
+    fixtures = [name for name, value in vars(pytest_plugin).items()
+                if type(value).__name__ == "FixtureFunctionDefinition"]  # what @pytest.fixture makes
+    # mkdocstrings renders every public member of a class given whole (``::: fake_beeper.FakeBeeper``).
+    whole = "::: fake_beeper.FakeBeeper\n" in docs
+    methods = [] if whole else [name for name in vars(FakeBeeper) if not name.startswith("_")]
+    missing = [name for name in [*fake_beeper.__all__, *fixtures, *methods] if name not in docs]
+    assert fixtures and not missing, f"not in docs/: {missing}"
