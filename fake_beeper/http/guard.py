@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fake_beeper.contract import spec
 from fake_beeper.errors import ApiError, ControlLocked, HostNotAllowed, send_json
 from fake_beeper.http.auth import authenticate
 from fake_beeper.world.token import check_token
@@ -95,7 +96,7 @@ class Guard:
         self.api: ASGIApp = app
         self.control: ASGIApp = self._control_checked(app)
         if access.cors_origins:
-            self.api = _cors(app, access.cors_origins, API_METHODS)  # sends and chat actions too: a web client's
+            self.api = _cors(app, access.cors_origins, API_METHODS)  # a web client sends and acts too
             if access.cors_control:
                 self.control = _cors(self.control, access.cors_origins, ["GET", "PUT", "POST", "DELETE"])
 
@@ -132,7 +133,7 @@ class Guard:
         return control
 
 
-API_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # each still needs the token
+API_METHODS = ["HEAD", *(method.upper() for method in spec.METHODS)]  # each still needs the token
 
 
 def _cors(app: ASGIApp, origins: tuple[str, ...], methods: list[str]) -> ASGIApp:
