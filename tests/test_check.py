@@ -599,9 +599,13 @@ def test_a_slow_phase_is_cut_short_at_its_share_and_the_rest_still_runs() -> Non
     with FakeBeeper(scenario={"rules": [{"match": {"operation": "/v1/chats"}, "fault": {"latency": 0.15}}]}
                     ).start() as fake:
         report = run_check(fake.base_url, fake.token, dataclasses.replace(FAST, max_time=40))
+        fuzzed = [r for r in fake.journal if "x-schemathesis-testcaseid" in r.headers]
     assert report.cut_short, report.summary()
     assert any(name.startswith("pagination:") for name in report.cut_short)
-    assert any(name.startswith("schemathesis:") for name in report.passed), report.summary()
+    # Schemathesis ran after them: its requests reached the server. (Whether one of its operations
+    # also finished within its share depends on the machine's load: on a busy one none did.)
+    assert len(fuzzed) >= 10, report.summary()
+    assert any(name.startswith("schemathesis") for name in [*report.passed, *report.cut_short]), report.summary()
     assert "cut short, their share of --max-time over" in report.summary()
     assert report.as_json()["cutShort"] == report.cut_short
 
