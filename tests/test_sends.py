@@ -138,6 +138,19 @@ def test_a_send_to_a_merged_chat_goes_to_its_member() -> None:
         assert answer["chatID"] == expected
 
 
+def test_a_send_to_a_merged_chat_whose_members_are_all_gone_is_refused_naming_the_chat() -> None:
+    chats = load_chats(seed=1, count=400)
+    with FakeBeeper(chats) as fake, fake.http_client() as http:
+        merged = next(chat for chat in map(_body, chats) if chat.get("merge"))
+        for member in merged["merge"]["chatIDs"]:
+            if fake.store.get(member) is not None:
+                fake.activity.remove(member)
+        refused = http.post(f"/v1/chats/{merged['id']}/messages", json={"text": "hi"})
+        assert refused.status_code == 400
+        assert refused.json()["details"]["issues"][0]["path"] == ["path", "chatID"]
+        assert fake.sent_messages() == []
+
+
 def test_edit_delete_and_react(fake: FakeBeeper, client: BeeperDesktop) -> None:
     fake.sends = {"delay": 0}
     chat_id = a_chat_down_the_list(fake)
