@@ -5,6 +5,7 @@
     BEEPER_BASE_URL=… BEEPER_ACCESS_TOKEN=… make contract   # the same, from the environment
     pytest contract_tests --beeper-profile 4.2              # held to an older stage (the fake serves it)
     pytest contract_tests --beeper-operations listChats,getChat  # held to those operations only
+    pytest contract_tests --beeper-max-examples 10          # a quicker, thinner Schemathesis run
 
 Every test goes over real HTTP, so the same suite reports drift between the fake and a real
 Beeper Desktop. Tests marked ``needs_fake_data`` compare with the fake's own dataset (exact
@@ -44,6 +45,9 @@ TARGET_IS_FOREIGN = [False]
 TARGET_PROFILE: list[Stage] = [LATEST]
 # The operations it is held to (``--beeper-operations``; all of its stage by default), known as TARGET_TOKEN is.
 TARGET_OPERATIONS: list[str] = []
+# At most this many Schemathesis examples per operation and phase (``--beeper-max-examples``; None:
+# schemathesis.toml's), known as TARGET_TOKEN is.
+TARGET_MAX_EXAMPLES: list[int | None] = [None]
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--beeper-operations", default=os.environ.get("BEEPER_OPERATIONS") or None,
                     help="hold it to these operations only: operationIds of openapi.yaml, comma-separated, "
                          "listChats always (env: BEEPER_OPERATIONS); default: every operation of its stage")
+    group.addoption("--beeper-max-examples", default=os.environ.get("BEEPER_MAX_EXAMPLES") or None,
+                    help="at most N Schemathesis examples per operation and phase, and at most N runs of each "
+                         "state machine: a quicker, thinner run (env: BEEPER_MAX_EXAMPLES); default: "
+                         "schemathesis.toml's 150, and each machine's own")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,6 +100,11 @@ def pytest_configure(config: pytest.Config) -> None:
         TARGET_OPERATIONS[:] = chosen(None if not asked else asked.split(","), TARGET_PROFILE[0])
     except OperationsError as exc:
         raise pytest.UsageError(f"--beeper-operations: {exc}") from None
+    examples = config.getoption("beeper_max_examples")
+    if examples is not None:
+        if not str(examples).isdigit() or int(examples) < 1:
+            raise pytest.UsageError(f"--beeper-max-examples: a whole number of 1 or more, not {examples!r}")
+        TARGET_MAX_EXAMPLES[:] = [int(examples)]
     if config.getoption("beeper_base_url"):
         TARGET_TOKEN[:] = [config.getoption("beeper_token") or ""]
         TARGET_IS_FOREIGN[:] = [True]
@@ -101,6 +114,12 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "skipped under an older --beeper-profile")
     config.addinivalue_line("markers", "operations(*ids): needs these operations (operationIds of openapi.yaml); "
                                        "skipped when --beeper-operations leaves one out")
+
+
+def at_most(examples: int) -> int:
+    """``examples``, or fewer where ``--beeper-max-examples`` asks for fewer."""
+    asked = TARGET_MAX_EXAMPLES[0]
+    return examples if asked is None else min(examples, asked)
 
 
 @pytest.fixture(scope="session")

@@ -317,14 +317,13 @@ def _check_depth(body: bytes) -> None:
         if "depth" in str(exc) or "recursion" in str(exc):
             raise AnswerRefused(f"the answer is JSON nested more than {MAX_JSON_DEPTH} deep") from None
         return
-    level: list[Any] = [value]
+    level: list[Any] = [value]  # the objects and arrays at one depth (the scalars need no visit)
     for _ in range(MAX_JSON_DEPTH):
-        level = [child for item in level if isinstance(item, dict | list)
-                 for child in (item.values() if isinstance(item, dict) else item)]
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(child, dict | list)]
         if not level:
             return
-    if any(isinstance(item, dict | list) for item in level):
-        raise AnswerRefused(f"the answer is JSON nested more than {MAX_JSON_DEPTH} deep")
+    raise AnswerRefused(f"the answer is JSON nested more than {MAX_JSON_DEPTH} deep")
 
 
 def _shown_target(url: httpx.URL) -> str:

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
 from fake_beeper import FakeBeeper
-from fake_beeper.check import CheckOptions, Report, run_check
+from fake_beeper.check import CheckOptions, Phase, Report, run_check
 from fake_beeper.check.report import Finding
 from fake_beeper.check.schema import load_schema, only
 from fake_beeper.contract import spec, stages
@@ -35,7 +35,9 @@ from fake_beeper.http.server import LiveServer
 from fake_beeper.polite import Polite, UnsafeRequest, polite_client
 from fake_beeper.world import cursors
 
-FAST = CheckOptions(rate=5000, max_examples=10, machine_examples=5)
+FAST = CheckOptions(rate=5000, max_examples=3, machine_examples=3)
+# The walks alone, for the tests of what they find (Schemathesis's own findings have tests of their own).
+WALKS = frozenset({Phase.PAGINATION})
 Mutate = Callable[[dict[str, Any], dict[str, list[str]], FakeBeeper], dict[str, Any]]
 
 
@@ -43,8 +45,9 @@ def names(found: list[Stage]) -> list[str]:
     return [stage.name for stage in found]
 
 
-def check(base_url: str, token: str = "fake-beeper-token", profile: str = "latest") -> Report:
-    return run_check(base_url, token, dataclasses.replace(FAST, profile=profile))
+def check(base_url: str, token: str = "fake-beeper-token", profile: str = "latest",
+          phases: frozenset[Phase] = FAST.phases) -> Report:
+    return run_check(base_url, token, dataclasses.replace(FAST, profile=profile, phases=phases))
 
 
 @pytest.mark.parametrize(("behaviour", "read_back"), [
@@ -75,7 +78,7 @@ def test_the_fake_passes_under_each_behaviour_and_the_check_reads_it_back(
 
 def test_a_server_that_ignores_limit_breaks_the_contract() -> None:
     with FakeBeeper(behaviour={"limit": "ignored"}).start() as fake:
-        report = check(fake.base_url)
+        report = check(fake.base_url, phases=WALKS)
     assert (report.behaviour["limit"], report.behaviour["after"]) == ("ignored", "adjacent")
     assert any("limit=3 returned 25 chats" in finding.message for finding in report.violations)
     assert report.exit_status == 1
@@ -102,7 +105,7 @@ def test_the_fake_under_a_profile_passes_the_check_held_to_that_profile(profile:
 ], ids=["4.1 as latest", "4.2 as 4.1", "js-4.2.3 as 4.1", "5.0 as latest"])
 def test_a_server_of_one_stage_fails_the_check_held_to_another(served: str, held: str, words: list[str]) -> None:
     with FakeBeeper(profile=served).start() as fake:
-        report = check(fake.base_url, profile=held)
+        report = check(fake.base_url, profile=held)  # Schemathesis too: it finds the accounts' missing "status"
     assert report.exit_status == 1
     messages = " | ".join(f.message for f in report.violations)
     assert all(word in messages for word in words), report.summary()
@@ -236,7 +239,7 @@ PAGE_AND_CHAT = [r"page \d+ \(GET /v1/chats\?[^)]*\)", r"chat '![^']+'"]
         "a required field missing", "search ignores type", "search repeats a chat"])
 def test_a_broken_server_fails_the_check_naming_the_page_request_and_chat(
         broken: Callable[..., str], defect: dict[str, Any], check_name: str, words: list[str]) -> None:
-    report = check(broken(**defect))
+    report = check(broken(**defect), phases=WALKS)
     assert report.exit_status == 1
     relevant = [f for f in report.violations if f.check.startswith(check_name)]
     assert relevant, report.summary()
@@ -251,27 +254,57 @@ def test_a_broken_server_fails_the_check_naming_the_page_request_and_chat(
 ], ids=["a chat twice", "out of order", "after repeats the cursor"])
 def test_under_a_stage_without_limit_a_broken_server_still_fails(
         broken: Callable[..., str], defect: dict[str, Any], words: list[str]) -> None:
-    report = check(broken(profile="4.2", **defect), profile="4.2")
+    report = check(broken(profile="4.2", **defect), profile="4.2", phases=WALKS)
     pagination = [f for f in report.violations if f.check.startswith("pagination")]
     assert pagination, report.summary()
     assert all("limit=" not in f.message for f in report.violations), "a stage without limit is sent none"
     assert any(all(word in f.message for word in [*words, "chat '!"]) for f in pagination), report.summary()
 
 
+def test_phases_left_out_are_not_run_and_every_report_says_so(tmp_path: Path) -> None:
+    """``--phases pagination``: the walks run, Schemathesis and the machines do not (no request
+    of Schemathesis reaches the server), and each report names what was left out, so that the
+    pass is never read as a pass of everything."""
+    with FakeBeeper().start() as fake:
+        done = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--phases", "pagination",
+                    "--json", str(tmp_path / "c.json"), "--junit", str(tmp_path / "c.xml"),
+                    "--markdown", str(tmp_path / "c.md"))
+        fuzzed = [r for r in fake.journal if "x-schemathesis-testcaseid" in r.headers]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert fuzzed == []
+    left_out = ["machines", "examples", "coverage", "fuzzing", "stateful"]
+    found = json.loads((tmp_path / "c.json").read_text())
+    assert found["leftOut"] == left_out and "pagination: every chat once, in order" in found["passed"]
+    assert not [name for name in found["passed"] if name.startswith(("schemathesis", "search: interleaved"))]
+    assert f"not run (left out by --phases): {', '.join(left_out)}" in done.stdout
+    assert done.stdout.rstrip().endswith("passed (in the phases chosen only)")
+    assert 'skipped="5"' in (tmp_path / "c.xml").read_text() and "phase: stateful" in (tmp_path / "c.xml").read_text()
+    assert "## Not run (left out by --phases)" in (tmp_path / "c.md").read_text()
+
+
+@pytest.mark.parametrize(("phases", "says"), [
+    ("pagination,nope", "unknown phase 'nope'; the phases are pagination, machines, examples, coverage"),
+    (",", "no phase named"),
+])
+def test_phases_that_are_not_phases_are_one_line(phases: str, says: str) -> None:
+    done = _cli("http://127.0.0.1:9", "--token", "t", "--phases", phases)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and says in done.stderr, done.stderr
+
+
 def test_schemathesis_reports_a_missing_field_too(broken: Callable[..., str]) -> None:
-    report = check(broken(mutate=_drop_titles))
+    report = check(broken(mutate=_drop_titles), phases=frozenset({Phase.FUZZING}))
     assert any(f.check == "schemathesis: response_schema_conformance" and "title" in f.message
                for f in report.violations), report.summary()
     assert names(report.stages) == []  # chats of the newest shape without titles: no stage of the contract had those
 
 
 def test_a_server_that_accepts_any_token_fails(broken: Callable[..., str]) -> None:
-    report = check(broken(any_token=True))
+    report = check(broken(any_token=True), phases=frozenset({Phase.EXAMPLES}))
     assert any(f.check == "schemathesis: ignored_auth" for f in report.violations), report.summary()
 
 
 def test_a_501_for_trace_is_a_warning_not_a_violation(broken: Callable[..., str]) -> None:
-    report = check(broken(trace=501))
+    report = check(broken(trace=501), phases=frozenset({Phase.COVERAGE}))  # where the methods are tried
     assert report.violations == [], report.summary()
     assert any(f.check == "schemathesis: unsupported_method" and "501" in f.message for f in report.warnings)
     assert report.exit_status == 0
@@ -303,7 +336,7 @@ def test_a_check_patches_no_library_while_it_runs() -> None:
     watcher.start()
     try:
         with FakeBeeper().start() as fake:
-            report = check(fake.base_url)
+            report = check(fake.base_url, phases=frozenset({Phase.EXAMPLES, Phase.COVERAGE}))
     finally:
         done.set()
         watcher.join()
@@ -321,7 +354,7 @@ def test_the_gate_refuses_a_write_before_anything_is_sent(fake_beeper_server: Fa
 
 
 def test_the_token_never_appears_in_a_report(broken: Callable[..., str]) -> None:
-    report = check(broken(mutate=_drop_titles))
+    report = check(broken(mutate=_drop_titles), phases=frozenset({Phase.PAGINATION, Phase.EXAMPLES}))
     assert "fake-beeper-token" not in json.dumps(report.as_json()) + report.markdown() + report.junit().decode()
     assert any("$BEEPER_ACCESS_TOKEN" in (f.curl or "") for f in report.violations)
 
@@ -333,7 +366,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_command_writes_json_junit_and_markdown_and_exits_0(tmp_path: Path) -> None:
     with FakeBeeper(behaviour={"after": "newest"}).start() as fake:
-        done = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "10",
+        done = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "3",
                     "--json", str(tmp_path / "c.json"), "--junit", str(tmp_path / "c.xml"),
                     "--markdown", str(tmp_path / "c.md"))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -347,9 +380,9 @@ def test_the_command_writes_json_junit_and_markdown_and_exits_0(tmp_path: Path) 
 
 def test_the_command_holds_a_server_to_the_profile_it_is_given(tmp_path: Path) -> None:
     with FakeBeeper(profile="4.2").start() as fake:
-        held = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "5",
+        held = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--phases", "pagination",
                     "--profile", "4.2", "--json", str(tmp_path / "c.json"))
-        newest = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--max-examples", "5")
+        newest = _cli(fake.base_url, "--token", fake.token, "--rate", "5000", "--phases", "pagination")
     assert held.returncode == 0, held.stdout + held.stderr
     assert "as profile 4.2:" in held.stdout and "fake-beeper serve --profile 4.2" in held.stdout
     found = json.loads((tmp_path / "c.json").read_text())
@@ -359,7 +392,7 @@ def test_the_command_holds_a_server_to_the_profile_it_is_given(tmp_path: Path) -
 
 def test_the_command_exits_1_on_violations(broken: Callable[..., str]) -> None:
     done = _cli(broken(mutate=_swap_the_first_two), "--token", "fake-beeper-token", "--rate", "5000",
-                "--max-examples", "10")
+                "--phases", "pagination")
     assert done.returncode == 1
     assert "VIOLATION [pagination" in done.stdout and "curl -sS" in done.stdout
 
@@ -406,7 +439,7 @@ def test_schemathesis_sends_no_empty_value_where_the_contract_allows_one() -> No
         found: list[dict[str, Any]] = []
         strategy = schema["/v1/chats/search"]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE)
 
-        @settings(max_examples=300, database=None, derandomize=True, deadline=None,
+        @settings(max_examples=100, database=None, derandomize=True, deadline=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=strategy)
         def draw(case: Any) -> None:
@@ -445,7 +478,7 @@ def test_verdicts_hold_under_python_optimize(broken: Callable[..., str], defect:
     import os
 
     done = subprocess.run([sys.executable, "-m", "fake_beeper.cli", "check", broken(mutate=defect), "--token",
-                           "fake-beeper-token", "--rate", "5000", "--max-examples", "5", "--json",
+                           "fake-beeper-token", "--rate", "5000", "--phases", "pagination,machines", "--json",
                            str(tmp_path / "c.json")], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONOPTIMIZE": "1"})
     assert done.returncode == 1, done.stdout + done.stderr
@@ -503,7 +536,7 @@ def test_a_server_of_an_older_stage_is_told_so_first_and_served_as_that_stage() 
     lines = report.summary().splitlines()
     assert lines[1].startswith("FIRST: its chats and accounts fit stage 4.1") and "--profile 4.1" in lines[1]
     with FakeBeeper(profile="4.1").start() as fake:
-        held = run_check(fake.base_url, fake.token, FAST)
+        held = check(fake.base_url, fake.token, phases=WALKS)
     assert held.stages[-1].name == "4.1" and held.serve_flags.startswith("--profile 4.1")
     assert "limit=ignored" not in held.serve_flags
     assert held.summary().splitlines()[1].startswith("FIRST: ")
@@ -531,7 +564,7 @@ def test_the_stateful_phase_follows_the_cursors_the_server_issued() -> None:
                 issued.update(c for c in (body.get("oldestCursor"), body.get("newestCursor")) if c)
 
         paged = only(schema, ["listChats", "searchChats"])
-        paged.as_state_machine().run(settings=hypothesis_settings(max_examples=60, stateful_step_count=8,
+        paged.as_state_machine().run(settings=hypothesis_settings(max_examples=20, stateful_step_count=8,
                                                                   deadline=None, database=None, derandomize=True))
     assert len(followed) >= 5, f"the stateful phase followed only {len(followed)} server-issued cursors"
 
@@ -583,7 +616,7 @@ def test_the_contract_suite_holds_a_list_only_server_to_the_list_when_asked() ->
         def suite(*extra: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run([sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:randomly",
                                    "-p", "no:cacheprovider", "--beeper-base-url", server.url, "--beeper-token",
-                                   fake.token, "-k", "not compatibility_matrix", *extra],
+                                   fake.token, "-k", "not compatibility_matrix", "--beeper-max-examples", "10", *extra],
                                   capture_output=True, text=True, timeout=900, cwd=Path(__file__).parents[1])
 
         held_to_the_list = suite("--beeper-operations", "listChats")
@@ -598,7 +631,9 @@ def test_a_slow_phase_is_cut_short_at_its_share_and_the_rest_still_runs() -> Non
     checks' share has them cut short, said so, and Schemathesis still runs after them."""
     with FakeBeeper(scenario={"rules": [{"match": {"operation": "/v1/chats"}, "fault": {"latency": 0.15}}]}
                     ).start() as fake:
-        report = run_check(fake.base_url, fake.token, dataclasses.replace(FAST, max_time=40))
+        # The machines left out: their share goes to Schemathesis, which then has 4 s or more.
+        report = run_check(fake.base_url, fake.token,
+                           dataclasses.replace(FAST, max_time=10, phases=FAST.phases - {Phase.MACHINES}))
         fuzzed = [r for r in fake.journal if "x-schemathesis-testcaseid" in r.headers]
     assert report.cut_short, report.summary()
     assert any(name.startswith("pagination:") for name in report.cut_short)
@@ -622,7 +657,7 @@ def test_the_contract_suite_refuses_to_run_where_its_asserts_would_be_gone() -> 
 def test_a_request_that_got_no_answer_is_a_finding_with_its_curl() -> None:
     with FakeBeeper(scenario={"rules": [{"match": {"params": {"limit": "7"}}, "fault": {"drop": True}}]}
                     ).start() as fake:
-        report = run_check(fake.base_url, fake.token, FAST)
+        report = check(fake.base_url, fake.token, phases=WALKS)
     dropped = [f for f in report.violations if f.message.startswith("no answer:")]
     assert dropped, report.summary()
     assert all(f.curl and "limit=7" in f.curl for f in dropped)

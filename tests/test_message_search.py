@@ -5,6 +5,7 @@ over every message of a small world."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +26,12 @@ CHATS = [chat for chat in (WORLD.store.get(i) for i in WORLD.ordered_ids()) if c
 def every_message() -> list[tuple[tuple[int, str, int], dict[str, Any], dict[str, Any]]]:
     """(order key, message, chat) of every message of the world, in the search's order."""
     found = []
-    for chat in CHATS:
+    for loaded in CHATS:
+        chat = dict(loaded)  # once a chat: each key of a loaded chat is decoded as it is read
         messages = WORLD.messages(chat["id"])
         for back, message in enumerate(messages):
             position = len(messages) - 1 - back
-            found.append(((-to_millis(message["timestamp"]), chat["id"], -position), message, dict(chat)))
+            found.append(((-to_millis(message["timestamp"]), chat["id"], -position), message, chat))
     return sorted(found, key=lambda entry: entry[0])
 
 
@@ -113,9 +115,9 @@ def instants() -> st.SearchStrategy[str]:
 ACCOUNTS = sorted({chat["accountID"] for chat in CHATS})
 SENDERS = sorted({message["senderID"] for _, message, _ in ALL})
 WORDS = sorted({word for _, message, _ in ALL[:400] for word in words(message.get("text") or "")})
-USES = [word for _, m, _ in ALL for word in words(m.get("text") or "")]
-COMMON = max(WORDS, key=USES.count)
-SPARSE = next(word for word in WORDS if len(ALL) / 300 < USES.count(word) < len(ALL) / 60)  # one in 60 to 300
+USES = Counter(word for _, m, _ in ALL for word in words(m.get("text") or ""))
+COMMON = max(WORDS, key=USES.__getitem__)
+SPARSE = next(word for word in WORDS if len(ALL) / 300 < USES[word] < len(ALL) / 60)  # one in 60 to 300
 
 
 @st.composite

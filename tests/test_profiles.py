@@ -281,7 +281,7 @@ def test_a_retrieved_chat_has_every_participant_by_default_before_5_0() -> None:
 def test_the_strategies_draw_what_a_stage_allowed(stage: str) -> None:
     """``chats(profile=...)``: valid in that stage's document, with only the fields it had; and
     js-4.2.3's null title and 4.2's missing network are among the draws."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import find as hypothesis_find
 
     from fake_beeper.strategies import accounts, chats
@@ -297,11 +297,11 @@ def test_the_strategies_draw_what_a_stage_allowed(stage: str) -> None:
         assert stage_validator(stage, "Account").is_valid(account) and "status" not in account
 
     drawn()
+    found = settings(database=None, max_examples=500, phases=[Phase.generate])  # the first found: no shrinking
     if stage == "js-4.2.3":
-        hypothesis_find(chats(profile=stage), lambda chat: "title" in chat and chat["title"] is None,
-                        settings=settings(database=None, max_examples=500))
+        hypothesis_find(chats(profile=stage), lambda chat: "title" in chat and chat["title"] is None, settings=found)
     if stage != "4.2":
-        hypothesis_find(chats(profile=stage), lambda chat: "network" in chat, settings=settings(database=None))
+        hypothesis_find(chats(profile=stage), lambda chat: "network" in chat, settings=found)
 
 
 def contract_suite(*args: str) -> subprocess.CompletedProcess[str]:
@@ -316,11 +316,27 @@ def test_the_contract_suite_holds_a_server_to_an_older_stage() -> None:
     """``pytest contract_tests --beeper-profile 4.1``: the fake serves 4.1 (no ``limit``, no
     ``/v1/info``), and the suite's walks, walker machine and Schemathesis hold it to 4.1's document."""
     modules = ["test_pagination_invariants.py", "test_state_machine.py", "test_schemathesis.py"]
-    done = contract_suite("--beeper-profile", "4.1", *(f"contract_tests/{module}" for module in modules))
+    done = contract_suite("--beeper-profile", "4.1", "--beeper-max-examples", "10",
+                          *(f"contract_tests/{module}" for module in modules))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     summary = done.stdout.strip().splitlines()[-1]
     passed = int(re.search(r"(\d+) passed", summary).group(1))  # type: ignore[union-attr]
     assert passed >= 15 and "failed" not in summary and "skipped" not in summary, summary
+
+
+def test_the_contract_suite_runs_thinner_when_asked() -> None:
+    """``--beeper-max-examples N``: fewer Schemathesis cases reach the server (and a value that is
+    no count is refused before any test runs)."""
+    def fuzzed(*extra: str) -> int:
+        with FakeBeeper().start() as fake:
+            done = contract_suite("--beeper-base-url", fake.base_url, "--beeper-token", fake.token,
+                                  "--beeper-operations", "listChats", "contract_tests/test_schemathesis.py", *extra)
+            assert done.returncode == 0, done.stdout[-3000:]
+            return len([r for r in fake.journal if "x-schemathesis-testcaseid" in r.headers])
+
+    assert fuzzed("--beeper-max-examples", "2") < fuzzed("--beeper-max-examples", "12")
+    refused = contract_suite("--beeper-max-examples", "0", "contract_tests/test_schemathesis.py")
+    assert refused.returncode == 4 and "--beeper-max-examples: a whole number of 1 or more" in refused.stderr
 
 
 def test_the_contract_suite_fails_a_server_of_another_stage() -> None:

@@ -29,13 +29,14 @@ import functools
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import httpx
 
 from fake_beeper.check.operations import LIST_MESSAGES, SEARCH, OperationsError, chosen, served
 from fake_beeper.check.pagination import LIST_CHATS, SEARCH_CHATS, Walk, walk
+from fake_beeper.check.phases import SCHEMATHESIS_PHASES, Phase
 from fake_beeper.check.probes import Probing, fitting_stages, learn, serve_flags
 from fake_beeper.check.report import PROBES_CHECK, CheckerBug, Finding, Report, Violation, curl
 from fake_beeper.check.search_probes import learn_search
@@ -70,8 +71,9 @@ SCHEMATHESIS_MARGIN = 5.0  # seconds before the deadline at which Schemathesis i
 # rather than every later one left out.
 SHARES = {"walk": 0.15, "probes": 0.10, "pagination": 0.20, "machines": 0.25}
 
-__all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "OperationsError", "Report",
+__all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "OperationsError", "Phase", "Report",
            "UnsafeRequest", "run_check"]
+
 
 
 class CheckError(FakeBeeperError):
@@ -88,6 +90,7 @@ class CheckOptions:
     profile: str | Stage = LATEST  # the stage of the contract the server is held to (a name, or a Stage)
     operations: tuple[str, ...] | None = None  # operation IDs to hold it to (None: all; listChats always)
     max_messages: int = DEFAULT_CHECK_MAX_MESSAGES  # messages walked per chat by the message checks
+    phases: frozenset[Phase] = field(default_factory=lambda: frozenset(Phase))  # those left out are said in the report
 
 
 def run_check(base_url: str, token: str, options: CheckOptions | None = None,
@@ -115,7 +118,7 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
          started: float) -> Report:
     stage = stages.stage(options.profile)
     limit = stage.largest_page
-    report = Report(base_url, seed=options.seed, stage=stage)
+    report = Report(base_url, seed=options.seed, stage=stage, left_out=[p for p in Phase if p not in options.phases])
     operations = chosen(options.operations, stage)
     with polite_client(base_url, token, polite) as http:
         _reachable(http, base_url, stage)
@@ -140,16 +143,20 @@ def _run(base_url: str, token: str, options: CheckOptions, polite: Polite, say: 
             fits = stage if stage in report.stages or not report.stages else report.stages[-1]
             report.serve_flags = serve_flags(report.behaviour, fits)
             _pagination(report, http, full, options, say, polite, operations)
-    say("Schemathesis: examples, coverage, fuzzing, stateful")
-    from fake_beeper.check.schema import run_schemathesis
+    fuzzed = [phase for phase in SCHEMATHESIS_PHASES if phase in options.phases]
+    found: list[Finding] = []
+    passed: list[str] = []
+    if fuzzed:
+        say(f"Schemathesis: {', '.join(fuzzed)}")
+        from fake_beeper.check.schema import run_schemathesis
 
-    # Stopped where it is a little before the deadline, so that the case under way can finish.
-    soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
-    found, passed, cut = run_schemathesis(base_url, token, polite, seed=options.seed,
-                                          max_examples=options.max_examples, deadline=soft, stage=stage,
-                                          operations=operations)
-    if cut:
-        report.cut_short.append("schemathesis")
+        # Stopped where it is a little before the deadline, so that the case under way can finish.
+        soft = polite.deadline - min(SCHEMATHESIS_MARGIN, options.max_time / 10) if polite.deadline else float("inf")
+        found, passed, cut = run_schemathesis(base_url, token, polite, seed=options.seed,
+                                              max_examples=options.max_examples, deadline=soft, stage=stage,
+                                              operations=operations, phases=fuzzed)
+        if cut:
+            report.cut_short.append("schemathesis")
     if polite.stopped is not None:
         raise polite.stopped
     if polite.interrupted is not None and polite.interrupted():  # Schemathesis stopped between requests
@@ -206,13 +213,15 @@ def _pagination(report: Report, http: httpx.Client, full: Walk, options: CheckOp
     server = Server(http, full, after=report.behaviour.get("after", "other"), stage=report.stage,
                     max_messages=options.max_messages)
     checks = {**CHECKS, MESSAGE_WALKS: every_message_once_and_an_end} if LIST_MESSAGES in operations else CHECKS
+    if Phase.PAGINATION not in options.phases:
+        checks = {}
     with polite.phase(_share("pagination", options)):
         for name, check in checks.items():
             if name.startswith("search:") and not searched:
                 continue
             say(name)
             _contract_holds(report, name, functools.partial(check, server))
-    if not full.chats:
+    if not full.chats or Phase.MACHINES not in options.phases:
         return
     machines = {"pagination: interleaved walkers match the model": (LIST_CHATS, {}),
                 "search: interleaved walkers match the model": (SEARCH_CHATS, SEARCHED)}

@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from fake_beeper.check.gate import gate
+from fake_beeper.check.phases import SCHEMATHESIS_PHASES
 from fake_beeper.check.report import Finding, Kind, curl
 from fake_beeper.contract import spec
 from fake_beeper.contract.stages import LATEST, Stage
@@ -117,9 +118,10 @@ def only(schema: Any, operations: Iterable[str]) -> Any:
 
 def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, max_examples: int,
                      deadline: float, stage: Stage = LATEST,
-                     operations: tuple[str, ...] | None = None) -> tuple[list[Finding], list[str], bool]:
-    """Run every phase once against ``base_url``; the findings, the checks that passed, and
-    whether the run was cut short.
+                     operations: tuple[str, ...] | None = None,
+                     phases: Iterable[str] = SCHEMATHESIS_PHASES) -> tuple[list[Finding], list[str], bool]:
+    """Run the ``phases`` (Schemathesis's names) once against ``base_url``; the findings, the
+    checks that passed, and whether the run was cut short.
 
     ``deadline`` is a ``time.monotonic()`` past which the run is stopped where it is.
     """
@@ -133,6 +135,9 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
     schema.config.seed = seed
     schema.config.generation.max_examples = max_examples
     schema.config.phases.coverage.unexpected_methods = set(SAFE_UNEXPECTED_METHODS)
+    chosen = set(phases)
+    for phase in SCHEMATHESIS_PHASES:
+        schema.config.phases.get_by_name(name=phase).enabled = phase in chosen
     findings: dict[tuple[str, str, str], Finding] = {}
     ran: set[str] = set()
     errors: list[tuple[str, str | None]] = []  # the message, and the request that shows it
@@ -146,7 +151,8 @@ def run_schemathesis(base_url: str, token: str, polite: Polite, *, seed: int, ma
             stream.stop()
 
         timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
-        timer.start()
+        if deadline != float("inf"):  # no deadline: no timer (one of infinite length cannot wait)
+            timer.start()
         try:
             for event in stream:
                 if isinstance(event, events.ScenarioFinished):

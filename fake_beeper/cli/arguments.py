@@ -30,6 +30,7 @@ from fake_beeper.defaults import (
 )
 
 if TYPE_CHECKING:
+    from fake_beeper.check.phases import Phase
     from fake_beeper.contract.stages import Stage
 
 
@@ -121,6 +122,16 @@ def _profile(text: str) -> Stage:
     try:
         return stage(text)
     except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _phases(text: str) -> frozenset[Phase]:
+    """``--phases pagination,coverage`` as the check's phases."""
+    from fake_beeper.check.phases import Phase
+
+    try:
+        return Phase.parse(text)
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -233,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="hold the server to these operations only: operationIds of openapi.yaml (listChats "
                             "always; an unknown one is refused with the list of them); default: all, less those "
                             "it does not serve (each such one a finding)")
+    check.add_argument("--phases", type=_phases, metavar="NAME,NAME",
+                       help="run these phases only (the first walk and the probes always run): "
+                            "pagination, machines, and Schemathesis's examples, coverage, fuzzing, stateful "
+                            "(default: all); the report names those left out")
     check.add_argument("--json", metavar="PATH", help="write the findings as JSON")
     check.add_argument("--junit", metavar="PATH", help="write JUnit XML, for CI systems")
     check.add_argument("--markdown", metavar="PATH", help="write a report to read afterwards")

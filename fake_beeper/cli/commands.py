@@ -73,7 +73,8 @@ def check(args: argparse.Namespace, stop: StopSignals) -> int:
         sys.stderr.write(f"fake-beeper check: {name}\n")
 
     options = CheckOptions(rate=args.rate, max_time=args.max_time, seed=args.seed, max_examples=args.max_examples,
-                           profile=args.profile, operations=args.operations, max_messages=args.max_messages)
+                           profile=args.profile, operations=args.operations, max_messages=args.max_messages,
+                           **({"phases": args.phases} if args.phases else {}))
     try:  # before any request: an unknown operation is said at once
         chosen(args.operations, args.profile)
     except OperationsError as exc:
