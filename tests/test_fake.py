@@ -25,6 +25,32 @@ def test_in_process_until_started_then_live_on_loopback() -> None:
     assert not fake.is_live
 
 
+def test_stop_closes_open_connections_cuts_a_request_under_way_and_frees_the_port() -> None:
+    """``stop()`` does not wait for what is open: a keep-alive connection is closed, a request
+    still being answered (a slow fault) gets no answer, and the port can be bound again at once."""
+    import http.client
+    import socket
+
+    fake = FakeBeeper().start()
+    fake.fail(latency=30, operation="/v1/accounts")
+    host, port = fake.base_url.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {fake.token}"}
+    idle = http.client.HTTPConnection(host, int(port), timeout=5)
+    idle.request("GET", "/v1/chats?limit=1", headers=headers)
+    answer = idle.getresponse()
+    assert answer.status == 200 and answer.read() and not answer.will_close  # answered, and kept open
+    slow = http.client.HTTPConnection(host, int(port), timeout=5)
+    slow.request("GET", "/v1/accounts", headers=headers)
+    fake.stop()
+    for connection in (idle, slow):
+        assert connection.sock is not None and connection.sock.recv(65536) == b""  # closed, with no (more) answer
+        connection.close()
+    again = socket.socket()
+    again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    again.bind((host, int(port)))
+    again.close()
+
+
 def test_hand_built_chats_are_validated_with_the_chat_and_field_named() -> None:
     with pytest.raises(FixtureError, match=r"chats\[1\]: chat '!b': field unreadCount: \"3\" is not of type"):
         FakeBeeper(chats=[chat("!a"), chat("!b", unread_count="3")])  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ Connections are bounded, so that no client can hold the server's memory or socke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -221,15 +222,59 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which ``halt()`` stops at once from another thread. uvicorn looks for
+    ``should_exit`` every 0.1 s and, on the way out, naps 0.1 s more for open connections to
+    finish: 0.15-0.2 s a stop, which a test suite that starts a server per test pays hundreds of
+    times. Here the loop's nap is woken, and a forced exit closes connections without the nap.
+    ``should_exit`` set as before (a signal) still stops it within 0.1 s."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _woken: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):  # on_tick: the Date header each second, and should_exit
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), 0.1)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if not self.force_exit:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):  # cut, as _Abort cuts one: no 500 written after
+            cycle = getattr(connection, "cycle", None)
+            if cycle is not None:
+                cycle.disconnected = True
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.close()
+        for server in self.servers:
+            await server.wait_closed()
+
+    def halt(self) -> None:
+        """Stop now, without finishing open requests (any thread)."""
+        self.should_exit = self.force_exit = True
+        if self._loop is not None and self._woken is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the server is already gone
+                self._loop.call_soon_threadsafe(self._woken.set)
+
+
 def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float = HEAD_TIMEOUT,
-               body_timeout: float = BODY_TIMEOUT) -> uvicorn.Server:
+               body_timeout: float = BODY_TIMEOUT) -> _Server:
     """A uvicorn server for ``app`` with the connection bounds above."""
     protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,),
                     {"head_timeout": head_timeout, "body_timeout": body_timeout})
     # interface: every app here is ASGI 3; uvicorn's guess takes a bound method for ASGI 2.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http=protocol,
                             interface="asgi3", timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 class LiveServer:
@@ -260,7 +305,7 @@ class LiveServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop at once: open connections are closed, not waited for (a test's server has no
         request worth finishing once the test is over), and the port is free on return."""
-        self._server.should_exit = self._server.force_exit = True
+        self._server.halt()
         self._thread.join(timeout)
         self._sock.close()
 
