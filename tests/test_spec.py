@@ -23,6 +23,11 @@ def test_openapi_yaml_is_a_valid_openapi_31_document() -> None:
     assert document["openapi"].startswith("3.1")
 
 
+def test_the_contract_is_read_as_pyyamls_own_safe_loader_reads_it() -> None:
+    # spec() parses with libyaml where it is there, for speed: the document must be the same.
+    assert spec.spec() == yaml.load(spec.spec_text(), Loader=yaml.SafeLoader)
+
+
 def test_the_package_carries_the_same_document_as_the_repository_root() -> None:
     with open("openapi.yaml", encoding="utf-8") as root:
         assert spec.spec_text() == root.read()
