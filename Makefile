@@ -86,17 +86,13 @@ serve: $(STAMP)
 # writes its bytecode caches even where PYTHONDONTWRITEBYTECODE is set (some images set it): pytest
 # rewrites the asserts of every module of its plugins' packages (Schemathesis, Hypothesis, …) as it
 # imports them, and without the cache each worker and each pytest subprocess does it again (a
-# collection took 11 s instead of 6.6). The lint and the docs build need no test: they run beside
-# pytest (mypy's 7 s in the cores' idle moments), and what they said is printed after it; make test
-# fails if either fails. (make lint, make docs: each alone, at once.)
-LINT_LOG := $(VENV)/lint-and-docs.log
+# collection took 11 s instead of 6.6).
 test: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 	$(BIN)/ruff check fake_beeper tests contract_tests bench tools conftest.py
-	{ $(MAKE) --no-print-directory lint docs > $(LINT_LOG) 2>&1; echo $$? > $(LINT_LOG).status; } & \
-	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS -u BEEPER_MAX_EXAMPLES -u PYTHONOPTIMIZE -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(XDIST); \
-	tests=$$?; wait; cat $(LINT_LOG); lint=$$(cat $(LINT_LOG).status); rm -f $(LINT_LOG) $(LINT_LOG).status; \
-	[ "$$lint" = 0 ] || echo "make test: make lint or make docs failed (what they said is above)"; \
-	[ "$$tests" = 0 ] && [ "$$lint" = 0 ]
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	env -u BEEPER_BASE_URL -u BEEPER_ACCESS_TOKEN -u BEEPER_PROFILE -u BEEPER_OPERATIONS -u BEEPER_MAX_EXAMPLES -u PYTHONOPTIMIZE -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(XDIST)
 
 # The documentation site (docs/, mkdocs.yml) into site/, offline; --strict: a broken link, anchor or
 # API reference fails. (Material for MkDocs' notice about its successor is silenced: see docs/index.md.)
