@@ -18,7 +18,9 @@ In this order, all through one ``Polite`` gate (GET and harmless probes only, at
 ``CheckOptions(profile="4.2")`` holds the server to an older stage of the contract instead
 (``fake_beeper.contract.stages``): its document for Schemathesis and every validation, only the query
 parameters it has (before 6.0 no ``limit``: the walks take the pages the server gives), and
-no complaint about what that stage allowed (a ``limit`` ignored).
+no complaint about what that stage allowed (a ``limit`` ignored). ``CheckOptions(phases=...)``
+runs some of steps 4 and 5 only (``Phase``: a quick verdict on the walks, say); the report names
+the phases left out.
 
 It needs the ``check`` extra (Schemathesis and Hypothesis; the error says the pip command).
 """
@@ -73,7 +75,6 @@ SHARES = {"walk": 0.15, "probes": 0.10, "pagination": 0.20, "machines": 0.25}
 
 __all__ = ["CheckError", "CheckInterrupted", "CheckOptions", "CheckerBug", "OperationsError", "Phase", "Report",
            "UnsafeRequest", "run_check"]
-
 
 
 class CheckError(FakeBeeperError):
