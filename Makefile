@@ -20,7 +20,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # socket or a slow fake, and the extra worker keeps the cores busy meanwhile (on 2 cores: 231 s
 # against 247 s with two, the mean of two runs each). The slowest tests are spread out as workers
 # free up. make test XDIST= runs it in one process.
-WORKERS := $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+# (=, not :=: counted only when a recipe uses it, not on every make serve.)
+WORKERS = $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 XDIST ?= -n $(WORKERS) --dist worksteal
 
 .PHONY: setup serve test test-lowest test-wheel docs dist lock contract stress bench lint fixtures pools clean

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from fake_beeper.check.phases import Phase
 from fake_beeper.contract.behaviour import FIXED
 from fake_beeper.contract.stages import LATEST, Stage
 from fake_beeper.errors import FakeBeeperError
@@ -64,7 +65,7 @@ class Report:
     seconds: float = 0.0
     operations: list[str] = field(default_factory=list)  # the operation IDs it was held to (and serves)
     cut_short: list[str] = field(default_factory=list)  # checks whose share of --max-time ran out
-    left_out: list[str] = field(default_factory=list)  # phases not chosen (--phases): not run, not passed
+    left_out: list[Phase] = field(default_factory=list)  # phases not chosen (--phases): not run, not passed
     seed: int = 0
     stage: Stage = LATEST  # the stage of the contract the server was held to (fake_beeper.contract.stages)
     stages: list[Stage] = field(default_factory=list)  # the stages its chats and accounts fit, newest first
