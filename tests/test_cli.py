@@ -154,10 +154,13 @@ def test_a_stop_at_any_moment_is_clean(after: float | None, stop: signal.Signals
     process.send_signal(stop)
     assert process.wait(60) in (0, 128 + stop)
     stdout, stderr = out.rest(), err.rest()
+    # A load past a second says how far it is, a line every few seconds (on a busy machine 3,000
+    # chats take that long): those lines aside, stderr holds the stop's one line or nothing.
+    said = [line for line in stderr.splitlines() if not line.startswith("fake-beeper: loading: ")]
     if process.returncode == 0:
-        assert "fake-beeper: stopped" in stdout and stderr == ""
+        assert "fake-beeper: stopped" in stdout and said == [], stderr
     else:
-        assert stderr.splitlines() == [f"fake-beeper: stopped by {stop.name} before serve finished"]
+        assert said == [f"fake-beeper: stopped by {stop.name} before serve finished"], stderr
     assert "Traceback" not in stderr + stdout and "Warning" not in stderr
 
 
