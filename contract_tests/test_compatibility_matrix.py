@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +50,26 @@ def fakes() -> Iterator[dict[str, FakeBeeper]]:
 
 
 def python_walk(version: str, fake: FakeBeeper, *chat_ids: str) -> dict[str, Any]:
-    python = PYTHON_SDKS[version]
-    assert python.exists(), f"{python} is missing: make test builds the SDK virtualenvs (.venv-sdks/)"
-    done = subprocess.run([str(python), str(ROOT / "contract_tests" / "sdk_walk.py"), fake.base_url, fake.token,
-                           *chat_ids], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    outcome: dict[str, Any] = json.loads(done.stdout)
+    outcome: dict[str, Any] = _sdk_walk(version, fake.base_url, fake.token, *chat_ids)
     assert outcome["sdk"] == version
     return outcome
+
+
+def python_walks(version: str, fakes: Iterable[FakeBeeper]) -> list[dict[str, Any]]:
+    """The chats of each fake walked by one interpreter with SDK ``version``, in order."""
+    outcomes: list[dict[str, Any]] = _sdk_walk(version, "--each", *(part for fake in fakes
+                                                                     for part in (fake.base_url, fake.token)))
+    assert all(outcome["sdk"] == version for outcome in outcomes)
+    return outcomes
+
+
+def _sdk_walk(version: str, *arguments: str) -> Any:
+    python = PYTHON_SDKS[version]
+    assert python.exists(), f"{python} is missing: make test builds the SDK virtualenvs (.venv-sdks/)"
+    done = subprocess.run([str(python), str(ROOT / "contract_tests" / "sdk_walk.py"), *arguments],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
 
 
 def npm_walk(package: str, fake: FakeBeeper, params: str = "{}", operation: str = "list") -> dict[str, Any]:
@@ -75,7 +87,7 @@ def npm_walk(package: str, fake: FakeBeeper, params: str = "{}", operation: str 
 @pytest.fixture(scope="module")
 def matrix(fakes: dict[str, FakeBeeper]) -> dict[str, dict[str, dict[str, Any]]]:
     """SDK → profile → outcome, measured."""
-    measured = {f"beeper-desktop-api {version}": {name: python_walk(version, fake) for name, fake in fakes.items()}
+    measured = {f"beeper-desktop-api {version}": dict(zip(fakes, python_walks(version, fakes.values()), strict=True))
                 for version in PYTHON_SDKS}
     for version, package in NPM_SDKS.items():
         measured[f"@beeper/desktop-api {version}"] = {name: npm_walk(package, fake) for name, fake in fakes.items()}

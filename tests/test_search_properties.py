@@ -27,12 +27,24 @@ WORDS = ["ali", "ALI", "dinner", "team", "neil", "ünal", "al", "smith", "lie", 
 LABELS = ["lbl_1", "lbl_2"]
 
 
+# The strategies a world is drawn from, built once (building them again for every chat of every
+# example cost more than the searches they test).
+PEOPLE = st.lists(st.sampled_from(NAMES), max_size=3)
+CHAT_LABELS = st.lists(st.sampled_from(LABELS), unique=True, max_size=2)
+LAST_ACTIVITY = st.none() | st.sampled_from(INSTANTS)
+ACCOUNT = st.sampled_from(ACCOUNTS)
+NETWORK = st.sampled_from(["Signal", "Teams"])
+TITLE = st.sampled_from(NAMES)
+CHAT_TYPE = st.sampled_from(["single", "group"])
+UNREAD = st.sampled_from([0, 0, 2])
+
+
 @st.composite
 def chats(draw: st.DrawFn) -> list[dict[str, Any]]:
     count = draw(st.integers(0, 25))
     built = []
     for n in range(count):
-        people = draw(st.lists(st.sampled_from(NAMES), max_size=3))
+        people = draw(PEOPLE)
         fields: dict[str, Any] = {
             "participants": {"hasMore": False, "total": len(people),
                              "items": [{"id": f"@p{n}_{i}:x", "fullName": name} for i, name in enumerate(people)]},
@@ -40,16 +52,14 @@ def chats(draw: st.DrawFn) -> list[dict[str, Any]]:
         for flag in ("isArchived", "isLowPriority", "isMuted", "isMarkedUnread"):
             if draw(st.booleans()):
                 fields[flag] = draw(st.booleans())
-        labels = draw(st.lists(st.sampled_from(LABELS), unique=True, max_size=2))
+        labels = draw(CHAT_LABELS)
         if labels:
             fields["labels"] = [{"id": label, "name": label} for label in labels]
         if draw(st.integers(0, 4)) == 0:
             fields["mergedIntoChatID"] = "!merged:x"
-        built.append(chat(f"!c{n}:x", last_activity=draw(st.none() | st.sampled_from(INSTANTS)),
-                          account_id=draw(st.sampled_from(ACCOUNTS)),
-                          network=draw(st.sampled_from(["Signal", "Teams"])), title=draw(st.sampled_from(NAMES)),
-                          chat_type=draw(st.sampled_from(["single", "group"])),
-                          unread_count=draw(st.sampled_from([0, 0, 2])), **fields))
+        built.append(chat(f"!c{n}:x", last_activity=draw(LAST_ACTIVITY), account_id=draw(ACCOUNT),
+                          network=draw(NETWORK), title=draw(TITLE), chat_type=draw(CHAT_TYPE),
+                          unread_count=draw(UNREAD), **fields))
     return built
 
 
