@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fake_beeper.errors import ApiError
+from fake_beeper.timestamps import LAST_INSTANT
 from fake_beeper.world import cursors
 from fake_beeper.world.cursors import NO_ACTIVITY, Position
 
@@ -53,3 +56,30 @@ def test_malformed_or_forged_cursors_are_rejected_with_a_reason(cursor: str, rea
     assert error.value.status == 400
     [issue] = error.value.issues
     assert issue.path == ("query", "cursor") and reason in issue.message
+
+
+def _answer(cursor: str) -> Position | str:
+    try:
+        return cursors.decode(cursor)
+    except ApiError as error:
+        return error.issues[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(millis=st.sampled_from([NO_ACTIVITY - 1, NO_ACTIVITY, 0, LAST_INSTANT, LAST_INSTANT + 1]) | st.integers(),
+       chat_id=st.text(max_size=40) | st.sampled_from(["", "x" * 1536, "x" * 1537, "é" * 800]))
+def test_a_cursor_just_issued_decodes_as_a_parse_of_it_would(millis: int, chat_id: str) -> None:
+    """``decode`` looks up the cursors ``encode`` handed out lately instead of parsing them: the
+    answer must be the parse's, for every position, those the parse refuses included."""
+    cursor = cursors.encode(millis, chat_id)
+    looked_up = _answer(cursor)
+    cursors._ISSUED.clear()
+    assert looked_up == _answer(cursor)
+
+
+def test_the_cursors_kept_for_lookup_are_bounded() -> None:
+    largest = 0
+    for index in range(cursors.ISSUED_KEPT * 2 + 10):
+        cursors.encode(index, f"!chat{index}:x")
+        largest = max(largest, len(cursors._ISSUED))
+    assert largest == cursors.ISSUED_KEPT

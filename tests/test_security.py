@@ -151,6 +151,32 @@ def test_a_half_open_connection_is_closed(live: LiveServer) -> None:
     assert time.monotonic() - started >= HEAD_TIMEOUT * 0.9  # closed by the server's timer, not at once
 
 
+def test_each_next_head_on_a_keep_alive_connection_has_the_whole_timeout(live: LiveServer) -> None:
+    """The head timer runs from the previous response, not from the connection: a request sent
+    late on a connection, and then a stalled head, is cut a whole timeout after the answer."""
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=HEAD_TIMEOUT * 6) as sock:
+        time.sleep(HEAD_TIMEOUT * 0.6)
+        sock.sendall(b"GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        received = b""
+        while b"\r\n\r\n" not in received or len(received.partition(b"\r\n\r\n")[2]) < int(
+                httpx.Response(200, headers=_head(received)).headers["content-length"]):
+            received += sock.recv(65536)
+        answered = time.monotonic()
+        assert received.startswith(b"HTTP/1.1 200 ")
+        sock.sendall(b"GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - answered >= HEAD_TIMEOUT * 0.9
+
+
+def _head(received: bytes) -> list[tuple[str, str]]:
+    lines = received.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
+    return [(name, value.strip()) for name, _, value in (line.partition(":") for line in lines)]
+
+
 def test_in_process_and_live_requests_use_the_same_rules() -> None:
     with FakeBeeper(chats=[chat("!a")]) as fake:
         assert fake.http_client().get("/v1/chats").status_code == 200  # the in-process host is allowed

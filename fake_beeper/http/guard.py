@@ -88,11 +88,15 @@ class Access:
         return header is None or "*" in self.allowed_hosts or host_name(header) in self.allowed_hosts
 
 
+_ALLOWED_KEPT = 64  # Host headers whose answer a Guard keeps: a client sends the same one each time
+
+
 class Guard:
     """ASGI middleware that applies ``Access`` before anything else answers."""
 
     def __init__(self, app: ASGIApp, access: Access) -> None:
         self.access = access
+        self._allowed: dict[bytes | None, bool] = {}  # Host header → allowed, for the latest few
         self.api: ASGIApp = app
         self.control: ASGIApp = self._control_checked(app)
         if access.cors_origins:
@@ -104,8 +108,15 @@ class Guard:
         if scope["type"] != "http":
             await self.api(scope, receive, send)
             return
-        host = _header(scope, b"host")
-        if not self.access.allows_host(host):
+        raw = _raw_header(scope, b"host")
+        allowed = self._allowed.get(raw)
+        if allowed is None:
+            allowed = self.access.allows_host(None if raw is None else raw.decode("latin-1"))
+            if len(self._allowed) >= _ALLOWED_KEPT:
+                self._allowed.clear()
+            self._allowed[raw] = allowed
+        if not allowed:
+            host = None if raw is None else raw.decode("latin-1")
             error = HostNotAllowed(f"Host {host!r} is not allowed: the fake answers loopback names only "
                                    "(start it with --allow-host NAME to allow more)")
             await send_json(send, error.status, error.body())
@@ -142,7 +153,12 @@ def _cors(app: ASGIApp, origins: tuple[str, ...], methods: list[str]) -> ASGIApp
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    raw = _raw_header(scope, name)
+    return None if raw is None else raw.decode("latin-1")
+
+
+def _raw_header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
         if key.lower() == name:
-            return bytes(value).decode("latin-1")
+            return bytes(value)
     return None

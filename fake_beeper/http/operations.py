@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -22,10 +23,12 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from fake_beeper.contract import spec
+from fake_beeper.contract.behaviour import Behaviour
 from fake_beeper.contract.stages import Stage
 from fake_beeper.errors import NotFound
 from fake_beeper.http import writes
 from fake_beeper.http.query import (
+    RawQuery,
     parse_get_chat_query,
     parse_list_chats_query,
     parse_list_messages_query,
@@ -122,30 +125,53 @@ def _paged(state: FakeState, request: Request, parse: Callable[..., Query], page
     """A paged operation: the next scripted page if a test queued one, else ``page_of`` the parsed
     query. A scripted page's query is validated too, so a bad limit or direction still gets its
     400; its cursor is left alone (the script's cursors are its own)."""
-    options = {"behaviour": state.behaviour, "stage": state.stage}
+    raw = _query_string(request)
     if state.scripted:
-        parse(request.query_params, decode_cursor=False, **options)
+        _parsed(parse, raw, state.behaviour, state.stage, decode_cursor=False)
         scripted = state.scripted.take()
         if scripted is not None:  # another client may have taken the last one meanwhile
             return scripted
-    return _served(state, request, page_of(parse(request.query_params, **options)))
+    return _served(state, raw, page_of(_parsed(parse, raw, state.behaviour, state.stage)))
 
 
-def _served(state: FakeState, request: Request, page: Page) -> bytes:
+@lru_cache(maxsize=512)
+def _parsed(parse: Callable[..., Query], raw: bytes, behaviour: Behaviour, stage: Stage, *,
+            decode_cursor: bool = True) -> Query:
+    """``parse`` of a raw query string, kept for the next request with the same one (a client
+    polling the first page, every SDK asking for the same filters): the queries are frozen, and
+    their parse depends on nothing else. A query refused is not kept: it raises each time."""
+    return parse(_params(raw), decode_cursor=decode_cursor, behaviour=behaviour, stage=stage)
+
+
+@lru_cache(maxsize=512)
+def _params(raw: bytes) -> RawQuery:
+    return RawQuery(raw)
+
+
+def _query_string(request: Request) -> bytes:
+    raw: bytes = request.scope.get("query_string", b"")
+    return raw
+
+
+def _served(state: FakeState, raw_query: bytes, page: Page) -> bytes:
     """A page on its way out: its cursors noted for faults by page, and counted for live activity."""
-    state.walks.issued(state.walks.page_of(request.query_params.get("cursor")), page.oldest_cursor,
-                       page.newest_cursor)
+    walks = state.walks
+    walks.issued(walks.page_of(_params(raw_query).get("cursor")), page.oldest_cursor, page.newest_cursor)
     state.page_served()
     return page.to_json()
 
 
 def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
-    max_participants = parse_get_chat_query(request.query_params, behaviour=state.behaviour, stage=state.stage)
+    max_participants = _parsed(_get_chat_query, _query_string(request), state.behaviour, state.stage)
     chat = state.store.find(path_params["chatID"])
     if chat is None:
         raise NotFound(f"No chat with ID {path_params['chatID']!r}")
     return retrieved(chat.body, max_participants)
+
+
+def _get_chat_query(params: RawQuery, *, decode_cursor: bool, behaviour: Behaviour, stage: Stage) -> int:
+    return parse_get_chat_query(params, behaviour=behaviour, stage=stage)
 
 
 def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol, cast
+from urllib.parse import parse_qsl
 
 import jsonschema_rs
 
@@ -77,9 +78,30 @@ class SearchMessagesQuery:
 
 
 class QueryParams(Protocol):
-    """Anything with ``getlist(name)``: Starlette's ``QueryParams``, a ``MultiDict`` …"""
+    """Anything with ``getlist(name)``: Starlette's ``QueryParams``, a ``MultiDict``, ``RawQuery`` …"""
 
     def getlist(self, key: str) -> list[str]: ...
+
+
+class RawQuery:
+    """The parameters of a raw query string, read as Starlette's ``QueryParams`` reads them
+    (percent-escapes as UTF-8, blank values kept, ``get`` the last value), without the two
+    multi-dicts it builds: this runs on every request of a paged operation."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, query_string: bytes) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            values.setdefault(name, []).append(value)
+        self._values = values
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._values.get(key, ()))
+
+    def get(self, key: str) -> str | None:
+        values = self._values.get(key)
+        return values[-1] if values else None
 
 
 @dataclass(frozen=True)

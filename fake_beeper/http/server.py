@@ -66,11 +66,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._in_body = False
         self._not_http = False  # bytes that are not HTTP came: a 400 once the answers owed are sent
         self._head_timer: asyncio.TimerHandle | None = None
+        self._head_deadline: float | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
+        self._stop_head_timer()
         self._cancel_body_timer()
         super().connection_lost(exc)
 
@@ -141,10 +142,18 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._refuse(InvalidRequest("The request is not valid HTTP/1.1"))
 
     def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        """The next head is due within ``head_timeout`` from now. One timer serves many requests:
+        it is set once, and when it fires before the deadline it is set again for what is left,
+        so a keep-alive connection does not make and cancel a timer for every request."""
+        self._head_deadline = self.loop.time() + self.head_timeout
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_at(self._head_deadline, self._head_timed_out)
 
     def _cancel_head_timer(self) -> None:
+        """No head is awaited (one has come): the timer, if set, finds nothing to do when it fires."""
+        self._head_deadline = None
+
+    def _stop_head_timer(self) -> None:
         timer = getattr(self, "_head_timer", None)
         if timer is not None:
             timer.cancel()
@@ -158,7 +167,11 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or not self._in_head:
+        deadline = self._head_deadline
+        if self.transport.is_closing() or deadline is None or not self._in_head:
+            return
+        if self.loop.time() < deadline:  # armed again since it was set: wait for what is left
+            self._head_timer = self.loop.call_at(deadline, self._head_timed_out)
             return
         if self._head_bytes:
             self._refuse(RequestTimeout(f"The request head did not arrive within {self.head_timeout:g}s"))
@@ -272,8 +285,11 @@ def server_for(app: ASGIApp, *, log_level: str = "warning", head_timeout: float 
     protocol = type("BoundedHttpProtocol", (BoundedHttpProtocol,),
                     {"head_timeout": head_timeout, "body_timeout": body_timeout})
     # interface: every app here is ASGI 3; uvicorn's guess takes a bound method for ASGI 2.
+    # No proxy headers: nothing stands between a client and the fake, and a client on this
+    # machine must not name another address in X-Forwarded-For (and reading them costs every request).
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http=protocol,
-                            interface="asgi3", timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1)
+                            interface="asgi3", timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=1,
+                            proxy_headers=False)
     return _Server(config)
 
 

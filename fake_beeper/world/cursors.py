@@ -31,7 +31,8 @@ from fake_beeper.timestamps import LAST_INSTANT
 __all__ = ["MAX_ID_BYTES", "NO_ACTIVITY", "Position", "decode", "encode", "unservable_id"]
 
 
-_CURSOR = re.compile(r"(-?[0-9]{1,15})(?:\|([A-Za-z0-9_\-+/]{1,2048}={0,2}))?")
+_MAX_TOKEN = 2048
+_CURSOR = re.compile(rf"(-?[0-9]{{1,15}})(?:\|([A-Za-z0-9_\-+/]{{1,{_MAX_TOKEN}}}={{0,2}}))?")
 _PATH = ("query", "cursor")
 
 
@@ -46,13 +47,27 @@ class Position:
     chat_id: str | None = None
 
 
+# The cursors handed out lately, and their positions: a client sends them back, most often
+# within a page or two, and looking one up here costs less than parsing it. Bounded: emptied when full.
+_ISSUED: dict[str, Position] = {}
+ISSUED_KEPT = 4096
+
+
 def encode(millis: int, chat_id: str) -> str:
     token = base64.urlsafe_b64encode(chat_id.encode("utf-8")).rstrip(b"=").decode("ascii")
-    return f"{millis}|{token}"
+    cursor = f"{millis}|{token}"
+    if len(token) <= _MAX_TOKEN and NO_ACTIVITY <= millis <= LAST_INSTANT and chat_id.isprintable() and chat_id:
+        if len(_ISSUED) >= ISSUED_KEPT:  # only cursors ``decode`` would accept, so a hit is its answer
+            _ISSUED.clear()
+        _ISSUED[cursor] = Position(millis, chat_id)
+    return cursor
 
 
 def decode(cursor: str) -> Position:
     """Parse a client's cursor, or raise a 400 ``ApiError`` saying what is wrong with it."""
+    issued = _ISSUED.get(cursor)
+    if issued is not None:
+        return issued
     match = _CURSOR.fullmatch(cursor)
     if match is None:
         raise _rejected("cursor is not of the form <epoch millis>|<token>")
