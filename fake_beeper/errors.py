@@ -201,11 +201,16 @@ async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str
                     head: bool = False) -> None:
     """A JSON response straight on ASGI ``send`` (the hot path and injected faults skip Starlette);
     a 204 has neither a body nor the headers of one (RFC 9110 §8.6)."""
+    await send({"type": "http.response.start", "status": status, "headers": json_head(status, body, headers)})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def json_head(status: int, body: bytes, headers: dict[str, str] | None = None) -> list[tuple[bytes, bytes]]:
+    """The headers of a JSON response (``send_json``'s), as ASGI sends them."""
     raw = [] if status == NO_CONTENT else [(b"content-type", b"application/json"),
                                            (b"content-length", str(len(body)).encode())]
     raw.extend((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": b"" if head else body})
+    return raw
 
 
 class MissingExtraError(FakeBeeperError, ImportError):

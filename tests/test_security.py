@@ -172,6 +172,33 @@ def test_each_next_head_on_a_keep_alive_connection_has_the_whole_timeout(live: L
     assert time.monotonic() - answered >= HEAD_TIMEOUT * 0.9
 
 
+def test_a_head_and_a_pipelined_get_each_get_their_whole_answer_in_order(live: LiveServer) -> None:
+    """A response's head goes out with its body, in one write; a HEAD's, which has none, still goes."""
+    answers = raw_exchange(live, b"HEAD /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                 b"GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    head_of_head, _, rest = answers.partition(b"\r\n\r\n")
+    length = dict(_head(head_of_head + b"\r\n\r\n"))["content-length"]
+    assert head_of_head.startswith(b"HTTP/1.1 200 ") and int(length) > 0
+    assert rest.startswith(b"HTTP/1.1 200 ")  # no body after the HEAD's head: the GET's answer at once
+    body = rest.partition(b"\r\n\r\n")[2]
+    assert len(body) == int(length) and httpx.Response(200, content=body).json()["app"]
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_it_sends_the_body(live: LiveServer) -> None:
+    host, port = live.url.removeprefix("http://").split(":")
+    body = b'{"rules": []}'
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"PUT /_fake-beeper/scenario HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n")
+        sock.sendall(body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 "), received[:200]
+    assert not received.startswith(b"HTTP/1.1 5"), received[:200]
+
+
 def _head(received: bytes) -> list[tuple[str, str]]:
     lines = received.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
     return [(name, value.strip()) for name, _, value in (line.partition(":") for line in lines)]

@@ -2,7 +2,8 @@
 
 A request flows, outside in:
 
-    RequestLog (journal, access log) → Guard (Host, control lock, CORS) → an API operation
+    RequestLog (journal, access log) → CachedAnswers (a read asked again, answered from what was
+    kept while it is still the answer: ``response_cache.py``) → Guard (Host, control lock, CORS) → an API operation
     (faults, the sends that are due settled, a write's body read within its bounds, then
     ``operations.py`` or ``writes.py``: a plain function over the state) or Starlette (the spec at
     ``/openapi.json`` and ``/openapi.yaml``, Swagger UI at ``/docs`` served from the
@@ -22,6 +23,7 @@ import logging
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import orjson
 import yaml
@@ -35,18 +37,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fake_beeper.contract import spec
 from fake_beeper.defaults import DEFAULT_TOKEN
-from fake_beeper.errors import ApiError, InternalError, MethodNotAllowed, NotFound, send_json
+from fake_beeper.errors import ApiError, InternalError, MethodNotAllowed, NotFound, json_head, send_json
 from fake_beeper.frozen import thawed
 from fake_beeper.http.auth import authenticate
 from fake_beeper.http.body import json_body
 from fake_beeper.http.control import control_routes
 from fake_beeper.http.faults import FaultMiddleware
 from fake_beeper.http.guard import Access, Guard
-from fake_beeper.http.operations import ROUTER
+from fake_beeper.http.operations import ROUTER, Operation
 from fake_beeper.http.request_log import RequestLog
+from fake_beeper.http.response_cache import CACHE_KEY, CachedAnswers, Kept, Key, ResponseCache
 from fake_beeper.world.journal import Journal
 from fake_beeper.world.scenario import Scenario
-from fake_beeper.world.state import FakeState
+from fake_beeper.world.state import FakeState, PageOut, Stamp
 from fake_beeper.world.store import ChatStore
 
 __all__ = ["DEFAULT_TOKEN", "FakeBeeperApp", "create_app"]
@@ -57,8 +60,9 @@ _log = logging.getLogger("fake_beeper")
 class FakeBeeperApp:
     """The ASGI app of one fake; ``state`` is everything it serves and may change."""
 
-    def __init__(self, state: FakeState, entry: ASGIApp) -> None:
+    def __init__(self, state: FakeState, entry: ASGIApp, responses: ResponseCache) -> None:
         self.state = state
+        self.responses = responses  # ``responses.enabled = False``: every answer made afresh
         self._entry = entry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,15 +79,20 @@ def create_app(store: ChatStore | FakeState, *, token: str = DEFAULT_TOKEN, jour
     """
     state = store if isinstance(store, FakeState) else FakeState(store, token=token, journal=journal,
                                                                  scenario=scenario)
+    access = access or Access()
+    responses = ResponseCache()
     framework = _framework(state)
-    api = FaultMiddleware(_operations(state, framework), faults=state.faults, walks=state.walks,
+    api = FaultMiddleware(_operations(state, framework, responses), faults=state.faults, walks=state.walks,
                           operation_of=ROUTER.operation_path)
-    guarded = Guard(api, access or Access())
-    return FakeBeeperApp(state, RequestLog(guarded, state.journal, log))
+    guarded: ASGIApp = Guard(api, access)
+    if not access.cors_origins:  # with CORS, an answer depends on the Origin too: nothing is kept
+        guarded = CachedAnswers(guarded, state, responses)
+    return FakeBeeperApp(state, RequestLog(guarded, state.journal, log), responses)
 
 
-def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
-    """The Beeper API: each operation a plain function over the state; anything else: Starlette."""
+def _operations(state: FakeState, framework: ASGIApp, responses: ResponseCache) -> ASGIApp:
+    """The Beeper API: each operation a plain function over the state; anything else: Starlette.
+    A read's answer is kept in ``responses`` for the next identical request (``response_cache.py``)."""
 
     async def operations(scope: Scope, receive: Receive, send: Send) -> None:
         match = ROUTER.match(scope.get("raw_path") or scope["path"].encode()) if scope["type"] == "http" else None
@@ -104,15 +113,15 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
                 allowed = ", ".join([*served, "HEAD"] if "GET" in served else served)
                 raise MethodNotAllowed(f"{method} is not allowed on {scope['path']}",
                                        headers={"Allow": allowed})
+            stamp = state.stamp()  # taken first: a change meanwhile makes what is kept a stale one, never served
             if operation.authenticated:
-                authenticate(request.headers.get("authorization"), state.token)
+                authenticate(request.headers.get("authorization"), stamp.token)
             state.settle()  # sends whose delay has passed are sent, before anything is read
             body = None
             if operation.takes_body:
                 body = await json_body(request, empty_allowed=True)
-            answer = operation.handler(state, request, path_params, body)
-            if answer is None:
-                status, answer = 204, b""
+            status, answer = _served(state, operation, operation.handler(state, request, path_params, body),
+                                     stamp, scope.get(CACHE_KEY), responses)
         except ApiError as error:
             status, headers, answer = error.status, error.headers, error.body()
         except Exception as exc:
@@ -120,6 +129,22 @@ def _operations(state: FakeState, framework: ASGIApp) -> ASGIApp:
         await send_json(send, status, answer, headers, head=method == "HEAD")
 
     return operations
+
+
+def _served(state: FakeState, operation: Operation, made: bytes | PageOut | None, stamp: Stamp,
+            key: Key | None, responses: ResponseCache) -> tuple[int, bytes]:
+    """The status and body of what an operation made; a page's cursors noted (``served_page``),
+    and a read's answer kept under ``key`` (set by ``CachedAnswers`` when it may be kept; never
+    for a scripted page), stamped with the world it was made from."""
+    if made is None:
+        return 204, b""
+    page = made if isinstance(made, PageOut) else None
+    answer = page.body if page is not None else cast(bytes, made)
+    if page is not None:
+        state.served_page(page)
+    if key is not None and operation.cacheable and (page is not None or not operation.paged) and responses.wanted(key):
+        responses.put(key, Kept(stamp, json_head(200, answer), answer, page))
+    return 200, answer
 
 
 def _framework(state: FakeState) -> Starlette:

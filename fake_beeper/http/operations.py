@@ -37,14 +37,14 @@ from fake_beeper.http.query import (
 )
 from fake_beeper.world.chat_view import retrieved
 from fake_beeper.world.info import server_info
-from fake_beeper.world.state import FakeState
+from fake_beeper.world.state import FakeState, PageOut
 from fake_beeper.world.store import Page
 
 Query = TypeVar("Query")
 
 # The state, the request, its path parameters and its JSON body (``None`` for an operation
-# without one); the response body, or ``None`` for a 204.
-Handler = Callable[[FakeState, Request, Mapping[str, str], Any], bytes | None]
+# without one); the response body (a page's with its cursors), or ``None`` for a 204.
+Handler = Callable[[FakeState, Request, Mapping[str, str], Any], bytes | PageOut | None]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Operation:
     handler: Handler
     authenticated: bool = True
     takes_body: bool = False  # a write: ``app.py`` reads its JSON body first
+    cacheable: bool = False  # a read whose answer depends on the request and ``FakeState.stamp`` only
+    paged: bool = False  # its answer is a page of the world (``PageOut``), or a scripted page (never kept)
 
 
 class Router:
@@ -104,7 +106,8 @@ class Router:
         return found
 
 
-def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
+def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str],
+               body: Any = None) -> bytes | PageOut:
     """``GET /v1/chats``: a keyset page of the store, or the next scripted page if a test queued one."""
     behaviour = state.behaviour
     return _paged(state, request, parse_list_chats_query, lambda query: state.store.page(
@@ -112,7 +115,8 @@ def list_chats(state: FakeState, request: Request, path_params: Mapping[str, str
         after=behaviour.after, undated=behaviour.undated == "last"))
 
 
-def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
+def search_chats(state: FakeState, request: Request, path_params: Mapping[str, str],
+                 body: Any = None) -> bytes | PageOut:
     """``GET /v1/chats/search``: a keyset page of the chats the filters keep (``search.py``), in the
     list's order and with its cursors; scripted pages are served here as for the list."""
     behaviour = state.behaviour
@@ -121,7 +125,8 @@ def search_chats(state: FakeState, request: Request, path_params: Mapping[str, s
         undated=behaviour.undated == "last"))
 
 
-def _paged(state: FakeState, request: Request, parse: Callable[..., Query], page_of: Callable[[Query], Page]) -> bytes:
+def _paged(state: FakeState, request: Request, parse: Callable[..., Query],
+           page_of: Callable[[Query], Page]) -> bytes | PageOut:
     """A paged operation: the next scripted page if a test queued one, else ``page_of`` the parsed
     query. A scripted page's query is validated too, so a bad limit or direction still gets its
     400; its cursor is left alone (the script's cursors are its own)."""
@@ -131,7 +136,8 @@ def _paged(state: FakeState, request: Request, parse: Callable[..., Query], page
         scripted = state.scripted.take()
         if scripted is not None:  # another client may have taken the last one meanwhile
             return scripted
-    return _served(state, raw, page_of(_parsed(parse, raw, state.behaviour, state.stage)))
+    page = page_of(_parsed(parse, raw, state.behaviour, state.stage))
+    return PageOut(page.to_json(), _params(raw).get("cursor"), page.oldest_cursor, page.newest_cursor)
 
 
 @lru_cache(maxsize=512)
@@ -153,14 +159,6 @@ def _query_string(request: Request) -> bytes:
     return raw
 
 
-def _served(state: FakeState, raw_query: bytes, page: Page) -> bytes:
-    """A page on its way out: its cursors noted for faults by page, and counted for live activity."""
-    walks = state.walks
-    walks.issued(walks.page_of(_params(raw_query).get("cursor")), page.oldest_cursor, page.newest_cursor)
-    state.page_served()
-    return page.to_json()
-
-
 def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
     max_participants = _parsed(_get_chat_query, _query_string(request), state.behaviour, state.stage)
@@ -174,7 +172,8 @@ def _get_chat_query(params: RawQuery, *, decode_cursor: bool, behaviour: Behavio
     return parse_get_chat_query(params, behaviour=behaviour, stage=stage)
 
 
-def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
+def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str],
+                  body: Any = None) -> bytes | PageOut:
     """``GET /v1/chats/{chatID}/messages``: a page of the chat's messages, newest first
     (``world/messages.py``), or the next scripted page."""
     return _paged(state, request, parse_list_messages_query, lambda query: state.messages.page(
@@ -187,7 +186,8 @@ def get_message(state: FakeState, request: Request, path_params: Mapping[str, st
     return state.messages.get(path_params["chatID"], path_params["messageID"])
 
 
-def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
+def search_messages(state: FakeState, request: Request, path_params: Mapping[str, str],
+                    body: Any = None) -> bytes | PageOut:
     """``GET /v1/messages/search``: a page of the messages the filters keep, newest first, or the
     next scripted page."""
     return _paged(state, request, parse_search_messages_query, lambda query: state.messages.search(
@@ -214,15 +214,15 @@ def get_info(state: FakeState, request: Request, path_params: Mapping[str, str],
 
 
 ROUTER = Router([
-    Operation("GET", spec.LIST_CHATS_PATH, list_chats),
-    Operation("GET", spec.SEARCH_CHATS_PATH, search_chats),
-    Operation("GET", spec.GET_CHAT_PATH, get_chat),
-    Operation("GET", spec.LIST_ACCOUNTS_PATH, list_accounts),
-    Operation("GET", spec.GET_ACCOUNT_PATH, get_account),
-    Operation("GET", spec.INFO_PATH, get_info, authenticated=False),
-    Operation("GET", spec.LIST_MESSAGES_PATH, list_messages),
-    Operation("GET", spec.GET_MESSAGE_PATH, get_message),
-    Operation("GET", spec.SEARCH_MESSAGES_PATH, search_messages),
+    Operation("GET", spec.LIST_CHATS_PATH, list_chats, cacheable=True, paged=True),
+    Operation("GET", spec.SEARCH_CHATS_PATH, search_chats, cacheable=True, paged=True),
+    Operation("GET", spec.GET_CHAT_PATH, get_chat, cacheable=True),
+    Operation("GET", spec.LIST_ACCOUNTS_PATH, list_accounts, cacheable=True),
+    Operation("GET", spec.GET_ACCOUNT_PATH, get_account, cacheable=True),
+    Operation("GET", spec.INFO_PATH, get_info, authenticated=False),  # names the address it was reached on
+    Operation("GET", spec.LIST_MESSAGES_PATH, list_messages, cacheable=True, paged=True),
+    Operation("GET", spec.GET_MESSAGE_PATH, get_message, cacheable=True),
+    Operation("GET", spec.SEARCH_MESSAGES_PATH, search_messages, cacheable=True, paged=True),
     Operation("POST", spec.LIST_MESSAGES_PATH, writes.send_message, takes_body=True),
     Operation("PUT", spec.GET_MESSAGE_PATH, writes.edit_message, takes_body=True),
     Operation("DELETE", spec.GET_MESSAGE_PATH, writes.delete_message),

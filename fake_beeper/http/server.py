@@ -68,6 +68,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_deadline: float | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._writes = _HeadWithBody(transport)  # what each response's cycle writes to
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -109,6 +110,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         # this connection (a transport fault), as an ASGI extension instead of uvicorn's internals.
         extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
         extensions[ABORT_EXTENSION] = _Abort(self.transport, self.cycle)
+        self.cycle.transport = self._writes  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -116,6 +118,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._cancel_body_timer()
 
     def on_response_complete(self) -> None:
+        self._writes.response_done()  # a response without a body (HEAD, 204): its head goes alone
         super().on_response_complete()
         if self.transport.is_closing():
             return
@@ -194,6 +197,49 @@ class BoundedHttpProtocol(HttpToolsProtocol):
                              b"connection: close\r\n\r\n%s" % (error.status, reason, len(body), body))
         self.transport.close()
         self._in_head = self._in_body = False
+
+
+class _HeadWithBody:
+    """A connection as its responses write to it: each response's head is held back and written
+    with the first part of its body, in one write. Written apart, the head went out in a packet
+    of its own (the socket has no Nagle delay), and on loopback the sender pays for the receiving
+    side too. Responses on one connection are written one after another (a pipelined request
+    waits for the answer before it), so one holder serves them all. A ``100 Continue`` goes out
+    at once; a response without a body (HEAD, 204) has its head written when it is done."""
+
+    __slots__ = ("_at_head", "_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+        self._at_head = True
+
+    def write(self, data: bytes) -> None:
+        if self._at_head and not data.startswith(b"HTTP/1.1 100 "):
+            self._at_head = False
+            self._held = data
+            return
+        held, self._held = self._held, None
+        if held is None:
+            self._transport.write(data)
+        else:
+            self._transport.writelines((held, data))
+
+    def response_done(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            self._transport.write(held)
+        self._at_head = True
+
+    def close(self) -> None:
+        self.response_done()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _Abort:

@@ -168,6 +168,7 @@ class MessageBook:
         self._bodies: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._order: ChatOrder | None = None  # built by the first search
         self._changes: deque[str] = deque()  # chats changed since: appended under the store's lock
+        self.version = 0  # one more for each message sent or changed: what was served before may differ now
         # Each changed chat as it first was, until its messages are read: its history is made from
         # the chat as the world began, whenever it is first read, and what arrived follows it.
         self._originals: dict[str, LoadedChat] = {}
@@ -285,6 +286,7 @@ class MessageBook:
             timeline = self._timeline(chat)
             position = timeline.append(message)
             self._keep_changed(timeline)
+            self.version += 1
             return position
 
     def replace(self, chat_id: str, position: int, message: dict[str, Any], *also_known_as: str) -> None:
@@ -295,6 +297,7 @@ class MessageBook:
             timeline.replace(position, message, *also_known_as)
             self._keep_changed(timeline)
             self._bodies.pop((timeline.chat_id, position), None)
+            self.version += 1
 
     def _keep_changed(self, timeline: Timeline) -> None:
         self._kept.pop(timeline.chat_id, None)

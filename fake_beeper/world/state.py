@@ -19,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fake_beeper.contract.behaviour import Behaviour
 from fake_beeper.contract.spec import MESSAGE_SCHEMA
@@ -55,6 +55,26 @@ class InternalError:
 
     def __str__(self) -> str:
         return f"{self.request}: {self.kind}: {self.message}\n{self.traceback}"
+
+
+class Stamp(NamedTuple):
+    """What every answer of a read depends on besides the request (``FakeState.stamp``)."""
+
+    chats: int  # the store's version
+    messages: int  # the message book's
+    behaviour: Behaviour
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageOut:
+    """A page on its way out: its body, the cursor it was asked with (``None``: the first page),
+    and the cursors it hands out (``FakeState.served_page``)."""
+
+    body: bytes
+    asked: str | None
+    oldest: str | None
+    newest: str | None
 
 
 class FakeState:
@@ -133,6 +153,17 @@ class FakeState:
     def settle(self) -> None:
         """Before a request is served: the sends whose delay has passed end (``conversation.py``)."""
         self.conversation.settle()
+
+    def stamp(self) -> Stamp:
+        """What every answer of a read depends on besides the request: the chats' and the
+        messages' versions, the behaviour and the token. Equal stamps: the same answers."""
+        return Stamp(self.store.version, self.messages.version, self.behaviour, self._token)
+
+    def served_page(self, page: PageOut) -> None:
+        """What serving a page does besides its bytes: its cursors noted for faults by page, and
+        the page counted for live activity."""
+        self.walks.issued(self.walks.page_of(page.asked), page.oldest, page.newest)
+        self.page_served()
 
     def page_served(self) -> None:
         """Count a served page; after every ``activity.every``-th, one random change (the plan's)."""
