@@ -188,3 +188,16 @@ def test_the_cache_holds_a_bounded_number_of_answers_and_bytes() -> None:
                 http.get("/v1/chats", params={"limit": limit, "cursor": cursor})
     assert len(responses) == responses.max_entries
     assert responses.kept_bytes <= responses.max_bytes
+
+
+def test_a_copy_is_served_only_to_the_headers_the_full_path_would_let_through() -> None:
+    """With a header sent twice, the Host check and authentication read the first one: so does the
+    cache's key, or a request with two tokens could make a copy that the second token alone gets."""
+    fake = FakeBeeper.generated(seed=5, count=30)
+    twice = [("Authorization", f"Bearer {fake.token}"), ("Authorization", "Bearer not-the-token")]
+    with httpx.Client(transport=fake.transport(), base_url=fake.base_url) as http:
+        assert {http.get("/v1/accounts", headers=twice).status_code for _ in range(3)} == {200}
+        assert fake.app.responses.hits == 1
+        assert http.get("/v1/accounts", headers={"Authorization": "Bearer not-the-token"}).status_code == 401
+        swapped = twice[::-1]
+        assert {http.get("/v1/accounts", headers=swapped).status_code for _ in range(3)} == {401}

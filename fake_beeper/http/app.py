@@ -143,7 +143,7 @@ def _served(state: FakeState, operation: Operation, made: bytes | PageOut | None
     if page is not None:
         state.served_page(page)
     if key is not None and operation.cacheable and (page is not None or not operation.paged) and responses.wanted(key):
-        responses.put(key, Kept(stamp, json_head(200, answer), answer, page))
+        responses.put(key, Kept(stamp, tuple(json_head(200, answer)), answer, page))
     return 200, answer
 
 

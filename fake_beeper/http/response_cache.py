@@ -45,7 +45,7 @@ CACHE_KEY = "fake_beeper.cache_key"  # scope[...]: the request's key, when its a
 @dataclass(frozen=True, slots=True)
 class Kept:
     stamp: Stamp
-    headers: list[tuple[bytes, bytes]]
+    headers: tuple[tuple[bytes, bytes], ...]  # shared by every hit: never changed
     body: bytes
     page: PageOut | None  # a page's cursors, for what serving it does besides its bytes
 
@@ -112,12 +112,14 @@ class ResponseCache:
 
 
 def request_key(scope: Scope) -> Key:
-    """What an answer may depend on in a request: its raw path and query, ``Host`` and ``Authorization``."""
+    """What an answer may depend on in a request: its raw path and query, ``Host`` and
+    ``Authorization``, each header the first one sent, as the Host check and authentication read them."""
     host = authorization = None
     for name, value in scope["headers"]:
-        if name == b"host":
+        name = name.lower()
+        if name == b"host" and host is None:
             host = bytes(value)
-        elif name == b"authorization":
+        elif name == b"authorization" and authorization is None:
             authorization = bytes(value)
     return scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), host, authorization
 
