@@ -46,7 +46,25 @@ def evaluate_python(example: Example) -> None:
     elif _TEST.search(source):
         _run_as_tests(example, source)
     else:
+        _after_those_before(example)
         _python(example)
+
+
+def _after_those_before(example: Example) -> None:
+    """An example may use what the examples before it in its document defined (they share the
+    document's namespace and run in order), but pytest-xdist can run it on another worker than
+    them. There, the plain Python examples before it that this process has not run are run first."""
+    ran: set[int] = example.namespace.setdefault("_fake_beeper_examples_run", set())
+    ran.add(example.start)
+    for earlier in example.document.examples():
+        if earlier.start >= example.start:
+            return
+        source = earlier.parsed
+        if earlier.start in ran or earlier.region.evaluator is not evaluate_python or not isinstance(source, str) \
+                or _INCLUDE.match(source.strip()) or _TEST.search(source):
+            continue
+        ran.add(earlier.start)
+        _python(earlier)
 
 
 def evaluate_shell(example: Example) -> None:

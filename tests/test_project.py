@@ -21,14 +21,19 @@ def _make_database() -> str:
     return result.stdout
 
 
-def test_every_prerequisite_of_setup_and_test_is_a_defined_variable() -> None:
+def test_every_prerequisite_of_setup_is_a_defined_variable_and_test_builds_setup() -> None:
     database = _make_database()
-    for target in ("setup", "test"):
-        rule = re.search(rf"^{target}: (.*)$", database, re.MULTILINE)
-        assert rule is not None, f"no rule for {target}"
-        prerequisites = rule.group(1).split()
-        assert any("/.installed" in p and ".venv-sdks/" in p for p in prerequisites), (target, prerequisites)
-        assert not any("$" in p for p in prerequisites), prerequisites
+    rule = re.search(r"^setup: (.*)$", database, re.MULTILINE)
+    assert rule is not None, "no rule for setup"
+    prerequisites = rule.group(1).split()
+    assert any("/.installed" in p and ".venv-sdks/" in p for p in prerequisites), prerequisites
+    assert any(p.endswith("node_modules/.installed") for p in prerequisites), prerequisites
+    assert not any("$" in p for p in prerequisites), prerequisites
+    # make test builds all of it first (side by side: make -j in the recipe), then checks and tests.
+    recipe = re.search(r"^test:.*\n(?:#.*\n)*((?:\t.*\n)+)", database, re.MULTILINE)
+    assert recipe is not None, "no recipe for test"
+    first = recipe.group(1).splitlines()[0]
+    assert " setup" in first and "-j" in first, first
 
 
 README = ROOT / "README.md"
