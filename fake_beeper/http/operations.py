@@ -140,7 +140,8 @@ def _paged(state: FakeState, request: Request, parse: Callable[..., Query],
     return PageOut(page.to_json(), _params(raw).get("cursor"), page.oldest_cursor, page.newest_cursor)
 
 
-@lru_cache(maxsize=512)
+# Bounded: a query string may be as long as a request's head (64 KiB), so at most 128 are kept.
+@lru_cache(maxsize=128)
 def _parsed(parse: Callable[..., Query], raw: bytes, behaviour: Behaviour, stage: Stage, *,
             decode_cursor: bool = True) -> Query:
     """``parse`` of a raw query string, kept for the next request with the same one (a client
@@ -149,7 +150,7 @@ def _parsed(parse: Callable[..., Query], raw: bytes, behaviour: Behaviour, stage
     return parse(_params(raw), decode_cursor=decode_cursor, behaviour=behaviour, stage=stage)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def _params(raw: bytes) -> RawQuery:
     return RawQuery(raw)
 
@@ -169,6 +170,7 @@ def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str],
 
 
 def _get_chat_query(params: RawQuery, *, decode_cursor: bool, behaviour: Behaviour, stage: Stage) -> int:
+    """``parse_get_chat_query`` as ``_parsed`` calls a parser (this query has no cursor)."""
     return parse_get_chat_query(params, behaviour=behaviour, stage=stage)
 
 
