@@ -108,7 +108,7 @@ class Guard:
         if scope["type"] != "http":
             await self.api(scope, receive, send)
             return
-        raw = _raw_header(scope, b"host")
+        raw = raw_header(scope, b"host")
         allowed = self._allowed.get(raw)
         if allowed is None:
             allowed = self.access.allows_host(None if raw is None else raw.decode("latin-1"))
@@ -153,11 +153,12 @@ def _cors(app: ASGIApp, origins: tuple[str, ...], methods: list[str]) -> ASGIApp
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    raw = _raw_header(scope, name)
+    raw = raw_header(scope, name)
     return None if raw is None else raw.decode("latin-1")
 
 
-def _raw_header(scope: Scope, name: bytes) -> bytes | None:
+def raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first ``name`` header of a request, as sent: the one the Host check and authentication read."""
     for key, value in scope["headers"]:
         if key.lower() == name:
             return bytes(value)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fake_beeper.http.guard import raw_header
 from fake_beeper.world.state import FakeState, PageOut, Stamp
 
 MAX_ENTRIES = 256
@@ -112,16 +113,10 @@ class ResponseCache:
 
 
 def request_key(scope: Scope) -> Key:
-    """What an answer may depend on in a request: its raw path and query, ``Host`` and
-    ``Authorization``, each header the first one sent, as the Host check and authentication read them."""
-    host = authorization = None
-    for name, value in scope["headers"]:
-        name = name.lower()
-        if name == b"host" and host is None:
-            host = bytes(value)
-        elif name == b"authorization" and authorization is None:
-            authorization = bytes(value)
-    return scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), host, authorization
+    """What an answer may depend on in a request: its raw path and query, and its ``Host`` and
+    ``Authorization`` headers as the Host check and authentication read them (the first sent)."""
+    return (scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""),
+            raw_header(scope, b"host"), raw_header(scope, b"authorization"))
 
 
 class CachedAnswers:

@@ -161,12 +161,9 @@ class FakeState:
 
     def served_page(self, page: PageOut) -> None:
         """What serving a page does besides its bytes: its cursors noted for faults by page, and
-        the page counted for live activity."""
+        the page counted for live activity (after every ``activity.every``-th, one random change
+        of the plan's)."""
         self.walks.issued(self.walks.page_of(page.asked), page.oldest, page.newest)
-        self.page_served()
-
-    def page_served(self) -> None:
-        """Count a served page; after every ``activity.every``-th, one random change (the plan's)."""
         with self._lock:
             if self._plan is None:
                 return
