@@ -100,22 +100,26 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
     served as ``--profile`` or as the stage the file says."""
     from fake_beeper.contract.stages import ProfileError
     from fake_beeper.data import FixtureError, load_world
+    from fake_beeper.data.parallel import collection_paused
     from fake_beeper.progress import Progress
     from fake_beeper.world.journal import Journal
     from fake_beeper.world.state import build_state
 
     try:
-        with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
-            world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
-                               accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
-        state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile, token=args.token,
-                            journal=Journal(args.journal), scenario=scenario, messages=world.messages,
-                            generated_messages=world.generated_messages)
+        # No cyclic collections while a million objects are made (they would scan them again
+        # and again), and none of them scanned after (gc.freeze): they live as long as the server.
+        with collection_paused():
+            with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
+                world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
+                                   accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
+            state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile,
+                                token=args.token, journal=Journal(args.journal), scenario=scenario,
+                                messages=world.messages, generated_messages=world.generated_messages)
     except FixtureError as exc:
         fail(str(exc))
     except ProfileError as exc:
         fail(f"{args.fixtures}: {exc}")
-    gc.freeze()  # the chats live as long as the server: later collections need not scan them
+    gc.freeze()
     return state
 
 

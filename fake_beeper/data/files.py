@@ -33,7 +33,7 @@ import itertools
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ import orjson
 from fake_beeper.contract import spec, stages
 from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data.loaded import LoadedChat, to_loaded, unservable_id
-from fake_beeper.data.parallel import run_ranges, workers_for
+from fake_beeper.data.parallel import collection_paused, run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
 from fake_beeper.progress import STEP, OnProgress
 from fake_beeper.text import shown
@@ -368,13 +368,14 @@ def _write(out: Any, chats: Iterable[dict[str, Any] | bytes], *, as_array: bool,
     return count
 
 
-# JSON Lines files are read in two passes. The first parses and validates every line and keeps
-# only what the store orders by (ID, account, lastActivity) and where the line's JSON lies in the
-# file; it is CPU-bound (orjson and jsonschema-rs take most of it), so a large file is split at
-# line boundaries and indexed on every core (``parallel``). The second copies each chat's JSON,
-# exactly as written, out of the file: served as written, never serialised again, and the parsed
-# chats are never held all at once. The range indexed in this process keeps each chat's JSON as
-# it goes (the line is in hand), so only the workers' ranges need the second pass.
+# A large JSON Lines file is read by several processes at once. Forked workers parse and validate
+# ranges of its lines (orjson and jsonschema-rs take most of the time, so it is CPU-bound) and
+# send back only what the store orders by (ID, account, lastActivity) and where each line's JSON
+# lies. Meanwhile this process copies every line's JSON out of the file, exactly as written: it
+# is served as written, never serialised again, and the parsed chats are never held all at once.
+# When both are done, the places the copy found must be the places the workers validated, or the
+# file changed under the reader. A small file, or one read inside a threaded program (where
+# forking is unsafe), is read here in one pass.
 PARALLEL_MIN_BYTES = 16 * 2**20
 
 
@@ -394,40 +395,72 @@ def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0,
                 stage: Stage = LATEST) -> list[LoadedChat]:
     size = path.stat().st_size
     workers = workers_for(size - start, PARALLEL_MIN_BYTES)
+    if workers == 1:
+        index = _index_range(path, start, size, progress or _ignore, keep_bodies=True, stage=stage)
+        _check_unique(path, [index])
+        return list(map(LoadedChat, index.ids, index.accounts, index.millis, index.bodies or ()))
     cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
     bounds = [start, *cuts, size]
-    indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage), bounds, progress,
-                              local_task=functools.partial(_index_range, path, keep_bodies=True, stage=stage)))
-    _check_unique(path, indexes)
+    copied: list[tuple[array.array[int], list[bytes]]] = []
+    with collection_paused():
+        indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage), bounds, progress,
+                                  meanwhile=lambda tick: copied.append(_copy_lines(path, start, size, tick))))
+        _check_unique(path, indexes)
+        spans, bodies = copied[0]
+        if spans != array.array("q", itertools.chain.from_iterable(index.spans for index in indexes)):
+            raise FixtureError(f"{path}: the file changed while it was read")
+        return list(map(LoadedChat, itertools.chain.from_iterable(index.ids for index in indexes),
+                        itertools.chain.from_iterable(index.accounts for index in indexes),
+                        itertools.chain.from_iterable(index.millis for index in indexes), bodies))
+
+
+def _copy_lines(path: Path, start: int, stop: int, tick: Callable[[], None]) -> tuple[array.array[int], list[bytes]]:
+    """The JSON of every non-blank line in bytes [start, stop) of ``path``, as ``_index_range``
+    takes it (whitespace around it left out), and where each lies: read through one reused
+    buffer, since mapping the file or reading it line by line would cost a page fault or an
+    allocation a line more (and a heap of freed lines makes every later allocation slower)."""
     spans = array.array("q")
-    for index in indexes:
-        if index.bodies is None:
-            spans += index.spans
-    copied = _bodies(path, spans)
-    bodies = itertools.chain.from_iterable(copied if index.bodies is None else index.bodies for index in indexes)
-    return list(map(LoadedChat, itertools.chain.from_iterable(index.ids for index in indexes),
-                    itertools.chain.from_iterable(index.accounts for index in indexes),
-                    itertools.chain.from_iterable(index.millis for index in indexes), bodies))
-
-
-def _bodies(path: Path, spans: array.array[int]) -> Iterator[bytes]:
-    """Each chat's JSON, copied out of the file through one reused buffer: mapping the file or
-    reading it in fresh blocks would fault in every page of it (9 s for 2.5 GB on a small VM)."""
+    bodies: list[bytes] = []
     buffer = bytearray(READ_BLOCK)
     view = memoryview(buffer)
-    start = end = 0  # the part of the file in the buffer
+    filled = 0  # bytes of the buffer that hold the file from ``offset`` on
+    offset = start
     with path.open("rb", buffering=0) as file:
-        for i in range(0, len(spans), 2):
-            first, last = spans[i], spans[i + 1]
-            if last > end:
-                if last - first > len(buffer):
-                    buffer = bytearray(last - first)
-                    view = memoryview(buffer)
-                file.seek(first)
-                start, end = first, first + file.readinto(buffer)
-                if last > end:
-                    raise FixtureError(f"{path}: the file changed while it was read")
-            yield bytes(view[first - start:last - start])
+        file.seek(start)
+        while offset < stop:
+            if filled == len(buffer):  # a line longer than the buffer
+                view.release()
+                buffer.extend(bytes(len(buffer)))
+                view = memoryview(buffer)
+            got = file.readinto(view[filled:min(len(buffer), stop - offset)])
+            if not got:
+                raise FixtureError(f"{path}: the file changed while it was read")
+            filled += got
+            at_end = offset + filled >= stop
+            position = 0
+            while position < filled:
+                newline = buffer.find(b"\n", position, filled)
+                if newline < 0:
+                    if not at_end:
+                        break
+                    newline = filled
+                first, last = position, newline
+                while last > first and buffer[last - 1] in _WHITESPACE:
+                    last -= 1
+                while first < last and buffer[first] in _WHITESPACE:
+                    first += 1
+                if first != last:
+                    spans.append(offset + first)
+                    spans.append(offset + last)
+                    bodies.append(bytes(view[first:last]))
+                    if len(bodies) % STEP == 0:
+                        tick()
+                position = newline + 1
+            position = min(position, filled)
+            buffer[:filled - position] = bytes(view[position:filled])  # the part line left (copied: they may overlap)
+            offset += position
+            filled -= position
+    return spans, bodies
 
 
 READ_BLOCK = 8 * 2**20
@@ -517,6 +550,10 @@ def _line_at(path: Path, offset: int) -> int:
         while file.tell() < offset:
             count += file.read(min(2**20, offset - file.tell())).count(b"\n")
     return count
+
+
+def _ignore(count: int) -> None:
+    pass
 
 
 def _next_line_start(path: Path, offset: int) -> int:
