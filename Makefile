@@ -127,9 +127,12 @@ contract: $(STAMP) $(NPM_STAMP) $(SDK_STAMPS)
 
 # The fake against Prism and Steady under wrk, and its cost over 1k/100k/1M chats (about 12 min
 # the first time, which generates the datasets into bench/data/; BENCH_ARGS="--sizes 1000" to trim).
+# wrk loads the servers; nginx (Debian's nginx-light) serves the fake's first page as a static
+# file beside them. The bench runs its own nginx on a loopback port, from a temporary directory.
 bench: $(STAMP) $(MOCKS_STAMP)
-	command -v wrk >/dev/null || $(SUDO) apt-get install -y -q wrk || \
-		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk; }
+	{ command -v wrk && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null || \
+		$(SUDO) apt-get install -y -q wrk nginx-light || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk nginx-light; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Prism and Steady, exactly as bench/mocks/package-lock.json pins them.

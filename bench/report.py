@@ -22,8 +22,58 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    mocks = report["mocks"]
     connections = report["settings"]["connections"]
+    lines = servers(report["servers"]) if "servers" in report else mocks(report["mocks"], connections)
+    if report.get("uncached"):
+        lines += uncached(report["uncached"])
+    return "\n".join([*lines, *rest(report, connections)])
+
+
+def servers(compared: dict[str, Any]) -> list[str]:
+    """Every server at each number of connections: req/s and CPU per request (medians of the
+    rounds), then the fake against each, round by round."""
+    counts = list(next(iter(compared["runs"].values())))
+    lines = [f"First page ({compared['bytes']:,} bytes), the same from every server. Medians of the rounds.", "",
+             "| server | " + " | ".join(f"{c} conn.: req/s, CPU µs/req, p99 ms" for c in counts) + " | start-up s |",
+             "|---|" + "---|" * len(counts) + "---|"]
+    for name, by_count in compared["runs"].items():
+        cells = [f"{_median(runs, 'rps'):,.0f}, {_cpu(runs)}, {_median(runs, 'p99_ms'):.2f}"
+                 for runs in by_count.values()]
+        lines.append(f"| {name} | {' | '.join(cells)} | {compared['startup_seconds'][name]} |")
+    lines += ["", "| fake ÷ | " + " | ".join(f"{c} conn.: CPU (per round) | req/s" for c in counts) + " |",
+              "|---|" + "---|---|" * len(counts)]
+    for other, by_count in compared["fake_over"].items():
+        cells = [f"**{r['cpu_median']}x** ({' / '.join(map(str, r['cpu_per_round']))}) | {r['rps_median']}x"
+                 for r in by_count.values()]
+        lines.append(f"| {other} | {' | '.join(cells)} |")
+    lines += ["", "CPU: the other server's CPU time per request over the fake's (above 1: the fake spends less); "
+                  "req/s: the fake's over the other's."]
+    return lines
+
+
+def uncached(walks: dict[str, Any]) -> list[str]:
+    ratio = walks["fake_over_baseline"]
+    lines = ["", f"No URL asked twice: {walks['connections']} walkers over {walks['chats']:,} chats, each with its "
+                 f"own limit ({walks['repeats']} URLs repeated).", "",
+             "| server | req/s per round | CPU µs/req per round |", "|---|---|---|"]
+    lines += [f"| {name} | {' / '.join(str(round(r['rps'])) for r in runs)} | "
+              f"{' / '.join(str(r['cpu_us']) for r in runs)} |" for name, runs in walks["runs"].items()]
+    lines += ["", f"fake ÷ fake at {walks['baseline']}: CPU **{ratio['cpu_median']}x** "
+                  f"({' / '.join(map(str, ratio['cpu_per_round']))}), req/s {ratio['rps_median']}x."]
+    return lines
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _cpu(runs: list[dict[str, Any]]) -> str:
+    cpu = [r["cpu_us"] for r in runs if r.get("cpu_us") is not None]
+    return f"{statistics.median(cpu):.1f}" if cpu else "-"
+
+
+def mocks(mocks: dict[str, Any], connections: int) -> list[str]:
+    """The comparison as results files before issue 26 hold it: one number of connections, req/s."""
     lines = [f"| server: first page, {connections} connections | req/s per round | p50 ms (median round) | "
              "p99 ms (median round / worst) | start-up s |", "|---|---|---|---|---|"]
     for name, runs in mocks["runs"].items():
@@ -34,7 +84,11 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", "| fake ÷ | per round | median |", "|---|---|---|"]
     lines += [f"| {other} | {' / '.join(map(str, r['per_round']))} | **{r['median']}x** |"
               for other, r in mocks["fake_over"].items()]
-    lines += ["", f"| chats | workload | req/s ({connections} conn.) | p99 ms ({connections} conn.) | "
+    return lines
+
+
+def rest(report: dict[str, Any], connections: int) -> list[str]:
+    lines = ["", f"| chats | workload | req/s ({connections} conn.) | p99 ms ({connections} conn.) | "
               "p50 ms (1 conn.) | p50 ÷ first page | bytes |", "|---|---|---|---|---|---|---|"]
     for count, size in report["sizes"].items():
         for name, runs in size["under_load"].items():
@@ -67,4 +121,4 @@ def markdown(report: dict[str, Any]) -> str:
                   f"{walk['plain_httpx_seconds']} s). CPU reference: {report['machine']['reference_seconds']} s.",
               "", "| target | met |", "|---|---|"]
     lines += [f"| {name} | {'yes' if met else '**no**'} |" for name, met in report["targets"].items()]
-    return "\n".join(lines)
+    return lines
