@@ -47,6 +47,20 @@ def test_the_readme_is_short_and_its_links_lead_somewhere() -> None:
         assert (ROOT / target).exists(), f"README.md links to {target}, which is not in the repository"
 
 
+def test_the_readmes_speed_table_is_that_of_the_newest_bench_run() -> None:
+    """The README quotes the newest committed ``make bench`` run as ``bench/report.py`` renders
+    it: no figure typed by hand, none left behind by a newer run."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
+    assert spec is not None and spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    newest = report.newest()
+    table = report.readme(report.load(newest), newest.name)
+    assert table in README.read_text(encoding="utf-8"), f"README.md: paste the table of {newest.name}:\n{table}"
+
+
 def test_every_public_name_and_fixture_is_in_the_docs() -> None:
     """What users reach for is documented: each name ``fake_beeper`` exports, each fixture of the
     plugin, and the ``FakeBeeper`` methods and properties a test uses."""
