@@ -270,6 +270,43 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
         _one_line_error(_run(*command), "line 2", repr(chats[1]["id"]), "field unreadCount")
 
 
+def _chats_file(tmp_path: Path, change: Callable[[list[dict]], None] = lambda chats: None) -> Path:
+    chats = list(generate_chats(3, 3000))
+    change(chats)
+    path = tmp_path / "chats.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(chat) + b"\n" for chat in chats))
+    return path
+
+
+def test_a_file_checked_while_serving_is_served_then_said_to_keep_the_contract(serve, tmp_path: Path) -> None:
+    served = serve("--fixtures", str(_chats_file(tmp_path)), "--check-while-serving", "--quiet")
+    token = served.env["BEEPER_ACCESS_TOKEN"]
+    assert httpx.get(f"{served.url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert "keeps the contract (checked while serving, in " in served.stdout.next_line()
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(60) == 0
+    assert served.stderr.rest() == ""
+
+
+def test_a_chat_refused_while_serving_stops_the_server_with_the_message_of_a_check_first(
+        serve, tmp_path: Path) -> None:
+    path = _chats_file(tmp_path, lambda chats: chats[2990].update(unreadCount="lots"))
+    checked_first = _run("validate", str(path)).stderr.strip()
+    assert "line 2991" in checked_first and "field unreadCount" in checked_first, checked_first
+    served = serve("--fixtures", str(path), "--check-while-serving", "--quiet")  # served first
+    assert served.process.wait(60) == 2
+    refused = served.stderr.rest().strip().splitlines()
+    assert refused == [f"{checked_first} (found while serving: the server stopped)"], refused
+
+
+def test_what_the_store_needs_is_checked_before_serving_all_the_same(tmp_path: Path) -> None:
+    path = _chats_file(tmp_path, lambda chats: chats[5].pop("accountID"))
+    checked_first = _run("validate", str(path)).stderr
+    _one_line_error(_run("serve", "--port", "0", "--fixtures", str(path), "--check-while-serving"), "line 6",
+                    '"accountID" is a required property')
+    assert _run("serve", "--port", "0", "--fixtures", str(path), "--check-while-serving").stderr == checked_first
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -282,6 +319,7 @@ def test_a_broken_fixture_file_is_one_line_naming_chat_and_field(tmp_path: Path)
         (["serve", "--token", "été"], ["not a valid bearer token"]),
         (["serve", "--control-token", "a b"], ["not a valid bearer token"]),
         (["serve", "--cors-control"], ["--cors-control goes with --cors-origin"]),
+        (["serve", "--check-while-serving"], ["--check-while-serving goes with --fixtures"]),
         (["serve", "--behaviour", "after=sideways"], ["after: 'sideways' is not one of 'adjacent', 'newest'"]),
         (["serve", "--behaviour", "after"], ["expected KEY=VALUE"]),
         (["serve", "--journal", "-1"], ["negative"]),

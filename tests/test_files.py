@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from fake_beeper.data import FixtureError, generate_chats, read_chats
+from fake_beeper.data import FixtureError, files, generate_chats, read_chats
 from fake_beeper.data.files import write_chats
 
 GOOD = list(generate_chats(1, 5))
@@ -167,15 +167,27 @@ def test_a_large_file_read_on_every_core_gives_the_same_chats_in_order(tmp_path:
     assert _read_in_a_fresh_process(_jsonl(tmp_path, chats)) == "SAME 700"
 
 
-@needs_two_cpus
-def test_blank_lines_and_whitespace_read_on_every_core_as_serially(tmp_path: Path) -> None:
-    # The JSON of each line is copied out of the file through a buffer while workers validate it:
-    # a buffer of 64 bytes makes every chat cross its end (and grow it), and the whitespace
-    # around a chat, a blank line or CRLF must be left out as the serial reader leaves it out.
+def _spaced_file(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    """60 chats with whitespace around them, blank lines, CRLF and no newline at the end."""
     lines = [orjson.dumps(chat) for chat in generate_chats(3, 60)]
     padding = [b"", b" ", b"\t", b"\r", b"  \r", b"\n \t"]
     path = tmp_path / "spaced.jsonl"
     path.write_bytes(b"\n".join(padding[i % 6] + line + padding[(i * 5) % 6] for i, line in enumerate(lines)))
+    return path, lines
+
+
+def test_a_chats_json_is_kept_as_written_without_the_whitespace_around_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lines are read through a buffer: one of 64 bytes makes every chat cross its end (and grow it).
+    path, lines = _spaced_file(tmp_path)
+    monkeypatch.setattr(files, "READ_BLOCK", 64)
+    assert [chat.body for chat in read_chats(path)] == lines
+
+
+@needs_two_cpus
+def test_blank_lines_and_whitespace_read_on_every_core_as_serially(tmp_path: Path) -> None:
+    # The JSON of each line is copied out of the file while workers validate it.
+    path, _ = _spaced_file(tmp_path)
     assert _read_in_a_fresh_process(path, "64") == "SAME 60"
 
 
@@ -195,6 +207,23 @@ def test_a_duplicate_across_workers_ranges_names_both_lines(tmp_path: Path) -> N
     chats[690]["id"] = chats[10]["id"]
     output = _read_in_a_fresh_process(_jsonl(tmp_path, chats))
     assert ", line 691: chat " in output and "duplicate of the chat at line 11" in output, output
+
+
+def test_a_file_read_to_be_checked_later_is_refused_by_its_check_as_it_would_be_at_once(tmp_path: Path) -> None:
+    from fake_beeper.data import read_world
+
+    chats = list(generate_chats(3, 50))
+    chats[40]["unreadCount"] = "lots"
+    path = _jsonl(tmp_path, chats)
+    with pytest.raises(FixtureError) as at_once:
+        read_chats(path)
+    world = read_world(path, check_later=True)
+    assert len(world.chats) == 50 and world.unchecked is not None
+    assert world.unchecked.check() == str(at_once.value)
+    chats[40]["unreadCount"] = 4  # mended, but the chats are no longer where they were read
+    path.write_bytes(b" " + path.read_bytes().replace(b'"lots"', b"4"))
+    assert world.unchecked.check() == f"{path}: the file changed while it was served"
+    assert read_world(path, check_later=True).unchecked.check() is None  # type: ignore[union-attr]
 
 
 def test_a_file_may_list_its_accounts_in_either_format(tmp_path: Path) -> None:

@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--count", type=_chats, help=f"with --seed: how many chats (default {DEFAULT_COUNT})")
     serve.add_argument("--accounts", type=_accounts,
                        help=f"with --seed: how many accounts (default {DEFAULT_ACCOUNTS})")
+    serve.add_argument("--check-while-serving", action="store_true",
+                       help="with a .jsonl --fixtures file: serve once its chats are indexed, and check them "
+                            "against the contract meanwhile; the first that breaks it stops the server (exit 2)")
     serve.add_argument("--no-cache", action="store_true",
                        help="with --seed: generate afresh, neither reading nor writing the dataset cache "
                             "($FAKE_BEEPER_CACHE_DIR, else the user cache directory)")

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import errno
+import functools
 import gc
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from fake_beeper.cli.signals import StopSignals, fail, say
 from fake_beeper.defaults import DEFAULT_ACCOUNTS, DEFAULT_TOKEN
 from fake_beeper.http.guard import Access
 from fake_beeper.world.scenario import Scenario
 from fake_beeper.world.state import FakeState
+
+if TYPE_CHECKING:
+    from fake_beeper.data.checking import CheckWhileServing
 
 
 def serve(args: argparse.Namespace, stop: StopSignals) -> int:
@@ -33,8 +38,9 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     url = base_url(sock)
     if not is_loopback(args.host):
         sys.stderr.write(_exposed_warning(args, access))
+    refusal: list[str] = []  # what the check while serving found, if it refused a chat
     try:
-        state = _state(args, stop, scenario)
+        state, check = _state(args, stop, scenario, refusal)
     except SystemExit:
         sock.close()
         raise
@@ -43,9 +49,15 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     stop.server = server  # from here a signal stops the server, even before it has started
     stop.check()
     _banner(args, state, scenario, url, time.perf_counter() - started)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if check is not None:
+            check.stop()
     if log is not None:
         log.close()
+    if refusal:
+        fail(f"{refusal[0]} (found while serving: the server stopped)")
     say("fake-beeper: stopped")
     return 0
 
@@ -75,6 +87,8 @@ def _check_combinations(args: argparse.Namespace) -> None:
             fail(f"--{option.replace('_', '-')} goes with --seed")
     if args.cors_control and not args.cors_origin:
         fail("--cors-control goes with --cors-origin")
+    if args.check_while_serving and not args.fixtures:
+        fail("--check-while-serving goes with --fixtures")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Scenario | None, Access]:
@@ -95,32 +109,49 @@ def _settings(args: argparse.Namespace) -> tuple[Scenario | None, Access]:
     return scenario, access
 
 
-def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | None) -> FakeState:
+def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | None,
+           refusal: list[str]) -> tuple[FakeState, CheckWhileServing | None]:
     """The world loaded (a file, a seed, or the default data) and the fake's state built over it,
-    served as ``--profile`` or as the stage the file says."""
+    served as ``--profile`` or as the stage the file says; with ``--check-while-serving``, the
+    check of its chats, started (what it refuses goes to ``refusal``, and stops the server)."""
     from fake_beeper.contract.stages import ProfileError
     from fake_beeper.data import FixtureError, load_world
+    from fake_beeper.data.checking import CheckWhileServing, can_check_while_serving
     from fake_beeper.data.parallel import collection_paused
     from fake_beeper.progress import Progress
     from fake_beeper.world.journal import Journal
     from fake_beeper.world.state import build_state
 
+    check = None
     try:
         # No cyclic collections while a million objects are made (they would scan them again
         # and again), and none of them scanned after (gc.freeze): they live as long as the server.
         with collection_paused():
             with Progress("loading", args.count if args.seed is not None else None, check=stop.check) as progress:
                 world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
-                                   accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update)
+                                   accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update,
+                                   check_later=args.check_while_serving and can_check_while_serving())
+            if world.unchecked is not None:  # forked now, before the server's threads start
+                check = CheckWhileServing(world.unchecked, functools.partial(_refused, refusal, stop, args.fixtures))
             state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile,
                                 token=args.token, journal=Journal(args.journal), scenario=scenario,
                                 messages=world.messages, generated_messages=world.generated_messages)
-    except FixtureError as exc:
-        fail(str(exc))
-    except ProfileError as exc:
-        fail(f"{args.fixtures}: {exc}")
+    except (FixtureError, ProfileError) as exc:
+        if check is not None:
+            check.stop()
+        fail(str(exc) if isinstance(exc, FixtureError) else f"{args.fixtures}: {exc}")
     gc.freeze()
-    return state
+    return state, check
+
+
+def _refused(refusal: list[str], stop: StopSignals, path: str, refused: str | None, seconds: float) -> None:
+    """The check while serving is done (from its thread): say so, or stop the server."""
+    if refused is None:
+        say(f"fake-beeper: every chat of {path} keeps the contract (checked while serving, in {seconds:.1f} s)")
+        return
+    refusal.append(refused)
+    if stop.server is not None:
+        stop.server.should_exit = True
 
 
 class AccessLog:

@@ -33,17 +33,19 @@ def default_fixtures_path() -> str:
 
 def load_world(path: str | os.PathLike[str] | None = None, *, seed: int | None = None,
                count: int | None = None, accounts: int = DEFAULT_ACCOUNTS,
-               progress: OnProgress | None = None, cache: bool = True) -> World:
+               progress: OnProgress | None = None, cache: bool = True, check_later: bool = False) -> World:
     """Chats (and a file's accounts) from ``path``, or generated from ``seed``/``count``, or the
     default dataset.
 
     Generated chats come in list order (newest first), from the dataset cache when an earlier run
     made them (see ``cache``; ``cache=False`` generates afresh and leaves the cache alone); their
     accounts are derived from them. ``progress`` is called with the number of chats done so far
-    as the work goes (see ``OnProgress``).
+    as the work goes (see ``OnProgress``). ``check_later``: see ``read_world`` (for ``path`` only).
     """
     if path is not None and (seed is not None or count is not None):
         raise ValueError("give either a fixture file or a seed and count, not both")
+    if path is not None and check_later:
+        return read_world(path, progress=progress, check_later=True)
     return _load(path, seed, count, accounts, progress, cache)
 
 

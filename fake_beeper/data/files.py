@@ -70,6 +70,7 @@ class World:
     stage: Stage = LATEST
     messages: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)  # by chat ID, as given
     generated_messages: bool = True  # the other chats' histories made from them (else: their preview alone)
+    unchecked: Unchecked | None = None  # read with check_later: the contract's check of each chat, still to do
 
     @property
     def profile(self) -> str:
@@ -82,16 +83,54 @@ def read_chats(path: str | os.PathLike[str], *, progress: OnProgress | None = No
     return read_world(path, progress=progress).chats
 
 
-def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = None) -> World:
-    """Load and validate a fixture file, accounts and all; raise ``FixtureError`` on the first problem."""
+@dataclass(frozen=True)
+class Unchecked:
+    """A JSON Lines file read with ``check_later``: everything the store needs of its chats was
+    checked (IDs, accounts, ``lastActivity``; unique and servable), not the rest of the contract.
+    ``check`` does that, reading the file again."""
+
+    path: Path
+    start: int  # where its chats begin (after a header line)
+    spans: array.array[int]  # where each chat's JSON lies in it, as read for serving
+    stage: Stage
+
+    def check(self) -> str | None:
+        """The message of the first chat the contract refuses, or ``None`` if none is. Read on
+        every core (forked workers) where the process has no threads; a file that no longer holds
+        its chats where they were read is refused too."""
+        size = self.path.stat().st_size
+        workers = workers_for(size - self.start, PARALLEL_MIN_BYTES)
+        bounds = [self.start, *(_next_line_start(self.path, self.start + (size - self.start) * k // workers)
+                                for k in range(1, workers)), size]
+        found = array.array("q")
+        try:
+            for index in run_ranges(functools.partial(_index_range, self.path, stage=self.stage), bounds):
+                found += index.spans
+        except FixtureError as exc:
+            return str(exc)
+        if found != self.spans:
+            return f"{self.path}: the file changed while it was served"
+        return None
+
+
+def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = None, check_later: bool = False) -> World:
+    """Load and validate a fixture file, accounts and all; raise ``FixtureError`` on the first problem.
+
+    ``check_later``: a JSON Lines file's chats are checked only for what the store needs, and the
+    world's ``unchecked`` says what is left (``serve --check-while-serving``). A ``.json`` file
+    is checked in full all the same.
+    """
     path = Path(path)
     try:
         require_regular_file(path)
+        unchecked = None
         if path.suffix == ".jsonl":
             header, start = _jsonl_header(path)
             stage = _stage(header, path, "line 1, ")
             accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", stage=stage)
-            chats = _read_jsonl(path, progress, start, stage)
+            chats, spans = _read_jsonl(path, progress, start, stage, check=not check_later)
+            if check_later:
+                unchecked = Unchecked(path, start, spans, stage)
             where = "line 1, "
         else:
             records, header = _json_document(path)
@@ -103,7 +142,7 @@ def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = No
         generated = header.get("generatedMessages", True)
         if not isinstance(generated, bool):
             raise FixtureError(f"{path}, {where}field generatedMessages: expected true or false, got {generated!r}")
-        return World(chats, accounts, stage, messages, generated)
+        return World(chats, accounts, stage, messages, generated, unchecked)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror or exc}") from None
     except RecursionError:
@@ -391,46 +430,64 @@ class _Index:
     bodies: list[bytes] | None = None  # each chat's JSON, when the range was indexed in this process
 
 
-def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0,
-                stage: Stage = LATEST) -> list[LoadedChat]:
+def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0, stage: Stage = LATEST, *,
+                check: bool = True) -> tuple[list[LoadedChat], array.array[int]]:
+    """The chats of a JSON Lines file from byte ``start`` on, and where each one's JSON lies."""
     size = path.stat().st_size
     workers = workers_for(size - start, PARALLEL_MIN_BYTES)
     if workers == 1:
-        index = _index_range(path, start, size, progress or _ignore, keep_bodies=True, stage=stage)
+        index = _index_range(path, start, size, progress or _ignore, keep_bodies=True, stage=stage, check=check)
         _check_unique(path, [index])
-        return list(map(LoadedChat, index.ids, index.accounts, index.millis, index.bodies or ()))
+        return list(map(LoadedChat, index.ids, index.accounts, index.millis, index.bodies or ())), index.spans
     cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
     bounds = [start, *cuts, size]
     copied: list[tuple[array.array[int], list[bytes]]] = []
     with collection_paused():
-        indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage), bounds, progress,
+        indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage, check=check), bounds, progress,
                                   meanwhile=lambda tick: copied.append(_copy_lines(path, start, size, tick))))
         _check_unique(path, indexes)
         spans, bodies = copied[0]
         if spans != array.array("q", itertools.chain.from_iterable(index.spans for index in indexes)):
             raise FixtureError(f"{path}: the file changed while it was read")
-        return list(map(LoadedChat, itertools.chain.from_iterable(index.ids for index in indexes),
-                        itertools.chain.from_iterable(index.accounts for index in indexes),
-                        itertools.chain.from_iterable(index.millis for index in indexes), bodies))
+        chats = list(map(LoadedChat, itertools.chain.from_iterable(index.ids for index in indexes),
+                         itertools.chain.from_iterable(index.accounts for index in indexes),
+                         itertools.chain.from_iterable(index.millis for index in indexes), bodies))
+        return chats, spans
 
 
 def _copy_lines(path: Path, start: int, stop: int, tick: Callable[[], None]) -> tuple[array.array[int], list[bytes]]:
-    """The JSON of every non-blank line in bytes [start, stop) of ``path``, as ``_index_range``
-    takes it (whitespace around it left out), and where each lies: read through one reused
-    buffer, since mapping the file or reading it line by line would cost a page fault or an
-    allocation a line more (and a heap of freed lines makes every later allocation slower)."""
+    """The JSON of every line in bytes [start, stop) of ``path``, and where each lies, as
+    ``_index_range`` finds them."""
     spans = array.array("q")
     bodies: list[bytes] = []
-    buffer = bytearray(READ_BLOCK)
+    for first, last, json in _json_lines(path, start, stop):
+        spans.append(first)
+        spans.append(last)
+        bodies.append(bytes(json))
+        if len(bodies) % STEP == 0:
+            tick()
+    return spans, bodies
+
+
+def _json_lines(path: Path, start: int, stop: int) -> Iterator[tuple[int, int, memoryview]]:
+    """Each line of bytes [start, stop) of ``path`` (``start`` the beginning of a line) that holds
+    more than whitespace: where its JSON begins and ends in the file (the whitespace around it
+    left out) and a view of it, good until the next line is asked for.
+
+    Read through one reused buffer: a ``bytes`` for each line read would be an allocation a line
+    more (and a heap of freed lines makes the allocations of the chats that stay slower), and
+    mapping the file would cost a page fault for each of its pages.
+    """
+    buffer = bytearray(max(1, min(READ_BLOCK, stop - start)))  # (zeroed: no bigger than the file needs)
     view = memoryview(buffer)
     filled = 0  # bytes of the buffer that hold the file from ``offset`` on
     offset = start
     with path.open("rb", buffering=0) as file:
         file.seek(start)
         while offset < stop:
-            if filled == len(buffer):  # a line longer than the buffer
-                view.release()
-                buffer.extend(bytes(len(buffer)))
+            if filled == len(buffer):  # a line longer than the buffer: a new one, twice as long
+                buffer = bytearray(2 * len(buffer))  # (the old one may still be viewed: never resized)
+                buffer[:filled] = view
                 view = memoryview(buffer)
             got = file.readinto(view[filled:min(len(buffer), stop - offset)])
             if not got:
@@ -450,17 +507,12 @@ def _copy_lines(path: Path, start: int, stop: int, tick: Callable[[], None]) -> 
                 while first < last and buffer[first] in _WHITESPACE:
                     first += 1
                 if first != last:
-                    spans.append(offset + first)
-                    spans.append(offset + last)
-                    bodies.append(bytes(view[first:last]))
-                    if len(bodies) % STEP == 0:
-                        tick()
+                    yield offset + first, offset + last, view[first:last]
                 position = newline + 1
             position = min(position, filled)
-            buffer[:filled - position] = bytes(view[position:filled])  # the part line left (copied: they may overlap)
+            buffer[:filled - position] = bytes(view[position:filled])  # the part line left (they may overlap)
             offset += position
             filled -= position
-    return spans, bodies
 
 
 READ_BLOCK = 8 * 2**20
@@ -468,53 +520,37 @@ _WHITESPACE = frozenset(b" \t\r\n")
 
 
 def _index_range(path: Path, start: int, stop: int, report: OnProgress, *, keep_bodies: bool = False,
-                 stage: Stage = LATEST) -> _Index:
+                 stage: Stage = LATEST, check: bool = True) -> _Index:
     """Parse and validate the lines that begin in bytes [start, stop) of ``path`` (with
-    ``keep_bodies``, keep each chat's JSON too) against stage ``stage``'s contract."""
+    ``keep_bodies``, keep each chat's JSON too) against stage ``stage``'s contract (without
+    ``check``, only what the store needs of them)."""
     validator = stage.validator()
     index = _Index(bodies=[] if keep_bodies else None)
-    bodies = index.bodies
-    with path.open("rb") as lines:
-        lines.seek(start)
-        position = start
-        for line in lines:
-            if position >= stop:
-                break
-            begin, position = position, position + len(line)
-            first, last = _json_span(line)
-            if first == last:
-                continue
-            chat, millis = _line_chat(line, path, begin, validator)
-            index.millis.append(millis)
-            index.ids.append(chat["id"])
-            index.accounts.append(chat["accountID"])
-            index.spans.append(begin + first)
-            index.spans.append(begin + last)
-            if bodies is not None:
-                bodies.append(line[first:last])
-            if len(index.ids) % STEP == 0:
-                report(len(index.ids))
+    ids, accounts, millis, spans, bodies = index.ids, index.accounts, index.millis, index.spans, index.bodies
+    for first, last, json in _json_lines(path, start, stop):
+        chat, chat_millis = _line_chat(json, path, first, validator, check=check)
+        millis.append(chat_millis)
+        ids.append(chat["id"])
+        accounts.append(chat["accountID"])
+        spans.append(first)
+        spans.append(last)
+        if bodies is not None:
+            bodies.append(bytes(json))
+        if len(ids) % STEP == 0:
+            report(len(ids))
     return index
 
 
-def _json_span(line: bytes) -> tuple[int, int]:
-    """Where the JSON starts and ends in a line, without copying it (orjson reads the line as it
-    is, surrounding whitespace and all)."""
-    first, last = 0, len(line)
-    while last > first and line[last - 1] in _WHITESPACE:
-        last -= 1
-    while first < last and line[first] in _WHITESPACE:
-        first += 1
-    return first, last
-
-
-def _line_chat(line: bytes, path: Path, begin: int,
-               validator: jsonschema_rs.Validator) -> tuple[dict[str, Any], int | None]:
-    """The chat on a line, valid against the contract and servable, and its ``lastActivity`` as
-    epoch millis; a ``FixtureError`` naming the line otherwise (the line counted only then)."""
+def _line_chat(line: memoryview, path: Path, begin: int, validator: jsonschema_rs.Validator, *,
+               check: bool = True) -> tuple[dict[str, Any], int | None]:
+    """The chat on a line, valid against the contract (without ``check``: as far as the store
+    needs it) and servable, and its ``lastActivity`` as epoch millis; a ``FixtureError`` naming
+    the line otherwise (the line counted only then). Whatever fails, the contract's own words
+    come first when it refuses the chat."""
+    chat: Any = None
     try:
-        chat: dict[str, Any] = orjson.loads(line)
-        if not validator.is_valid(chat):  # the fast check first; the first error only on failure
+        chat = orjson.loads(line)
+        if (check or not _indexable(chat)) and not validator.is_valid(chat):  # the first error only on failure
             raise _invalid(validator, chat, str(path), f"line {_line_at(path, begin)}")
         if unservable_id(chat["id"]) is not None:  # its line found only then: counting is O(file)
             _check_servable(chat, str(path), f"line {_line_at(path, begin)}")
@@ -525,9 +561,18 @@ def _line_chat(line: bytes, path: Path, begin: int,
     except FixtureError:  # the contract's message, as it is (it is a ValueError too)
         raise
     except ValueError as exc:  # a date-time the format check let through but millis cannot hold
+        if not check and not validator.is_valid(chat):
+            raise _invalid(validator, chat, str(path), f"line {_line_at(path, begin)}") from None
         raise FixtureError(f"{path}, line {_line_at(path, begin)}: chat {_chat_label(chat)}: "
                            f"field lastActivity: {exc}") from None
     return chat, millis
+
+
+def _indexable(chat: Any) -> bool:
+    """Whether a chat not yet checked has what the store reads of it, of the right types (else
+    the contract's check is asked for the message now)."""
+    return (isinstance(chat, dict) and isinstance(chat.get("id"), str) and isinstance(chat.get("accountID"), str)
+            and isinstance(chat.get("lastActivity", ""), str | None))
 
 
 def _check_unique(path: Path, indexes: list[_Index]) -> None:

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
 from fake_beeper.progress import OnProgress
@@ -46,7 +46,7 @@ _done: Any = None
 
 def run_ranges(task: Callable[[int, int, OnProgress], R], bounds: list[int], progress: OnProgress | None = None, *,
                local_task: Callable[[int, int, OnProgress], R] | None = None,
-               meanwhile: Callable[[Callable[[], None]], None] | None = None) -> Iterator[R]:
+               meanwhile: Callable[[Callable[[], None]], None] | None = None) -> Generator[R, None, None]:
     """``task(start, stop, report)`` for each consecutive pair of ``bounds``; the results in order.
 
     The first range runs in this process, with ``local_task`` if given: work whose result is
