@@ -101,6 +101,11 @@ def rest(report: dict[str, Any], connections: int) -> list[str]:
                   "first search s |", "|---|---|---|---|---|---|"]
     lines += [f"| {int(c):,} | {s['load_seconds']} | {s['spawn_to_first_response_seconds']} | {s['rss_mib']} | "
               f"{s['rss_per_chat_kib']} | {s.get('first_search_seconds')} |" for c, s in report["sizes"].items()]
+    later = report.get("checked_while_serving")
+    if later is not None:
+        lines += ["", f"`serve --check-while-serving` over {later['chats']:,} chats: first response after "
+                      f"{later['spawn_to_first_response_seconds']} s; every chat checked "
+                      f"{later['check_seconds_after_load']} s after the load; server RSS {later['rss_mib']} MiB."]
     user = report["user_side"]
     lines += ["", "| pytest --collect-only, trivial file (median) | pytest alone s | + fake-beeper s | added s |",
               "|---|---|---|---|"]

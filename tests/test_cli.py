@@ -280,6 +280,7 @@ def _chats_file(tmp_path: Path, change: Callable[[list[dict]], None] = lambda ch
 
 def test_a_file_checked_while_serving_is_served_then_said_to_keep_the_contract(serve, tmp_path: Path) -> None:
     served = serve("--fixtures", str(_chats_file(tmp_path)), "--check-while-serving", "--quiet")
+    assert "; checking them against the contract while serving)" in served.banner[0]
     token = served.env["BEEPER_ACCESS_TOKEN"]
     assert httpx.get(f"{served.url}/v1/chats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert "keeps the contract (checked while serving, in " in served.stdout.next_line()

@@ -48,7 +48,7 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     server = server_for(create_app(state, access=access, log=log))
     stop.server = server  # from here a signal stops the server, even before it has started
     stop.check()
-    _banner(args, state, scenario, url, time.perf_counter() - started)
+    _banner(args, state, scenario, url, time.perf_counter() - started, checking=check is not None)
     try:
         server.run(sockets=[sock])
     finally:
@@ -191,11 +191,14 @@ class AccessLog:
             say(f"fake-beeper: {self.dropped} access-log line(s) dropped: stdout was not read fast enough")
 
 
-def _banner(args: argparse.Namespace, state: FakeState, scenario: Scenario | None, url: str, seconds: float) -> None:
+def _banner(args: argparse.Namespace, state: FakeState, scenario: Scenario | None, url: str, seconds: float, *,
+            checking: bool = False) -> None:
     store = state.store
     source = args.fixtures or (f"seed {args.seed}" if args.seed is not None else "the default fixtures")
     stage = "" if state.stage.is_latest else f" as profile {state.stage}"
-    lines = [f"fake-beeper: serving {len(store)} chats from {source}{stage} on {url} (loaded in {seconds:.2f}s)",
+    checked = "; checking them against the contract while serving" if checking else ""
+    lines = [f"fake-beeper: serving {len(store)} chats from {source}{stage} on {url} "
+             f"(loaded in {seconds:.2f}s{checked})",
              "Point the Beeper SDKs at it:",
              f"  export BEEPER_BASE_URL={url} BEEPER_DESKTOP_BASE_URL={url} BEEPER_ACCESS_TOKEN={args.token}"]
     if args.scenario and scenario is not None:
