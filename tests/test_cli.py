@@ -300,6 +300,17 @@ def test_a_chat_refused_while_serving_stops_the_server_with_the_message_of_a_che
     assert refused == [f"{checked_first} (found while serving: the server stopped)"], refused
 
 
+def test_a_small_file_refused_while_serving_stops_the_server(tmp_path: Path) -> None:
+    chats = list(generate_chats(3, 3))
+    chats[2]["unreadCount"] = "lots"  # three chats: checked in milliseconds, maybe before the server is up
+    path = tmp_path / "tiny.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(chat) + b"\n" for chat in chats))
+    done = _run("serve", "--port", "0", "--quiet", "--fixtures", str(path), "--check-while-serving")
+    assert done.returncode == 2, done
+    refused = done.stderr.strip().splitlines()
+    assert len(refused) == 1 and "line 3" in refused[0] and "found while serving" in refused[0], refused
+
+
 def test_what_the_store_needs_is_checked_before_serving_all_the_same(tmp_path: Path) -> None:
     path = _chats_file(tmp_path, lambda chats: chats[5].pop("accountID"))
     checked_first = _run("validate", str(path)).stderr

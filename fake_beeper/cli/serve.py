@@ -44,15 +44,17 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     except SystemExit:
         sock.close()
         raise
-    log = None if args.quiet else AccessLog()
-    server = server_for(create_app(state, access=access, log=log))
-    stop.server = server  # from here a signal stops the server, even before it has started
-    stop.check()
-    _banner(args, state, scenario, url, time.perf_counter() - started, checking=check is not None)
     try:
+        log = None if args.quiet else AccessLog()
+        server = server_for(create_app(state, access=access, log=log))
+        stop.server = server  # from here a signal stops the server, even before it has started
+        stop.check()
+        if refusal:  # the check was done before the server was there to stop (_refused stops it after)
+            server.should_exit = True
+        _banner(args, state, scenario, url, time.perf_counter() - started, checking=check is not None)
         server.run(sockets=[sock])
     finally:
-        if check is not None:
+        if check is not None:  # however serving ends
             check.stop()
     if log is not None:
         log.close()
