@@ -124,7 +124,6 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
     from fake_beeper.world.journal import Journal
     from fake_beeper.world.state import build_state
 
-    check = None
     try:
         # No cyclic collections while a million objects are made (they would scan them again
         # and again), and none of them scanned after (gc.freeze): they live as long as the server.
@@ -133,17 +132,17 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
                 world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                    accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update,
                                    check_later=args.check_while_serving and can_check_while_serving())
-            if world.unchecked is not None:  # forked now, before the server's threads start
-                check = CheckWhileServing(world.unchecked, functools.partial(_refused, refusal, stop, args.fixtures))
             state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile,
                                 token=args.token, journal=Journal(args.journal), scenario=scenario,
                                 messages=world.messages, generated_messages=world.generated_messages)
     except (FixtureError, ProfileError) as exc:
-        if check is not None:
-            check.stop()
         fail(str(exc) if isinstance(exc, FixtureError) else f"{args.fixtures}: {exc}")
     gc.freeze()
-    return state, check
+    # Forked once the state is built (the check's workers would take the cores from the build),
+    # and before the server's threads start.
+    if world.unchecked is None:
+        return state, None
+    return state, CheckWhileServing(world.unchecked, functools.partial(_refused, refusal, stop, args.fixtures))
 
 
 def _refused(refusal: list[str], stop: StopSignals, path: str, refused: str | None, seconds: float) -> None:
