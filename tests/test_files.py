@@ -220,8 +220,11 @@ def test_a_file_read_to_be_checked_later_is_refused_by_its_check_as_it_would_be_
     world = read_world(path, check_later=True)
     assert len(world.chats) == 50 and world.unchecked is not None
     assert world.unchecked.check() == str(at_once.value)
-    chats[40]["unreadCount"] = 4  # mended, but the chats are no longer where they were read
-    path.write_bytes(b" " + path.read_bytes().replace(b'"lots"', b"4"))
+    path.write_bytes(path.read_bytes().replace(b'"lots"', b'"4444"'))  # the chats where they were
+    later = path.stat().st_mtime_ns + 10**9  # (a write in the same clock tick keeps the time)
+    os.utime(path, ns=(later, later))
+    assert world.unchecked.check() == f"{path}: the file changed while it was served"
+    path.write_bytes(path.read_bytes().replace(b'"4444"', b"4"))  # mended
     assert world.unchecked.check() == f"{path}: the file changed while it was served"
     assert read_world(path, check_later=True).unchecked.check() is None  # type: ignore[union-attr]
 

@@ -2,10 +2,10 @@
 
 A million chats take most of their load time in the contract's check of each one. With this,
 the fake serves as soon as it has what its indexes need, and a forked process (with its own
-forked workers, on every core) checks every chat against the contract meanwhile, on the very
-JSON that is served. The first chat the contract refuses stops the server, with the message a
-check before serving would have given. Until the check is done, a chat that breaks the contract
-may be served, or make a request fail.
+forked workers, on every core) checks every chat against the contract meanwhile, reading the
+file again (``Unchecked.check``: a file changed since it was read is refused). The first chat the
+contract refuses stops the server, with the message a check before serving would have given.
+Until the check is done, a chat that breaks the contract may be served, or make a request fail.
 """
 
 from __future__ import annotations

@@ -93,11 +93,16 @@ class Unchecked:
     start: int  # where its chats begin (after a header line)
     spans: array.array[int]  # where each chat's JSON lies in it, as read for serving
     stage: Stage
+    version: tuple[int, int]  # its size and modification time when it was read
 
     def check(self) -> str | None:
         """The message of the first chat the contract refuses, or ``None`` if none is. Read on
-        every core (forked workers) where the process has no threads; a file that no longer holds
-        its chats where they were read is refused too."""
+        every core (forked workers) where the process has no threads. A file changed since it was
+        read (its size, its modification time, or where its chats lie) is refused too: what is
+        checked must be what is served."""
+        changed = f"{self.path}: the file changed while it was served"
+        if _version(self.path) != self.version:
+            return changed
         size = self.path.stat().st_size
         workers = workers_for(size - self.start, PARALLEL_MIN_BYTES)
         bounds = [self.start, *(_next_line_start(self.path, self.start + (size - self.start) * k // workers)
@@ -108,9 +113,14 @@ class Unchecked:
                 found += index.spans
         except FixtureError as exc:
             return str(exc)
-        if found != self.spans:
-            return f"{self.path}: the file changed while it was served"
+        if found != self.spans or _version(self.path) != self.version:
+            return changed
         return None
+
+
+def _version(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
 
 def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = None, check_later: bool = False) -> World:
@@ -125,12 +135,13 @@ def read_world(path: str | os.PathLike[str], *, progress: OnProgress | None = No
         require_regular_file(path)
         unchecked = None
         if path.suffix == ".jsonl":
+            version = _version(path)  # before it is read: a change while it is read shows later
             header, start = _jsonl_header(path)
             stage = _stage(header, path, "line 1, ")
             accounts = validate_accounts(header.get("accounts"), str(path), "line 1, accounts", stage=stage)
             chats, spans = _read_jsonl(path, progress, start, stage, check=not check_later)
             if check_later:
-                unchecked = Unchecked(path, start, spans, stage)
+                unchecked = Unchecked(path, start, spans, stage, version)
             where = "line 1, "
         else:
             records, header = _json_document(path)

@@ -93,9 +93,7 @@ class ChatStore:
         # merging them. (A SortedList built from sorted keys checks their order in one pass.)
         order: list[Key] = []
         by_account: dict[str, list[Key]] = {}
-        for minus_millis, chat_id, account in sorted(
-                (-(NO_ACTIVITY if chat.last_activity is None else chat.last_activity), chat.id, chat.account_id)
-                for chat in chats):
+        for minus_millis, chat_id, account in sorted((*_key(chat), chat.account_id) for chat in chats):
             key = (minus_millis, chat_id)
             order.append(key)
             by_account.setdefault(account, []).append(key)
