@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
     url = base_url(sock)
     if not is_loopback(args.host):
         sys.stderr.write(_exposed_warning(args, access))
-    refusal: list[str] = []  # what the check while serving found, if it refused a chat
+    refusal: list[tuple[str, bool]] = []  # what the check while serving refused, and if it was killed
     try:
         state, check = _state(args, stop, scenario, refusal)
     except SystemExit:
@@ -58,8 +58,9 @@ def serve(args: argparse.Namespace, stop: StopSignals) -> int:
             check.stop()
     if log is not None:
         log.close()
-    if refusal:
-        fail(f"{refusal[0]} (found while serving: the server stopped)")
+    refused = _refusal(refusal, stop)
+    if refused is not None:
+        fail(f"{refused} (found while serving: the server stopped)")
     say("fake-beeper: stopped")
     return 0
 
@@ -112,7 +113,7 @@ def _settings(args: argparse.Namespace) -> tuple[Scenario | None, Access]:
 
 
 def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | None,
-           refusal: list[str]) -> tuple[FakeState, CheckWhileServing | None]:
+           refusal: list[tuple[str, bool]]) -> tuple[FakeState, CheckWhileServing | None]:
     """The world loaded (a file, a seed, or the default data) and the fake's state built over it,
     served as ``--profile`` or as the stage the file says; with ``--check-while-serving``, the
     check of its chats, started (what it refuses goes to ``refusal``, and stops the server)."""
@@ -145,14 +146,24 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
     return state, CheckWhileServing(world.unchecked, functools.partial(_refused, refusal, stop, args.fixtures))
 
 
-def _refused(refusal: list[str], stop: StopSignals, path: str, refused: str | None, seconds: float) -> None:
+def _refused(refusal: list[tuple[str, bool]], stop: StopSignals, path: str, refused: str | None, seconds: float,
+             killed: bool) -> None:
     """The check while serving is done (from its thread): say so, or stop the server."""
     if refused is None:
         say(f"fake-beeper: every chat of {path} keeps the contract (checked while serving, in {seconds:.1f} s)")
         return
-    refusal.append(refused)
+    refusal.append((refused, killed))
     if stop.server is not None:
         stop.server.should_exit = True
+
+
+def _refusal(refusal: list[tuple[str, bool]], stop: StopSignals) -> str | None:
+    """What to fail with once the server stopped: the check's refusal, unless the check was
+    killed by the same signal that stopped the server (a kill of every process of its name)."""
+    if not refusal:
+        return None
+    refused, killed = refusal[0]
+    return None if killed and stop.signum is not None else refused
 
 
 class AccessLog:

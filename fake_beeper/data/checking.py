@@ -31,13 +31,14 @@ def can_check_while_serving() -> bool:
 class CheckWhileServing:
     """The check of ``unchecked`` in a forked process of its own, started at once.
 
-    ``on_done(refused, seconds)`` is called once, from a thread of its own, when the check ends:
-    with the first refused chat's message (or why there is no verdict), or ``None`` if every chat
-    keeps the contract, and how long it took. ``stop()`` ends the check (and its workers) if it
-    still runs; then nothing is called. Fork before any thread starts.
+    ``on_done(refused, seconds, killed)`` is called once, from a thread of its own, when the check
+    ends: with the first refused chat's message, or ``None`` if every chat keeps the contract; how
+    long it took; and whether it was killed before its verdict (``refused`` then says so: a
+    ``kill`` of every process of the server's name, say). ``stop()`` ends the check (and its
+    workers) if it still runs; then nothing is called. Fork before any thread starts.
     """
 
-    def __init__(self, unchecked: Unchecked, on_done: Callable[[str | None, float], None]) -> None:
+    def __init__(self, unchecked: Unchecked, on_done: Callable[[str | None, float, bool], None]) -> None:
         self.started = time.perf_counter()
         self.seconds: float | None = None  # how long it took, once done
         reading, writing = os.pipe()
@@ -46,6 +47,8 @@ class CheckWhileServing:
             os.close(reading)
             _check_and_exit(unchecked, writing)
         os.close(writing)
+        with contextlib.suppress(OSError):  # the child does it too: a stop() before it did must reach it
+            os.setpgid(self._pid, self._pid)
         self._reading = reading
         self._on_done = on_done
         self._reaped = False  # once it is, its process ID may be another's: never signalled then
@@ -66,12 +69,12 @@ class CheckWhileServing:
             self._reaped = True
         self.seconds = time.perf_counter() - self.started
         if said == _PASSED:
-            self._on_done(None, self.seconds)
+            self._on_done(None, self.seconds, False)
         elif said:
-            self._on_done(said.decode("utf-8", "replace"), self.seconds)
+            self._on_done(said.decode("utf-8", "replace"), self.seconds, False)
         elif not self._stopping:  # killed from outside, or out of memory: the chats are not known to be good
             self._on_done(f"{self._path}: the check while serving ended without a verdict (was it killed?)",
-                          self.seconds)
+                          self.seconds, True)
 
     def stop(self) -> None:
         """End the check and its workers (a process group of their own), if it still runs."""
@@ -86,12 +89,12 @@ def _check_and_exit(unchecked: Unchecked, writing: int) -> None:
     """In the forked child: check every chat (on every core), say how it went, exit."""
     status = 0
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's "note it and carry on"
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to answer
+        os.setpgid(0, 0)  # its workers with it: stop() ends them all
         # Nothing the server holds is collected or scanned here: a collection writes to every
         # object it scans, and each page written is a copy of the server's memory.
         gc.freeze()
-        os.setpgid(0, 0)  # its workers with it: stop() ends them all
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's "note it and carry on"
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to answer
         refused = unchecked.check()
         os.write(writing, _PASSED if refused is None else refused.encode("utf-8", "replace")[:65536])
     except BaseException as exc:  # our own failure, said as such
