@@ -121,7 +121,7 @@ def baseline_tree(revision: str) -> Iterator[Path | None]:
     ``python -m fake_beeper.cli`` from; ``None`` outside a git checkout."""
     with tempfile.TemporaryDirectory(prefix="fake-beeper-baseline-") as directory:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "fake_beeper", "openapi.yaml",
-                                  "fixtures"], capture_output=True, check=False)
+                                  "fixtures"], capture_output=True, check=False, timeout=120)
         if archive.returncode != 0:
             yield None
             return

@@ -227,6 +227,8 @@ def test_a_file_read_to_be_checked_later_is_refused_by_its_check_as_it_would_be_
     path.write_bytes(path.read_bytes().replace(b'"4444"', b"4"))  # mended
     assert world.unchecked.check() == f"{path}: the file changed while it was served"
     assert read_world(path, check_later=True).unchecked.check() is None  # type: ignore[union-attr]
+    path.unlink()  # a file removed meanwhile is the file's doing: said so, not taken for a bug of ours
+    assert world.unchecked.check() == f"{path}: cannot read fixture file: No such file or directory"
 
 
 def test_a_file_may_list_its_accounts_in_either_format(tmp_path: Path) -> None:

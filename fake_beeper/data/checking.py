@@ -19,13 +19,14 @@ import time
 from collections.abc import Callable
 
 from fake_beeper.data.files import Unchecked
+from fake_beeper.data.parallel import can_fork
 
 _PASSED = b"ok"
 
 
 def can_check_while_serving() -> bool:
-    """Forking is how: not where there is no ``fork`` (Windows), nor in a threaded program."""
-    return hasattr(os, "fork") and hasattr(os, "killpg") and threading.active_count() == 1
+    """Forking is how (``can_fork``), and a process group of its own is how it is stopped."""
+    return can_fork() and hasattr(os, "killpg")
 
 
 class CheckWhileServing:

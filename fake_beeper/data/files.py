@@ -101,20 +101,19 @@ class Unchecked:
         read (its size, its modification time, or where its chats lie) is refused too: what is
         checked must be what is served."""
         changed = f"{self.path}: the file changed while it was served"
-        if _version(self.path) != self.version:
-            return changed
-        size = self.path.stat().st_size
-        workers = workers_for(size - self.start, PARALLEL_MIN_BYTES)
-        bounds = [self.start, *(_next_line_start(self.path, self.start + (size - self.start) * k // workers)
-                                for k in range(1, workers)), size]
         found = array.array("q")
         try:
-            for index in run_ranges(functools.partial(_index_range, self.path, stage=self.stage), bounds):
+            if _version(self.path) != self.version:
+                return changed
+            for index in run_ranges(functools.partial(_index_range, self.path, stage=self.stage),
+                                    _line_bounds(self.path, self.start)):
                 found += index.spans
+            if found != self.spans or _version(self.path) != self.version:
+                return changed
         except FixtureError as exc:
             return str(exc)
-        if found != self.spans or _version(self.path) != self.version:
-            return changed
+        except OSError as exc:  # removed or made unreadable since: the file's doing, not ours
+            return f"{self.path}: cannot read fixture file: {exc.strerror or exc}"
         return None
 
 
@@ -444,14 +443,12 @@ class _Index:
 def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0, stage: Stage = LATEST, *,
                 check: bool = True) -> tuple[list[LoadedChat], array.array[int]]:
     """The chats of a JSON Lines file from byte ``start`` on, and where each one's JSON lies."""
-    size = path.stat().st_size
-    workers = workers_for(size - start, PARALLEL_MIN_BYTES)
-    if workers == 1:
+    bounds = _line_bounds(path, start)
+    size = bounds[-1]
+    if len(bounds) == 2:
         index = _index_range(path, start, size, progress or _ignore, keep_bodies=True, stage=stage, check=check)
         _check_unique(path, [index])
         return list(map(LoadedChat, index.ids, index.accounts, index.millis, index.bodies or ())), index.spans
-    cuts = (_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers))
-    bounds = [start, *cuts, size]
     copied: list[tuple[array.array[int], list[bytes]]] = []
     with collection_paused():
         indexes = list(run_ranges(functools.partial(_index_range, path, stage=stage, check=check), bounds, progress,
@@ -464,6 +461,14 @@ def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0, stage: 
                          itertools.chain.from_iterable(index.accounts for index in indexes),
                          itertools.chain.from_iterable(index.millis for index in indexes), bodies))
         return chats, spans
+
+
+def _line_bounds(path: Path, start: int) -> list[int]:
+    """Where the ranges of lines from byte ``start`` to the end begin (and the end): one range
+    for each process that should read them (``workers_for``), each cut at a line's start."""
+    size = path.stat().st_size
+    workers = workers_for(size - start, PARALLEL_MIN_BYTES)
+    return [start, *(_next_line_start(path, start + (size - start) * k // workers) for k in range(1, workers)), size]
 
 
 def _copy_lines(path: Path, start: int, stop: int, tick: Callable[[], None]) -> tuple[array.array[int], list[bytes]]:

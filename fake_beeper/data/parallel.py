@@ -27,9 +27,15 @@ R = TypeVar("R")
 
 def workers_for(size: int, threshold: int) -> int:
     """How many processes a job of ``size`` should use (1: stay serial)."""
-    if size < threshold or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if size < threshold or not can_fork():
         return 1
     return min(usable_cpus(), 8)
+
+
+def can_fork() -> bool:
+    """Whether this process may fork workers: the system can (not Windows), and no other thread
+    runs (a forked child would inherit locks that thread holds)."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def usable_cpus() -> int:

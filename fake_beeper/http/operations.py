@@ -147,7 +147,8 @@ def _parsed(parse: Callable[..., Query], raw: bytes, behaviour: Behaviour, stage
     """``parse`` of a raw query string, kept for the next request with the same one (a client
     polling the first page, every SDK asking for the same filters): the queries are frozen, and
     their parse depends on nothing else. A query refused is not kept: it raises each time."""
-    return parse(_params(raw), decode_cursor=decode_cursor, behaviour=behaviour, stage=stage)
+    cursor = {} if decode_cursor else {"decode_cursor": False}  # (a query without a cursor takes none)
+    return parse(_params(raw), behaviour=behaviour, stage=stage, **cursor)
 
 
 @lru_cache(maxsize=128)
@@ -162,16 +163,11 @@ def _query_string(request: Request) -> bytes:
 
 def get_chat(state: FakeState, request: Request, path_params: Mapping[str, str], body: Any = None) -> bytes:
     """``GET /v1/chats/{chatID}``: the chat the list serves, with as many participants as asked."""
-    max_participants = _parsed(_get_chat_query, _query_string(request), state.behaviour, state.stage)
+    max_participants = _parsed(parse_get_chat_query, _query_string(request), state.behaviour, state.stage)
     chat = state.store.find(path_params["chatID"])
     if chat is None:
         raise NotFound(f"No chat with ID {path_params['chatID']!r}")
     return retrieved(chat.body, max_participants)
-
-
-def _get_chat_query(params: RawQuery, *, decode_cursor: bool, behaviour: Behaviour, stage: Stage) -> int:
-    """``parse_get_chat_query`` as ``_parsed`` calls a parser (this query has no cursor)."""
-    return parse_get_chat_query(params, behaviour=behaviour, stage=stage)
 
 
 def list_messages(state: FakeState, request: Request, path_params: Mapping[str, str],
