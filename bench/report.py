@@ -53,8 +53,9 @@ def servers(compared: dict[str, Any]) -> list[str]:
 
 def uncached(walks: dict[str, Any]) -> list[str]:
     ratio = walks["fake_over_baseline"]
+    rounds = f", {walks['seconds']} s a round" if "seconds" in walks else ""  # older results did not say
     lines = ["", f"No URL asked twice: {walks['connections']} walkers over {walks['chats']:,} chats, each with its "
-                 f"own limit ({walks['repeats']} URLs repeated).", "",
+                 f"own limit{rounds} ({walks['repeats']} URLs repeated).", "",
              "| server | req/s per round | CPU µs/req per round |", "|---|---|---|"]
     lines += [f"| {name} | {' / '.join(str(round(r['rps'])) for r in runs)} | "
               f"{' / '.join(str(r['cpu_us']) for r in runs)} |" for name, runs in walks["runs"].items()]

@@ -4,6 +4,7 @@ body, never a 500 blamed on the fake, a hang, or memory that grows with each try
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
@@ -204,3 +206,20 @@ def test_the_servers_memory_stays_flat_under_requests_that_fail(tmp_path: Path) 
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_request_served_leaves_nothing_for_the_garbage_collector(live: tuple[LiveServer, FakeState]) -> None:
+    """Each request's objects are freed as soon as it is answered, by reference counting: one
+    reference cycle a request (the fault middleware's way to cut a connection held its request's
+    cycle, which holds the scope that holds it) cost a walk 7% of its CPU in collections."""
+    server, _ = live
+    gc.collect()
+    gc.disable()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer fake-beeper-token"}) as client:
+            for _ in range(30):
+                assert client.get("/v1/chats").status_code == 200
+        left = [o for o in gc.get_objects() if type(o).__name__ == "RequestResponseCycle"]
+    finally:
+        gc.enable()
+    assert len(left) < 10, f"{len(left)} request cycles wait for the garbage collector"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fake_beeper.contract import spec
+from fake_beeper.http.query import RawQuery
 from fake_beeper.world import cursors
 from fake_beeper.world.store import ChatStore
 from tests.conftest import AUTH
@@ -157,3 +161,15 @@ def test_unknown_paths_and_methods_get_the_error_shape(client: httpx.Client) -> 
     assert wrong.status_code == 405 and wrong.json()["code"] == "METHOD_NOT_ALLOWED"
     assert "GET" in wrong.headers["allow"]
     assert _errors("Error", missing.json()) == _errors("Error", wrong.json()) == []
+
+
+@given(st.lists(st.text(alphabet="ab=&+%2Fé7C ", max_size=12), max_size=6).map("&".join))
+def test_a_query_string_is_read_as_starlette_reads_it(query: str) -> None:
+    raw = query.encode("utf-8")
+    expected: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        expected.setdefault(name, []).append(value)
+    read = RawQuery(raw)
+    assert {name: read.getlist(name) for name in expected} == expected
+    assert read.getlist("absent") == [] and all(read.get(name) == values[-1] for name, values in expected.items())
+    assert read.getlist("") == expected.get("", [])

@@ -120,6 +120,7 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
     from fake_beeper.contract.stages import ProfileError
     from fake_beeper.data import FixtureError, load_world
     from fake_beeper.data.checking import CheckWhileServing, can_check_while_serving
+    from fake_beeper.data.layout import in_list_order, release_free_memory
     from fake_beeper.data.parallel import collection_paused
     from fake_beeper.progress import Progress
     from fake_beeper.world.journal import Journal
@@ -133,6 +134,9 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
                 world = load_world(args.fixtures, seed=args.seed, count=args.count, cache=not args.no_cache,
                                    accounts=args.accounts or DEFAULT_ACCOUNTS, progress=progress.update,
                                    check_later=args.check_while_serving and can_check_while_serving())
+            # Pages read consecutive chats: laid out in that order, they read one stretch of memory.
+            world = dataclasses.replace(world, chats=in_list_order(world.chats))
+            release_free_memory()  # the chats as they were loaded are gone
             state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile,
                                 token=args.token, journal=Journal(args.journal), scenario=scenario,
                                 messages=world.messages, generated_messages=world.generated_messages)

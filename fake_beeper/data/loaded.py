@@ -70,6 +70,17 @@ def list_order(chat: LoadedChat) -> Key:
     return (-millis, chat.id)
 
 
+# A chat in the store's sorted indexes: its key, then the chat itself, so that a page takes its
+# chats from the index it walks, with no lookup by ID (a lookup far from the last one costs as
+# much as the rest of the chat's share of the page). IDs are unique, so two entries never compare
+# beyond their keys, and a key as a bound sorts before its own chat's entry.
+Entry = tuple[int, str, "LoadedChat"]
+
+
+def entry_of(chat: LoadedChat) -> Entry:
+    return (*list_order(chat), chat)
+
+
 
 MAX_ID_BYTES = 1536  # what a cursor's token of at most 2,048 base64 characters can carry
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol, cast
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 import jsonschema_rs
 
@@ -91,8 +91,17 @@ class RawQuery:
     __slots__ = ("_values",)
 
     def __init__(self, query_string: bytes) -> None:
+        # What parse_qsl(keep_blank_values=True) does (a test holds them equal), with unquote
+        # called only where there is something to unquote: a walk's query is new every time.
         values: dict[str, list[str]] = {}
-        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        for pair in query_string.decode("latin-1").split("&"):
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            if "%" in name or "+" in name:
+                name = unquote(name.replace("+", " "))
+            if "%" in value or "+" in value:
+                value = unquote(value.replace("+", " "))
             values.setdefault(name, []).append(value)
         self._values = values
 
@@ -248,7 +257,8 @@ def _values(path: str, params: QueryParams, behaviour: Behaviour, issues: list[I
         except ValueError as exc:
             issues.append(Issue(INVALID_TYPE, f"{parameter.name} {exc}", where))
             continue
-        problems = [_issue(parameter.name, error, where) for error in parameter.validator.iter_errors(value)]
+        problems = [] if parameter.validator.is_valid(value) else \
+            [_issue(parameter.name, error, where) for error in parameter.validator.iter_errors(value)]
         issues.extend(problems)
         if parameter.is_date_time and not problems and isinstance(value, str):
             try:

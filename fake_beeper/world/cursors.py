@@ -36,7 +36,7 @@ _CURSOR = re.compile(rf"(-?[0-9]{{1,15}})(?:\|([A-Za-z0-9_\-+/]{{1,{_MAX_TOKEN}}
 _PATH = ("query", "cursor")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """A point in the chat order: ``millis`` of ``lastActivity``, and the tie-breaking chat ID.
 

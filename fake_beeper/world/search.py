@@ -40,8 +40,8 @@ import orjson
 from sortedcontainers import SortedList
 
 from fake_beeper.contract.behaviour import SearchMatch
+from fake_beeper.data.loaded import Entry
 
-Key = tuple[int, str]
 _NON_WORD = re.compile(r"\W+")
 
 
@@ -77,7 +77,8 @@ ChatFacets = tuple[Any, ...]
 # PREVIEW where ``"preview":…`` (and a comma) lies in the chat's JSON, or None.
 
 
-def facets_of(key: Key, body: bytes) -> ChatFacets:
+def facets_of(entry: Entry) -> ChatFacets:
+    body = entry[2].body
     chat: dict[str, Any] = orjson.loads(body)
     if chat.get("isArchived"):
         inbox: str | None = "archive"
@@ -91,7 +92,7 @@ def facets_of(key: Key, body: bytes) -> ChatFacets:
     titles = "\n".join((chat.get("title") or "", chat.get("network") or "")).casefold()
     folded_names = "\n".join(names).casefold()
     labels = tuple(label["id"] for label in chat.get("labels", ()))
-    return (key, chat["accountID"], chat["type"], inbox, bool(chat.get("isMuted")), chat["unreadCount"] > 0,
+    return (entry, chat["accountID"], chat["type"], inbox, bool(chat.get("isMuted")), chat["unreadCount"] > 0,
             bool(chat.get("isMarkedUnread")), labels, titles, folded_names, _words(titles), _words(folded_names),
             chat.get("localChatID"), _preview_span(body, chat))
 
@@ -130,20 +131,20 @@ def without_preview(body: bytes, facets: ChatFacets) -> bytes:
 class SearchIndex:
     """Sorted keys by type, inbox, unread, marked unread and label; facets and local IDs by chat."""
 
-    def __init__(self, chats: Iterable[tuple[Key, bytes]]) -> None:
+    def __init__(self, chats: Iterable[Entry]) -> None:
         self.facets: dict[str, ChatFacets] = {}
         self.by_local_id: dict[str, str] = {}
-        self._lists: dict[tuple[str, str], list[Key]] = {}
-        for key, body in chats:
-            self._note(facets_of(key, body), self._lists_append)
+        self._lists: dict[tuple[str, str], list[Entry]] = {}
+        for entry in chats:
+            self._note(facets_of(entry), self._lists_append)
         # sorted once, from keys that mostly come presorted
         self._indexes = {name: SortedList(keys) for name, keys in self._lists.items()}
         del self._lists
 
-    def _lists_append(self, name: tuple[str, str], key: Key) -> None:
-        self._lists.setdefault(name, []).append(key)
+    def _lists_append(self, name: tuple[str, str], entry: Entry) -> None:
+        self._lists.setdefault(name, []).append(entry)
 
-    def _note(self, facets: ChatFacets, add: Callable[[tuple[str, str], Key], None]) -> None:
+    def _note(self, facets: ChatFacets, add: Callable[[tuple[str, str], Entry], None]) -> None:
         chat_id = facets[KEY][1]
         self.facets[chat_id] = facets
         if facets[LOCAL_ID] is not None:
@@ -151,8 +152,8 @@ class SearchIndex:
         for name in _index_names(facets):
             add(name, facets[KEY])
 
-    def add(self, key: Key, body: bytes) -> None:
-        self._note(facets_of(key, body), lambda name, k: self._indexes.setdefault(name, SortedList()).add(k))
+    def add(self, entry: Entry) -> None:
+        self._note(facets_of(entry), lambda name, e: self._indexes.setdefault(name, SortedList()).add(e))
 
     def discard(self, chat_id: str) -> None:
         facets = self.facets.pop(chat_id, None)
@@ -184,7 +185,7 @@ class SearchIndex:
         index = self._indexes.get((facet, value))
         return [index] if index is not None else []
 
-    def keeps(self, search: SearchFilter) -> Callable[[Key], bool]:
+    def keeps(self, search: SearchFilter) -> Callable[[Entry], bool]:
         """A test of one key against every filter of ``search`` but the date range (a key bound)."""
         facets = self.facets
         accounts = frozenset(search.account_ids) if search.account_ids is not None else None
@@ -198,8 +199,8 @@ class SearchIndex:
                      (chat[NAMES] if substring else chat[NAME_WORDS]) if names else "")
             return all(word in texts[0] or word in texts[1] for word in words)
 
-        def keep(key: Key) -> bool:
-            chat = facets[key[1]]
+        def keep(entry: Entry) -> bool:
+            chat = facets[entry[1]]
             return ((accounts is None or chat[ACCOUNT_ID] in accounts)
                     and (search.type is None or chat[TYPE] == search.type)
                     and (search.inbox is None or chat[INBOX] == search.inbox)
