@@ -136,7 +136,7 @@ def _state(args: argparse.Namespace, stop: StopSignals, scenario: Scenario | Non
                                    check_later=args.check_while_serving and can_check_while_serving())
             # Pages read consecutive chats: laid out in that order, they read one stretch of memory.
             world = dataclasses.replace(world, chats=in_list_order(world.chats))
-            release_free_memory()  # the chats as they were loaded are gone
+            release_free_memory()  # what the load freed, and the chats as read if they were copied
             state = build_state(world.chats, world.accounts, source=world.stage, stage=args.profile,
                                 token=args.token, journal=Journal(args.journal), scenario=scenario,
                                 messages=world.messages, generated_messages=world.generated_messages)

@@ -81,7 +81,6 @@ def entry_of(chat: LoadedChat) -> Entry:
     return (*list_order(chat), chat)
 
 
-
 MAX_ID_BYTES = 1536  # what a cursor's token of at most 2,048 base64 characters can carry
 
 

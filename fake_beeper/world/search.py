@@ -129,7 +129,8 @@ def without_preview(body: bytes, facets: ChatFacets) -> bytes:
 
 
 class SearchIndex:
-    """Sorted keys by type, inbox, unread, marked unread and label; facets and local IDs by chat."""
+    """Sorted entries (``loaded.Entry``) by type, inbox, unread, marked unread and label; facets
+    and local IDs by chat."""
 
     def __init__(self, chats: Iterable[Entry]) -> None:
         self.facets: dict[str, ChatFacets] = {}
@@ -137,7 +138,7 @@ class SearchIndex:
         self._lists: dict[tuple[str, str], list[Entry]] = {}
         for entry in chats:
             self._note(facets_of(entry), self._lists_append)
-        # sorted once, from keys that mostly come presorted
+        # sorted once, from entries that mostly come presorted
         self._indexes = {name: SortedList(keys) for name, keys in self._lists.items()}
         del self._lists
 
@@ -166,7 +167,7 @@ class SearchIndex:
 
     def candidates(self, search: SearchFilter, everything: list[SortedList],
                    by_account: Mapping[str, SortedList]) -> list[SortedList]:
-        """The smallest set of sorted key lists that holds every chat ``search`` can keep."""
+        """The smallest set of sorted entry lists that holds every chat ``search`` can keep."""
         options = [everything]
         if search.account_ids is not None:
             options.append([by_account[a] for a in dict.fromkeys(search.account_ids) if a in by_account])
@@ -186,7 +187,7 @@ class SearchIndex:
         return [index] if index is not None else []
 
     def keeps(self, search: SearchFilter) -> Callable[[Entry], bool]:
-        """A test of one key against every filter of ``search`` but the date range (a key bound)."""
+        """A test of one entry against every filter of ``search`` but the date range (a key bound)."""
         facets = self.facets
         accounts = frozenset(search.account_ids) if search.account_ids is not None else None
         substring = search.match == SearchMatch.SUBSTRING

@@ -263,7 +263,7 @@ class ChatStore:
             if direction == "after":
                 has_more = False  # nothing is newer than the newest page
         elif direction == "before":
-            keys, has_more = _first(indexes, window.above(_older_than(cursor), True), limit, keep)
+            keys, has_more = _first(indexes, window.above(_older_than(cursor)), limit, keep)
         elif after == After.NEWEST:
             keys, has_more = _first(indexes, window.below(_newer_than(cursor)), limit, keep)
         else:
@@ -280,24 +280,22 @@ class ChatStore:
 
 @dataclass(frozen=True)
 class _Range:
-    """Keys from ``low`` (``low_inclusive``) up to ``high`` (exclusive); ``None``: unbounded."""
+    """The entries from key ``low`` on and below key ``high``; ``None``: unbounded. A bound is a
+    key and an entry a key and its chat, so no entry equals a bound: the key sorts just before."""
 
     low: Key | None = None
-    low_inclusive: bool = True
     high: Key | None = None
 
-    def above(self, key: Key, inclusive: bool) -> _Range:
-        if self.low is not None and (self.low > key or (self.low == key and not self.low_inclusive)):
-            return self
-        return _Range(key, inclusive, self.high)
+    def above(self, key: Key) -> _Range:
+        return self if self.low is not None and self.low >= key else _Range(key, self.high)
 
     def below(self, key: Key) -> _Range:
-        return self if self.high is not None and self.high <= key else _Range(self.low, self.low_inclusive, key)
+        return self if self.high is not None and self.high <= key else _Range(self.low, key)
 
     def runs(self, indexes: list[SortedList], *, reverse: bool = False) -> list[Iterator[Entry]]:
         if self.low is None and self.high is None and not reverse:
             return [iter(index) for index in indexes]
-        return [index.irange(minimum=self.low, maximum=self.high, inclusive=(self.low_inclusive, False),
+        return [index.irange(minimum=self.low, maximum=self.high, inclusive=(True, False),
                              reverse=reverse) for index in indexes]
 
 
@@ -310,7 +308,7 @@ def _date_range(search: SearchFilter) -> _Range:
     if search.after_millis is not None:  # millis > after (or >=): keys below (-after, "")
         window = window.below((-search.after_millis + (1 if search.inclusive_bounds else 0), ""))
     if search.before_millis is not None:  # millis < before (or <=): keys from (-before + 1, "")
-        window = window.above((-search.before_millis + (0 if search.inclusive_bounds else 1), ""), True)
+        window = window.above((-search.before_millis + (0 if search.inclusive_bounds else 1), ""))
     return window
 
 
@@ -335,8 +333,8 @@ def _newer_than(cursor: Position) -> Key:
 
 def _first(indexes: list[SortedList], window: _Range, limit: int,
            keep: Callable[[Entry], bool] | None) -> tuple[list[Entry], bool]:
-    """The first ``limit`` keys of ``window`` across ``indexes`` that ``keep`` keeps, and whether
-    more follow."""
+    """The first ``limit`` entries of ``window`` across ``indexes`` that ``keep`` keeps, and
+    whether more follow."""
     # `irange` walks from a key without SortedList's positional index, which a bisect-then-islice
     # would consult: a deep page then costs the same as the first.
     runs = window.runs(indexes)
@@ -355,7 +353,7 @@ def _last(indexes: list[SortedList], window: _Range, limit: int,
 
 def _kept(runs: list[Iterator[Entry]], keep: Callable[[Entry], bool] | None, count: int, *,
           reverse: bool) -> list[Entry]:
-    """The first ``count`` keys of the merged ``runs`` that ``keep`` keeps, each once."""
+    """The first ``count`` entries of the merged ``runs`` that ``keep`` keeps, each once."""
     if keep is None:  # a list page: each run holds a chat at most once, and no run can hold more
         runs = [itertools.islice(run, count) for run in runs]
     if len(runs) == 1:  # one index (no filter, or one account) needs no merge: the common case
