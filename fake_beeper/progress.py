@@ -20,6 +20,10 @@ DELAY = 1.0  # seconds before anything is shown
 LINE_EVERY = 5.0  # seconds between plain lines
 
 
+def ignore_progress(count: int) -> None:
+    """An ``OnProgress`` for work nobody watches."""
+
+
 class Progress:
     """``update(done)`` as work goes; ``close()`` at the end (also as a context manager)."""
 

@@ -46,7 +46,7 @@ from fake_beeper.contract.stages import LATEST, ProfileError, Stage
 from fake_beeper.data.loaded import LoadedChat, to_loaded, unservable_id
 from fake_beeper.data.parallel import collection_paused, run_ranges, workers_for
 from fake_beeper.errors import FakeBeeperError
-from fake_beeper.progress import STEP, OnProgress
+from fake_beeper.progress import STEP, OnProgress, ignore_progress
 from fake_beeper.text import shown
 from fake_beeper.timestamps import to_millis
 
@@ -446,7 +446,7 @@ def _read_jsonl(path: Path, progress: OnProgress | None, start: int = 0, stage: 
     bounds = _line_bounds(path, start)
     size = bounds[-1]
     if len(bounds) == 2:
-        index = _index_range(path, start, size, progress or _ignore, keep_bodies=True, stage=stage, check=check)
+        index = _index_range(path, start, size, progress or ignore_progress, keep_bodies=True, stage=stage, check=check)
         _check_unique(path, [index])
         return list(map(LoadedChat, index.ids, index.accounts, index.millis, index.bodies or ())), index.spans
     copied: list[tuple[array.array[int], list[bytes]]] = []
@@ -611,10 +611,6 @@ def _line_at(path: Path, offset: int) -> int:
         while file.tell() < offset:
             count += file.read(min(2**20, offset - file.tell())).count(b"\n")
     return count
-
-
-def _ignore(count: int) -> None:
-    pass
 
 
 def _next_line_start(path: Path, offset: int) -> int:

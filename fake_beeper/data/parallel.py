@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
-from fake_beeper.progress import OnProgress
+from fake_beeper.progress import OnProgress, ignore_progress
 
 R = TypeVar("R")
 
@@ -51,22 +51,19 @@ _done: Any = None
 
 
 def run_ranges(task: Callable[[int, int, OnProgress], R], bounds: list[int], progress: OnProgress | None = None, *,
-               local_task: Callable[[int, int, OnProgress], R] | None = None,
                meanwhile: Callable[[Callable[[], None]], None] | None = None) -> Generator[R, None, None]:
     """``task(start, stop, report)`` for each consecutive pair of ``bounds``; the results in order.
 
-    The first range runs in this process, with ``local_task`` if given: work whose result is
-    dear to send from a worker (the chats' JSON itself) can be done there directly. With
-    ``meanwhile``, every range goes to a worker instead and this process runs ``meanwhile(tick)``
-    while they work, calling ``tick()`` now and then to pass on their progress. ``progress`` gets
-    the total done across all ranges. However this ends (done, an error in any range, which is
-    raised here in range order, or Ctrl-C), the workers are stopped.
+    The first range runs in this process. With ``meanwhile``, every range goes to a worker instead
+    and this process runs ``meanwhile(tick)`` while they work, calling ``tick()`` now and then to
+    pass on their progress. ``progress`` gets the total done across all ranges. However this ends
+    (done, an error in any range, which is raised here in range order, or Ctrl-C), the workers
+    are stopped.
     """
     global _done
     ranges = list(itertools.pairwise(bounds))
-    here = local_task or task
     if len(ranges) == 1 and meanwhile is None:
-        yield here(*ranges[0], progress or _ignore)
+        yield task(*ranges[0], progress or ignore_progress)
         return
     context = multiprocessing.get_context("fork")
     _done = context.RawArray("q", len(ranges))
@@ -83,7 +80,7 @@ def run_ranges(task: Callable[[int, int, OnProgress], R], bounds: list[int], pro
                 progress(sum(_done))
 
         if meanwhile is None:
-            yield here(*ranges[0], report)
+            yield task(*ranges[0], report)
         else:
             meanwhile(lambda: report(0))
         for other in others:
@@ -125,6 +122,3 @@ def _in_worker(task: Callable[[int, int, OnProgress], R], start: int, stop: int,
 
     return task(start, stop, report)
 
-
-def _ignore(count: int) -> None:
-    pass
