@@ -43,7 +43,7 @@ from fake_beeper.http.auth import authenticate
 from fake_beeper.http.body import json_body
 from fake_beeper.http.control import control_routes
 from fake_beeper.http.faults import FaultMiddleware
-from fake_beeper.http.guard import Access, Guard
+from fake_beeper.http.guard import Access, Guard, header_text
 from fake_beeper.http.operations import ROUTER, Operation
 from fake_beeper.http.request_log import RequestLog
 from fake_beeper.http.response_cache import CACHE_KEY, CachedAnswers, Kept, Key, ResponseCache
@@ -115,7 +115,7 @@ def _operations(state: FakeState, framework: ASGIApp, responses: ResponseCache) 
                                        headers={"Allow": allowed})
             stamp = state.stamp()  # taken first: a change meanwhile makes what is kept a stale one, never served
             if operation.authenticated:
-                authenticate(request.headers.get("authorization"), stamp.token)
+                authenticate(header_text(scope, b"authorization"), stamp.token)  # (no Headers built)
             state.settle()  # sends whose delay has passed are sent, before anything is read
             body = None
             if operation.takes_body:

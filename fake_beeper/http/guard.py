@@ -135,7 +135,7 @@ class Guard:
                     raise ControlLocked(f"The control API is locked: the fake listens on {access.bound_host}, "
                                         "beyond loopback. Restart it with --control-token TOKEN and send that token.")
                 if access.control_token is not None:
-                    authenticate(_header(scope, b"authorization"), access.control_token)
+                    authenticate(header_text(scope, b"authorization"), access.control_token)
             except ApiError as error:
                 await send_json(send, error.status, error.body(), error.headers)
                 return
@@ -152,7 +152,8 @@ def _cors(app: ASGIApp, origins: tuple[str, ...], methods: list[str]) -> ASGIApp
                           expose_headers=["Retry-After", "retry-after-ms", "WWW-Authenticate"], max_age=600)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header_text(scope: Scope, name: bytes) -> str | None:
+    """The first ``name`` header of a request as text (latin-1, as Starlette's ``Headers`` reads it)."""
     raw = raw_header(scope, name)
     return None if raw is None else raw.decode("latin-1")
 
