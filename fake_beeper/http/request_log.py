@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fake_beeper.world.journal import JOURNAL_BODY, Journal, RecordedRequest
+from fake_beeper.world.journal import JOURNAL_BODY, Journal, RecordedRequest, Row
 
 API_PREFIX = "/v1/"
 
@@ -28,9 +28,10 @@ class RequestLog:
             return
         started = time.perf_counter()
         status: int | None = None
-        body = bytearray()
+        body: bytearray | None = None
         if scope["method"] not in ("GET", "HEAD") and scope["path"].startswith(API_PREFIX):
             # an API write: the journal keeps its body too, bounded (a control API body, never)
+            body = bytearray()
             receive = _kept_into(receive, body)
 
         async def send_and_note_status(message: Message) -> None:
@@ -45,11 +46,11 @@ class RequestLog:
             status = status or 500  # the outer error middleware answers 500 for an unhandled error
             raise
         finally:
-            record = RecordedRequest(scope["method"], scope["path"], scope.get("query_string", b""),
-                                     tuple(scope["headers"]), status, round((time.perf_counter() - started) * 1000, 3),
-                                     bytes(body))
-            self.journal.record(record)
+            row: Row = (scope["method"], scope["path"], scope.get("query_string", b""), tuple(scope["headers"]),
+                        status, round((time.perf_counter() - started) * 1000, 3), b"" if body is None else bytes(body))
+            self.journal.record(row)
             if self.log is not None:
+                record = RecordedRequest(*row)
                 self.log(f"{record.method} {record.target} {status} {record.milliseconds:.1f}ms")
 
 

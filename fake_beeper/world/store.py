@@ -252,7 +252,7 @@ class ChatStore:
               cursor: Position | None, direction: Direction, limit: int, after: After,
               undated: bool, body: Callable[[Entry], bytes] | None = None) -> Page:
         """``body``: what a chat's entry serves as (its chat's body if ``None``, read in place: a
-        call per chat cost a list page 1 µs)."""
+        call per chat cost a page of 25 chats 0.7 µs)."""
         # Leaving the undated chats out, a cursor and a date range are all bounds on the keys.
         window = dates.below(_FIRST_UNDATED) if not undated else dates
         if cursor is None:
