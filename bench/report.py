@@ -54,6 +54,8 @@ def servers(compared: dict[str, Any]) -> list[str]:
 def uncached(walks: dict[str, Any]) -> list[str]:
     ratio = walks["fake_over_baseline"]
     rounds = f", {walks['seconds']} s a round" if "seconds" in walks else ""  # older results did not say
+    if walks.get("order") == "alternating":
+        rounds += ", the two servers taking turns at going first"
     lines = ["", f"No URL asked twice: {walks['connections']} walkers over {walks['chats']:,} chats, each with its "
                  f"own limit{rounds} ({walks['repeats']} URLs repeated).", "",
              "| server | req/s per round | CPU µs/req per round |", "|---|---|---|"]
