@@ -449,12 +449,13 @@ class _Index:
         names: dict[str, int] = {}
         which = array.array("q", [names.setdefault(account, len(names)) for account in self.accounts])
         millis = array.array("q", [NO_ACTIVITY if value is None else value for value in self.millis])
-        return _unpacked, ("\0".join(self.ids), len(self.ids), list(names), which, millis, self.spans, self.bodies)
+        return _unpacked, ("\0".join(self.ids), list(names), which, millis, self.spans, self.bodies)
 
 
-def _unpacked(ids: str, count: int, names: list[str], which: array.array[int], millis: array.array[int],
+def _unpacked(ids: str, names: list[str], which: array.array[int], millis: array.array[int],
               spans: array.array[int], bodies: list[bytes] | None) -> _Index:
-    return _Index(ids.split("\0") if count else [], [names[index] for index in which],
+    # No ID is empty (an empty one is unservable too), so an empty string is no chats.
+    return _Index(ids.split("\0") if ids else [], [names[index] for index in which],
                   [None if value == NO_ACTIVITY else value for value in millis], spans, bodies)
 
 

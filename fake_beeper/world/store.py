@@ -310,7 +310,6 @@ def _date_range(search: SearchFilter) -> _Range:
     return window
 
 
-
 def _cursor_at(key: Key | Entry) -> str:
     return cursors.encode(-key[0], key[1])
 
